@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sinks: where records go.
+ *
+ * A sink type is a const table of operations (struct rh_sink_ops) plus a
+ * description of its configuration (struct rh_option, one per registry value).
+ * A sink instance is what create() returns. The table is portable; the
+ * implementations (files, sockets, Event Log) live in the Windows shell, one
+ * file per sink type, and format records with the pure functions of format.h.
+ *
+ * Threading: deliver() may be called from several threads at once; each sink
+ * serializes its own I/O. create() and destroy() are never concurrent with
+ * deliver() on the same instance.
+ */
+#ifndef RH_SINK_H
+#define RH_SINK_H
+
+#include <stddef.h>
+
+#include "record.h"
+
+#define RH_SINK_NAME_SIZE 64 /* a Sinks\<name> subkey, UTF-8 */
+#define RH_MAX_SINKS      16
+
+enum rh_sink_result {
+    RH_SINK_OK = 0, /* delivered (for a file: written to the OS) */
+    RH_SINK_RETRY,  /* not delivered now; a later attempt may succeed */
+    RH_SINK_ERROR,  /* cannot ever deliver this record */
+};
+
+enum rh_option_type {
+    RH_OPT_STRING, /* REG_SZ, stored as UTF-8 */
+    RH_OPT_PATH,   /* REG_EXPAND_SZ or REG_SZ; environment strings expanded; UTF-8 */
+    RH_OPT_DWORD,  /* REG_DWORD */
+};
+
+/* One configuration value of a sink type: read into the sink's config struct. */
+struct rh_option {
+    const char *name;         /* registry value name */
+    enum rh_option_type type; /* what the registry value must hold */
+    const char *def;          /* default, as text (before expansion); NULL: required */
+    size_t offset;            /* offsetof() in the sink's config struct */
+    size_t size;              /* bytes at offset: a char array, or sizeof(uint32_t) */
+    const char *doc;          /* one line for docs/configuration.md and errors */
+};
+
+struct rh_sink_ops {
+    const char *type; /* the `Type` registry value that selects this sink */
+    size_t config_size;
+    const struct rh_option *options;
+    size_t n_options;
+
+    /*
+     * Validates the filled config struct and creates an instance. On failure
+     * returns NULL and writes a one-line reason naming the offending value into
+     * err (UTF-8, at most err_size bytes).
+     */
+    void *(*create)(const char *name, const void *config, char *err, size_t err_size);
+    enum rh_sink_result (*deliver)(void *instance, const struct rh_record *r);
+    void (*destroy)(void *instance); /* accepts NULL */
+};
+
+/* Every sink type that exists, NULL-terminated. */
+extern const struct rh_sink_ops *const rh_sink_types[];
+
+const struct rh_sink_ops *rh_sink_find_type(const char *type);
+
+#endif /* RH_SINK_H */

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: MIT */
+#include "text.h"
+
+#include <string.h>
+
+void rh_buf_init(struct rh_buf *b, char *data, size_t cap)
+{
+    b->data = data;
+    b->cap = cap;
+    b->len = 0;
+    b->overflow = cap == 0;
+    if (cap > 0)
+        data[0] = '\0';
+}
+
+void rh_buf_reset(struct rh_buf *b)
+{
+    rh_buf_init(b, b->data, b->cap);
+}
+
+void rh_buf_rewind(struct rh_buf *b, size_t mark)
+{
+    if (mark < b->len) {
+        b->len = mark;
+        b->data[mark] = '\0';
+    }
+}
+
+void rh_buf_append(struct rh_buf *b, const char *s, size_t n)
+{
+    /* len < cap always holds after init with cap > 0, so cap - len - 1 cannot wrap. */
+    if (b->overflow || n > b->cap - b->len - 1) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void rh_buf_append_str(struct rh_buf *b, const char *s)
+{
+    rh_buf_append(b, s, strlen(s));
+}
+
+void rh_buf_append_char(struct rh_buf *b, char c)
+{
+    rh_buf_append(b, &c, 1);
+}
+
+void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width)
+{
+    char digits[20];
+    size_t n = 0;
+
+    do {
+        digits[sizeof digits - 1 - n] = (char)('0' + v % 10);
+        v /= 10;
+        n++;
+    } while (v != 0);
+    while (n < width && n < sizeof digits) {
+        digits[sizeof digits - 1 - n] = '0';
+        n++;
+    }
+    rh_buf_append(b, digits + sizeof digits - n, n);
+}
+
+void rh_buf_append_u64(struct rh_buf *b, uint64_t v)
+{
+    rh_buf_append_u64_padded(b, v, 1);
+}
+
+size_t rh_wcsnlen(const rh_wchar *src, size_t src_cap)
+{
+    size_t n = 0;
+
+    while (n < src_cap && src[n] != 0)
+        n++;
+    return n;
+}
+
+static size_t utf8_encode(uint32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
+                        bool *truncated)
+{
+    size_t in = 0;
+    size_t out = 0;
+
+    if (truncated)
+        *truncated = false;
+    if (dst_cap == 0) {
+        if (truncated)
+            *truncated = src_cap > 0 && src[0] != 0;
+        return 0;
+    }
+    while (in < src_cap && src[in] != 0) {
+        uint32_t cp = src[in];
+        size_t used = 1;
+        char enc[4];
+        size_t n;
+
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (in + 1 < src_cap && src[in + 1] >= 0xDC00 && src[in + 1] <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (uint32_t)(src[in + 1] - 0xDC00);
+                used = 2;
+            } else {
+                cp = 0xFFFD;
+            }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD;
+        }
+        n = utf8_encode(cp, enc);
+        if (n > dst_cap - 1 - out) {
+            if (truncated)
+                *truncated = true;
+            break;
+        }
+        memcpy(dst + out, enc, n);
+        out += n;
+        in += used;
+    }
+    dst[out] = '\0';
+    return out;
+}
+
+/* Decodes one UTF-8 sequence at s[0..len); returns its length, 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    uint32_t c;
+    size_t need;
+    uint32_t min;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    } else if ((s[0] & 0xE0) == 0xC0) {
+        c = s[0] & 0x1Fu;
+        need = 2;
+        min = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        c = s[0] & 0x0Fu;
+        need = 3;
+        min = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        c = s[0] & 0x07u;
+        need = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (need > len)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3Fu);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return need;
+}
+
+bool rh_utf8_to_utf16(const char *src, size_t src_len, rh_wchar *dst, size_t dst_cap)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t in = 0;
+    size_t out = 0;
+
+    if (dst_cap == 0)
+        return false;
+    while (in < src_len) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + in, src_len - in, &cp);
+        size_t units;
+
+        if (n == 0) {
+            cp = 0xFFFD;
+            n = 1;
+        }
+        units = cp >= 0x10000 ? 2 : 1;
+        if (units > dst_cap - 1 - out) {
+            dst[0] = 0;
+            return false;
+        }
+        if (units == 2) {
+            dst[out++] = (rh_wchar)(0xD800 + ((cp - 0x10000) >> 10));
+            dst[out++] = (rh_wchar)(0xDC00 + ((cp - 0x10000) & 0x3FF));
+        } else {
+            dst[out++] = (rh_wchar)cp;
+        }
+        in += n;
+    }
+    dst[out] = 0;
+    return true;
+}
+
+static void hex_bytes(char *out, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[p[i] >> 4];
+        out[2 * i + 1] = hex[p[i] & 0x0F];
+    }
+}
+
+void rh_guid_format(const struct rh_guid *g, char out[RH_GUID_STRING_SIZE])
+{
+    const uint8_t d1[4] = {(uint8_t)(g->Data1 >> 24), (uint8_t)(g->Data1 >> 16),
+                           (uint8_t)(g->Data1 >> 8), (uint8_t)g->Data1};
+    const uint8_t d2[2] = {(uint8_t)(g->Data2 >> 8), (uint8_t)g->Data2};
+    const uint8_t d3[2] = {(uint8_t)(g->Data3 >> 8), (uint8_t)g->Data3};
+
+    hex_bytes(out, d1, 4);
+    out[8] = '-';
+    hex_bytes(out + 9, d2, 2);
+    out[13] = '-';
+    hex_bytes(out + 14, d3, 2);
+    out[18] = '-';
+    hex_bytes(out + 19, g->Data4, 2);
+    out[23] = '-';
+    hex_bytes(out + 24, g->Data4 + 2, 6);
+    out[36] = '\0';
+}
+
+bool rh_guid_is_nil(const struct rh_guid *g)
+{
+    static const struct rh_guid nil;
+
+    return memcmp(g, &nil, sizeof nil) == 0;
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void rh_time_format_rfc3339(uint64_t unix_ms, char out[RH_TIME_STRING_SIZE])
+{
+    /* Years past 9999 do not fit RFC 3339; clamp to its last millisecond. */
+    const uint64_t max_ms = 253402300799999ull;
+    uint64_t ms = unix_ms > max_ms ? max_ms : unix_ms;
+    uint64_t secs = ms / 1000;
+    int64_t year;
+    unsigned month, day;
+    struct rh_buf b;
+
+    civil_from_days((int64_t)(secs / 86400), &year, &month, &day);
+    rh_buf_init(&b, out, RH_TIME_STRING_SIZE);
+    rh_buf_append_u64_padded(&b, (uint64_t)year, 4);
+    rh_buf_append_char(&b, '-');
+    rh_buf_append_u64_padded(&b, month, 2);
+    rh_buf_append_char(&b, '-');
+    rh_buf_append_u64_padded(&b, day, 2);
+    rh_buf_append_char(&b, 'T');
+    rh_buf_append_u64_padded(&b, secs % 86400 / 3600, 2);
+    rh_buf_append_char(&b, ':');
+    rh_buf_append_u64_padded(&b, secs % 3600 / 60, 2);
+    rh_buf_append_char(&b, ':');
+    rh_buf_append_u64_padded(&b, secs % 60, 2);
+    rh_buf_append_char(&b, '.');
+    rh_buf_append_u64_padded(&b, ms % 1000, 3);
+    rh_buf_append_char(&b, 'Z');
+}
+
+uint64_t rh_filetime_to_unix_ms(const struct rh_filetime *ft)
+{
+    const uint64_t epoch_delta = 116444736000000000ull; /* 1601 to 1970 in 100 ns */
+    uint64_t ticks = ((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
+
+    return ticks < epoch_delta ? 0 : (ticks - epoch_delta) / 10000;
+}
+
+bool rh_ipv4_parse(const rh_wchar *src, size_t src_cap, uint8_t out[4])
+{
+    size_t len = rh_wcsnlen(src, src_cap);
+    size_t i = 0;
+
+    for (int part = 0; part < 4; part++) {
+        unsigned value = 0;
+        size_t digits = 0;
+
+        if (part > 0) {
+            if (i >= len || src[i] != '.')
+                return false;
+            i++;
+        }
+        while (i < len && src[i] >= '0' && src[i] <= '9' && digits < 4) {
+            value = value * 10 + (unsigned)(src[i] - '0');
+            digits++;
+            i++;
+        }
+        if (digits == 0 || digits > 3 || value > 255)
+            return false;
+        if (digits > 1 && src[i - digits] == '0')
+            return false;
+        out[part] = (uint8_t)value;
+    }
+    return i == len;
+}
+
+void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE])
+{
+    struct rh_buf b;
+
+    rh_buf_init(&b, text, RH_IPV4_STRING_SIZE);
+    for (int i = 0; i < 4; i++) {
+        if (i > 0)
+            rh_buf_append_char(&b, '.');
+        rh_buf_append_u64(&b, addr[i]);
+    }
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bounded text helpers for the portable core.
+ *
+ * Every function here takes explicit capacities, never reads a source past its
+ * stated length, never writes a destination past its capacity, and always leaves
+ * a destination NUL-terminated when its capacity is at least 1.
+ */
+#ifndef RH_TEXT_H
+#define RH_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rashangup/ras_abi.h"
+
+/*
+ * An append-only output buffer of fixed capacity. An append that does not fit
+ * stores nothing of itself, sets `overflow`, and leaves the content as it was, so
+ * a caller checks once at the end instead of after every call.
+ */
+struct rh_buf {
+    char *data;
+    size_t cap; /* bytes available at data, including room for a final NUL */
+    size_t len; /* bytes used, excluding the NUL */
+    bool overflow;
+};
+
+void rh_buf_init(struct rh_buf *b, char *data, size_t cap);
+void rh_buf_reset(struct rh_buf *b);
+/* Drops what was appended after `mark` (a former len); the overflow flag stays. */
+void rh_buf_rewind(struct rh_buf *b, size_t mark);
+void rh_buf_append(struct rh_buf *b, const char *s, size_t n);
+void rh_buf_append_str(struct rh_buf *b, const char *s);
+void rh_buf_append_char(struct rh_buf *b, char c);
+void rh_buf_append_u64(struct rh_buf *b, uint64_t v);
+/* Appends v in decimal with at least `width` digits, zero-padded. */
+void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width);
+
+/*
+ * Converts UTF-16 to UTF-8. Reads at most `src_cap` units and stops at the first
+ * NUL; a lone surrogate becomes U+FFFD. If `dst` is too small the output is cut at
+ * a code-point boundary and *truncated (if given) is set. Returns the bytes written,
+ * excluding the NUL.
+ */
+size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
+                        bool *truncated);
+
+/* The number of units before the first NUL, or src_cap if there is none. */
+size_t rh_wcsnlen(const rh_wchar *src, size_t src_cap);
+
+/*
+ * Converts UTF-8 to UTF-16 with a final NUL. Invalid sequences become U+FFFD.
+ * Returns false (and writes an empty string) if `dst_cap` is too small.
+ */
+bool rh_utf8_to_utf16(const char *src, size_t src_len, rh_wchar *dst, size_t dst_cap);
+
+/* Lowercase 8-4-4-4-12 form, no braces; `out` holds RH_GUID_STRING_SIZE bytes. */
+#define RH_GUID_STRING_SIZE 37
+void rh_guid_format(const struct rh_guid *g, char out[RH_GUID_STRING_SIZE]);
+bool rh_guid_is_nil(const struct rh_guid *g);
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" (RFC 3339, UTC, milliseconds); 24 characters. */
+#define RH_TIME_STRING_SIZE 25
+void rh_time_format_rfc3339(uint64_t unix_ms, char out[RH_TIME_STRING_SIZE]);
+
+/* FILETIME (100 ns ticks since 1601) to milliseconds since 1970; 0 before 1970. */
+uint64_t rh_filetime_to_unix_ms(const struct rh_filetime *ft);
+
+/*
+ * Reads a UTF-16 dotted-quad IPv4 address (exactly four decimal octets, no
+ * leading zeros, nothing else). Returns false for anything else.
+ */
+bool rh_ipv4_parse(const rh_wchar *src, size_t src_cap, uint8_t out[4]);
+/* Dotted-quad text for out[4]; `text` holds RH_IPV4_STRING_SIZE bytes. */
+#define RH_IPV4_STRING_SIZE 16
+void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE]);
+
+#endif /* RH_TEXT_H */

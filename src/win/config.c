@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "diag.h"
+#include "text.h"
+#include "wstr.h"
+
+#define VALUE_MAX_CHARS 2048 /* the longest string value read, in UTF-16 units */
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...) RH_PRINTF(3, 4);
+
+static void set_err(char *err, size_t err_size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err_size == 0)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(err, err_size, fmt, ap) < 0)
+        err[0] = '\0';
+    va_end(ap);
+}
+
+static const char *reg_type_name(DWORD type)
+{
+    switch (type) {
+    case REG_SZ:
+        return "REG_SZ";
+    case REG_EXPAND_SZ:
+        return "REG_EXPAND_SZ";
+    case REG_MULTI_SZ:
+        return "REG_MULTI_SZ";
+    case REG_DWORD:
+        return "REG_DWORD";
+    case REG_QWORD:
+        return "REG_QWORD";
+    case REG_BINARY:
+        return "REG_BINARY";
+    default:
+        return "an unsupported type";
+    }
+}
+
+static void read_error(char *err, size_t err_size, const char *name, LSTATUS rc)
+{
+    char text[256];
+
+    rh_win32_error_text((DWORD)rc, text, sizeof text);
+    set_err(err, err_size, "value %s: cannot be read: %s", name, text);
+}
+
+/*
+ * Reads a string value into out (UTF-16, NUL-terminated even when the stored
+ * data is not). REG_EXPAND_SZ is accepted, and expanded, only if `expand`.
+ */
+static LSTATUS read_wide(HKEY key, const char *name, bool expand, WCHAR *out, DWORD out_count,
+                         char *err, size_t err_size)
+{
+    WCHAR wname[256];
+    WCHAR raw[VALUE_MAX_CHARS + 1];
+    DWORD bytes = VALUE_MAX_CHARS * sizeof(WCHAR);
+    DWORD type = REG_NONE;
+    LSTATUS rc;
+
+    if (key == NULL)
+        return ERROR_FILE_NOT_FOUND;
+    if (!rh_utf8_to_wide(name, wname, sizeof wname / sizeof wname[0])) {
+        set_err(err, err_size, "value %s: name too long", name);
+        return ERROR_INVALID_PARAMETER;
+    }
+    rc = RegQueryValueExW(key, wname, NULL, &type, (BYTE *)raw, &bytes);
+    if (rc == ERROR_FILE_NOT_FOUND)
+        return rc;
+    if (rc == ERROR_MORE_DATA) {
+        set_err(err, err_size, "value %s: longer than %u characters", name, VALUE_MAX_CHARS);
+        return rc;
+    }
+    if (rc != ERROR_SUCCESS) {
+        read_error(err, err_size, name, rc);
+        return rc;
+    }
+    if (type != REG_SZ && !(expand && type == REG_EXPAND_SZ)) {
+        set_err(err, err_size, "value %s: has type %s, expected %s", name, reg_type_name(type),
+                expand ? "REG_SZ or REG_EXPAND_SZ" : "REG_SZ");
+        return ERROR_INVALID_DATATYPE;
+    }
+    raw[bytes / sizeof(WCHAR)] = L'\0';
+
+    if (!expand) {
+        if (wcslen(raw) >= out_count) {
+            set_err(err, err_size, "value %s: too long", name);
+            return ERROR_MORE_DATA;
+        }
+        wcscpy_s(out, out_count, raw);
+        return ERROR_SUCCESS;
+    }
+    /* RRAS expands environment strings in REG_SZ too; so do we, for paths. */
+    {
+        DWORD n = ExpandEnvironmentStringsW(raw, out, out_count);
+
+        if (n == 0 || n > out_count) {
+            set_err(err, err_size, "value %s: too long once environment strings are expanded",
+                    name);
+            return ERROR_MORE_DATA;
+        }
+    }
+    return ERROR_SUCCESS;
+}
+
+LSTATUS rh_config_read_string(HKEY key, const char *name, char *out, size_t out_size, char *err,
+                              size_t err_size)
+{
+    WCHAR value[VALUE_MAX_CHARS + 1];
+    LSTATUS rc = read_wide(key, name, false, value, VALUE_MAX_CHARS + 1, err, err_size);
+
+    if (rc != ERROR_SUCCESS)
+        return rc;
+    if (!rh_wide_to_utf8(value, -1, out, out_size)) {
+        set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", name,
+                out_size - 1);
+        return ERROR_MORE_DATA;
+    }
+    return ERROR_SUCCESS;
+}
+
+static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst, char *err,
+                               size_t err_size)
+{
+    WCHAR value[VALUE_MAX_CHARS + 1];
+    bool expand = opt->type == RH_OPT_PATH;
+    LSTATUS rc = read_wide(key, opt->name, expand, value, VALUE_MAX_CHARS + 1, err, err_size);
+
+    if (rc == ERROR_FILE_NOT_FOUND) {
+        WCHAR def[VALUE_MAX_CHARS + 1];
+
+        if (opt->def == NULL) {
+            set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
+            return false;
+        }
+        if (!rh_utf8_to_wide(opt->def, def, VALUE_MAX_CHARS + 1))
+            return false;
+        if (!expand)
+            wcscpy_s(value, VALUE_MAX_CHARS + 1, def);
+        else if (ExpandEnvironmentStringsW(def, value, VALUE_MAX_CHARS + 1) - 1 >=
+                 VALUE_MAX_CHARS) {
+            set_err(err, err_size, "value %s: default too long once expanded", opt->name);
+            return false;
+        }
+    } else if (rc != ERROR_SUCCESS) {
+        return false;
+    }
+    if (!rh_wide_to_utf8(value, -1, dst, opt->size)) {
+        set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", opt->name,
+                opt->size - 1);
+        return false;
+    }
+    return true;
+}
+
+static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *dst, char *err,
+                              size_t err_size)
+{
+    WCHAR wname[256];
+    DWORD value = 0;
+    DWORD bytes = sizeof value;
+    DWORD type = REG_NONE;
+    LSTATUS rc;
+
+    if (!rh_utf8_to_wide(opt->name, wname, sizeof wname / sizeof wname[0]))
+        return false;
+    rc = key == NULL ? ERROR_FILE_NOT_FOUND
+                     : RegQueryValueExW(key, wname, NULL, &type, (BYTE *)&value, &bytes);
+    if (rc == ERROR_FILE_NOT_FOUND) {
+        char *end = NULL;
+        unsigned long def;
+
+        if (opt->def == NULL) {
+            set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
+            return false;
+        }
+        def = strtoul(opt->def, &end, 10);
+        *dst = (uint32_t)def;
+        return end != NULL && *end == '\0';
+    }
+    if (rc == ERROR_MORE_DATA || (rc == ERROR_SUCCESS && type != REG_DWORD)) {
+        set_err(err, err_size, "value %s: has type %s, expected REG_DWORD", opt->name,
+                reg_type_name(type));
+        return false;
+    }
+    if (rc != ERROR_SUCCESS) {
+        read_error(err, err_size, opt->name, rc);
+        return false;
+    }
+    if (bytes != sizeof value) {
+        set_err(err, err_size, "value %s: REG_DWORD holds %lu bytes, expected 4", opt->name,
+                (unsigned long)bytes);
+        return false;
+    }
+    *dst = value;
+    return true;
+}
+
+bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *config, char *err,
+                            size_t err_size)
+{
+    unsigned char *base = config;
+
+    for (size_t i = 0; i < ops->n_options; i++) {
+        const struct rh_option *opt = &ops->options[i];
+        bool ok;
+
+        if (opt->offset > ops->config_size || opt->size > ops->config_size - opt->offset) {
+            set_err(err, err_size, "value %s: internal option table error", opt->name);
+            return false;
+        }
+        switch (opt->type) {
+        case RH_OPT_STRING:
+        case RH_OPT_PATH:
+            ok = read_option_string(key, opt, (char *)(base + opt->offset), err, err_size);
+            break;
+        case RH_OPT_DWORD:
+            ok = opt->size == sizeof(uint32_t) &&
+                 read_option_dword(key, opt, (uint32_t *)(void *)(base + opt->offset), err,
+                                   err_size);
+            break;
+        default:
+            ok = false;
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration: HKLM\SOFTWARE\RasHangup (64-bit registry view).
+ *
+ *   Sinks\<name>   one subkey per sink instance:
+ *     Type         REG_SZ     the sink type (file, ...)
+ *     Enabled      REG_DWORD  0 disables the sink (default 1)
+ *     ...          the values of that sink type (see each sink's option table)
+ *
+ * With no Sinks key at all, one file sink named "default" writes JSON Lines to
+ * %ProgramData%\RasHangup\hangups.jsonl.
+ */
+#ifndef RH_CONFIG_H
+#define RH_CONFIG_H
+
+#include <stdbool.h>
+#include <windows.h>
+
+#include "sink.h"
+
+#define RH_CONFIG_KEY      L"SOFTWARE\\RasHangup"
+#define RH_CONFIG_KEY_TEXT "HKLM\\SOFTWARE\\RasHangup"
+#define RH_DEFAULT_SINK    "default"
+
+/*
+ * Fills `config` (ops->config_size bytes, zeroed by the caller) from the values
+ * of `key` (NULL: no values), applying defaults for absent values. On a bad value returns false
+ * and writes "value <Name>: <reason>" into err.
+ */
+bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *config, char *err,
+                            size_t err_size);
+
+/* Reads a REG_SZ value as UTF-8. Returns ERROR_FILE_NOT_FOUND if absent. */
+LSTATUS rh_config_read_string(HKEY key, const char *name, char *out, size_t out_size, char *err,
+                              size_t err_size);
+
+#endif /* RH_CONFIG_H */

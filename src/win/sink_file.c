@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The file sink: appends each record, formatted, to one file.
+ *
+ * All writes go through one handle under one lock: several handles appending to
+ * one file lose data under Wine, and one handle keeps record lines whole on
+ * Windows too. A file that cannot be opened (a missing volume, a denied ACL) is
+ * reported and retried at the next record, so the sink recovers by itself.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <windows.h>
+
+#include "diag.h"
+#include "format.h"
+#include "sink.h"
+#include "wstr.h"
+
+#define PATH_UTF8_SIZE 1024
+
+struct file_config {
+    char path[PATH_UTF8_SIZE];
+    char format[16];
+};
+
+static const struct rh_option file_options[] = {
+    {"Path", RH_OPT_PATH, "%ProgramData%\\RasHangup\\hangups.jsonl",
+     offsetof(struct file_config, path), sizeof(((struct file_config *)0)->path),
+     "absolute path of the file records are appended to; environment strings are expanded"},
+    {"Format", RH_OPT_STRING, "json", offsetof(struct file_config, format),
+     sizeof(((struct file_config *)0)->format), "record format: json (JSON Lines)"},
+};
+
+struct file_sink {
+    SRWLOCK lock;
+    HANDLE file;
+    enum rh_format format;
+    bool failing; /* the last open or write failed, and that was reported */
+    char name[RH_SINK_NAME_SIZE];
+    char path_utf8[PATH_UTF8_SIZE];
+    WCHAR path[PATH_UTF8_SIZE];
+};
+
+static bool is_absolute(const WCHAR *p)
+{
+    bool drive = ((p[0] >= L'A' && p[0] <= L'Z') || (p[0] >= L'a' && p[0] <= L'z')) &&
+                 p[1] == L':' && (p[2] == L'\\' || p[2] == L'/');
+    bool unc = (p[0] == L'\\' || p[0] == L'/') && (p[1] == L'\\' || p[1] == L'/');
+
+    return drive || unc;
+}
+
+/* Creates every missing directory above the file. */
+static void create_parent_dirs(const WCHAR *path)
+{
+    WCHAR dir[PATH_UTF8_SIZE];
+    size_t len = wcslen(path);
+    size_t start = 3; /* after "C:\" */
+
+    if (len >= PATH_UTF8_SIZE)
+        return;
+    memcpy(dir, path, (len + 1) * sizeof(WCHAR));
+    if (dir[0] == L'\\' || dir[0] == L'/') {
+        /* \\server\share\ or \\?\C:\ : skip the root the system owns. */
+        size_t seps = 0;
+
+        for (start = 2; start < len && seps < 2; start++)
+            if (dir[start] == L'\\' || dir[start] == L'/')
+                seps++;
+    }
+    for (size_t i = start; i < len; i++) {
+        if (dir[i] == L'\\' || dir[i] == L'/') {
+            WCHAR saved = dir[i];
+
+            dir[i] = L'\0';
+            CreateDirectoryW(dir, NULL);
+            dir[i] = saved;
+        }
+    }
+}
+
+/* Called with the lock held. */
+static bool ensure_open(struct file_sink *s)
+{
+    DWORD err;
+
+    if (s->file != INVALID_HANDLE_VALUE)
+        return true;
+    create_parent_dirs(s->path);
+    s->file =
+        CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                    NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (s->file != INVALID_HANDLE_VALUE) {
+        if (s->failing) {
+            rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
+            s->failing = false;
+        }
+        return true;
+    }
+    err = GetLastError();
+    if (!s->failing) {
+        char text[256];
+
+        rh_win32_error_text(err, text, sizeof text);
+        rh_log(RH_LOG_ERROR, "sink %s: cannot open file %s: %s", s->name, s->path_utf8, text);
+        s->failing = true;
+    }
+    return false;
+}
+
+static void *file_create(const char *name, const void *config, char *err, size_t err_size)
+{
+    const struct file_config *cfg = config;
+    struct file_sink *s;
+    enum rh_format format;
+
+    if (!rh_format_from_name(cfg->format, &format)) {
+        snprintf(err, err_size, "value Format: unknown format \"%s\" (expected json)", cfg->format);
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    InitializeSRWLock(&s->lock);
+    s->file = INVALID_HANDLE_VALUE;
+    s->format = format;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    snprintf(s->path_utf8, sizeof s->path_utf8, "%s", cfg->path);
+    if (!rh_utf8_to_wide(cfg->path, s->path, PATH_UTF8_SIZE) || !is_absolute(s->path)) {
+        snprintf(err, err_size, "value Path: \"%s\" is not an absolute path", cfg->path);
+        free(s);
+        return NULL;
+    }
+    AcquireSRWLockExclusive(&s->lock);
+    ensure_open(s); /* a failure is reported and retried at the next record */
+    ReleaseSRWLockExclusive(&s->lock);
+    return s;
+}
+
+static bool write_all(HANDLE h, const char *p, size_t n)
+{
+    while (n > 0) {
+        DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n;
+        DWORD written = 0;
+
+        if (!WriteFile(h, p, chunk, &written, NULL) || written == 0)
+            return false;
+        p += written;
+        n -= written;
+    }
+    return true;
+}
+
+static enum rh_sink_result file_deliver(void *instance, const struct rh_record *r)
+{
+    struct file_sink *s = instance;
+    char line[RH_FORMAT_MAX];
+    struct rh_buf b;
+    enum rh_sink_result result = RH_SINK_RETRY;
+
+    rh_buf_init(&b, line, sizeof line);
+    if (!rh_format_record(s->format, r, &b)) {
+        rh_log(RH_LOG_ERROR, "sink %s: record for connection %s does not fit %u bytes", s->name,
+               r->connection_id, (unsigned)sizeof line);
+        return RH_SINK_ERROR;
+    }
+
+    AcquireSRWLockExclusive(&s->lock);
+    if (ensure_open(s)) {
+        if (write_all(s->file, b.data, b.len)) {
+            result = RH_SINK_OK;
+        } else {
+            char text[256];
+
+            rh_win32_error_text(GetLastError(), text, sizeof text);
+            rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
+            CloseHandle(s->file); /* reopen at the next record */
+            s->file = INVALID_HANDLE_VALUE;
+            s->failing = true;
+        }
+    }
+    ReleaseSRWLockExclusive(&s->lock);
+    return result;
+}
+
+static void file_destroy(void *instance)
+{
+    struct file_sink *s = instance;
+
+    if (s == NULL)
+        return;
+    if (s->file != INVALID_HANDLE_VALUE) {
+        FlushFileBuffers(s->file);
+        CloseHandle(s->file);
+    }
+    free(s);
+}
+
+const struct rh_sink_ops rh_sink_file = {
+    .type = "file",
+    .config_size = sizeof(struct file_config),
+    .options = file_options,
+    .n_options = sizeof file_options / sizeof file_options[0],
+    .create = file_create,
+    .deliver = file_deliver,
+    .destroy = file_destroy,
+};

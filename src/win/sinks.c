@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* The list of sink types that exist. */
+#include <string.h>
+
+#include "sink.h"
+
+extern const struct rh_sink_ops rh_sink_file;
+
+const struct rh_sink_ops *const rh_sink_types[] = {
+    &rh_sink_file,
+    NULL,
+};
+
+const struct rh_sink_ops *rh_sink_find_type(const char *type)
+{
+    for (size_t i = 0; rh_sink_types[i] != NULL; i++)
+        if (strcmp(rh_sink_types[i]->type, type) == 0)
+            return rh_sink_types[i];
+    return NULL;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rrashost.exe: plays the RemoteAccess service for RAS administration DLLs.
+ *
+ *   rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]
+ *            [--legacy] [--unserialized] [--list]
+ *
+ * Without --dll it loads the DLLs registered in HKLM\SOFTWARE\Microsoft\RAS\
+ * AdminDll\DLLPath, as RRAS does at service start. Exit status: 0 when every DLL
+ * bound and the replay ran, 2 when RRAS would have failed to start, 1 for usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <wchar.h>
+#include <windows.h>
+
+#include "host.h"
+
+int wmain(int argc, wchar_t **argv);
+
+static void usage(void)
+{
+    fputs("usage: rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
+          "                [--legacy] [--unserialized] [--list]\n"
+          "\n"
+          "Plays the RemoteAccess service: loads the RAS administration DLLs registered in\n"
+          "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath), or those given with\n"
+          "--dll, binds them as RRAS does, replays N connections (accept, link accept,\n"
+          "link hangup, hangup) on several threads, and terminates them.\n"
+          "\n"
+          "  --dll PATH         bind PATH instead of the registered DLLs (repeatable)\n"
+          "  --connections N    connections to replay (default 10)\n"
+          "  --threads N        replay threads (default 4)\n"
+          "  --seed N           scenario seed (default 1)\n"
+          "  --legacy           bind through the legacy exports, as before Windows 7\n"
+          "  --unserialized     do not serialize accept and hangup calls as RRAS does\n"
+          "  --list             print the DLLs RRAS would load, and exit\n",
+          stderr);
+}
+
+static bool parse_uint(const wchar_t *s, unsigned *out)
+{
+    wchar_t *end = NULL;
+    unsigned long v;
+
+    if (s == NULL || *s == L'\0')
+        return false;
+    v = wcstoul(s, &end, 10);
+    if (*end != L'\0' || v > 100000000ul)
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    static WCHAR paths[RH_HOST_MAX_DLLS][RH_HOST_PATH_MAX];
+    static struct rh_host_dll dlls[RH_HOST_MAX_DLLS];
+    static WCHAR list[8192];
+    size_t n_paths = 0;
+    size_t n_dlls = 0;
+    unsigned connections = 10, threads = 4, seed = 1;
+    enum rh_host_model model = RH_HOST_MODEL_AUTO;
+    bool serialized = true, list_only = false;
+    struct rh_replay_stats stats = {0};
+    ULONGLONG t0, t1;
+    DWORD rc;
+    int status = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const wchar_t *a = argv[i];
+        const wchar_t *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (wcscmp(a, L"--dll") == 0 && v != NULL && n_paths < RH_HOST_MAX_DLLS &&
+            wcslen(v) < RH_HOST_PATH_MAX) {
+            wcscpy(paths[n_paths++], v);
+            i++;
+        } else if (wcscmp(a, L"--connections") == 0 && parse_uint(v, &connections)) {
+            i++;
+        } else if (wcscmp(a, L"--threads") == 0 && parse_uint(v, &threads) && threads > 0 &&
+                   threads <= 64) {
+            i++;
+        } else if (wcscmp(a, L"--seed") == 0 && parse_uint(v, &seed)) {
+            i++;
+        } else if (wcscmp(a, L"--legacy") == 0) {
+            model = RH_HOST_MODEL_LEGACY;
+        } else if (wcscmp(a, L"--unserialized") == 0) {
+            serialized = false;
+        } else if (wcscmp(a, L"--list") == 0) {
+            list_only = true;
+        } else {
+            usage();
+            return 1;
+        }
+    }
+
+    if (n_paths == 0) {
+        int stopped_at;
+
+        rc = rh_host_read_dllpath(list, sizeof list / sizeof list[0]);
+        if (rc != ERROR_SUCCESS) {
+            fprintf(stderr,
+                    "rrashost: no admin DLL registered (HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll "
+                    "value DLLPath: error %lu)\n",
+                    (unsigned long)rc);
+            return 2;
+        }
+        n_paths = rh_host_split_dllpath(list, paths, RH_HOST_MAX_DLLS, &stopped_at);
+        if (stopped_at >= 0)
+            fprintf(stderr,
+                    "rrashost: warning: DLLPath entry %d starts with a space; RRAS stops loading "
+                    "there and skips it and every later entry\n",
+                    stopped_at + 1);
+    }
+    if (list_only) {
+        for (size_t i = 0; i < n_paths; i++)
+            printf("%ls\n", paths[i]);
+        return 0;
+    }
+
+    for (size_t i = 0; i < n_paths; i++) {
+        char err[512] = "";
+
+        rc = rh_host_load(&dlls[n_dlls], paths[i], model, err, sizeof err);
+        if (rc != NO_ERROR) {
+            fprintf(stderr, "rrashost: %ls: %s\nrrashost: RRAS would fail to start (error %lu)\n",
+                    paths[i], err, (unsigned long)rc);
+            status = 2;
+            goto out;
+        }
+        printf("bound %ls through %s\n", paths[i],
+               dlls[n_dlls].ex_model ? "MprAdminInitializeDllEx (revision 2)"
+                                     : "the legacy exports");
+        n_dlls++;
+    }
+
+    t0 = GetTickCount64();
+    rc = rh_host_replay(dlls, n_dlls, seed, connections, threads, serialized, &stats);
+    t1 = GetTickCount64();
+    if (rc != NO_ERROR) {
+        fprintf(stderr, "rrashost: replay failed (error %lu)\n", (unsigned long)rc);
+        status = 2;
+    }
+    printf("replayed %ld connection(s) on %u thread(s)%s in %llu ms; %ld refused\n",
+           (long)stats.connections, threads, serialized ? "" : " (unserialized)",
+           (unsigned long long)(t1 - t0), (long)stats.refused);
+
+out:
+    for (size_t i = n_dlls; i-- > 0;)
+        rh_host_unload(&dlls[i]);
+    return status;
+}
