@@ -69,7 +69,7 @@ static void record_begin(struct rh_record *r, uint32_t duration_s, const struct 
         struct rh_buf b;
 
         rh_buf_init(&b, r->server, sizeof r->server);
-        rh_buf_append(&b, m->server, strnlen(m->server, sizeof r->server - 1));
+        rh_buf_append(&b, m->server, rh_strnlen(m->server, sizeof r->server - 1));
     }
 }
 

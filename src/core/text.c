@@ -70,6 +70,13 @@ void rh_buf_append_u64(struct rh_buf *b, uint64_t v)
     rh_buf_append_u64_padded(b, v, 1);
 }
 
+size_t rh_strnlen(const char *s, size_t max)
+{
+    const char *nul = memchr(s, '\0', max);
+
+    return nul != NULL ? (size_t)(nul - s) : max;
+}
+
 size_t rh_wcsnlen(const rh_wchar *src, size_t src_cap)
 {
     size_t n = 0;

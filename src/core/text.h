@@ -47,6 +47,9 @@ void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width);
 size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
                         bool *truncated);
 
+/* strnlen for C11: the bytes before the first NUL, or max if there is none. */
+size_t rh_strnlen(const char *s, size_t max);
+
 /* The number of units before the first NUL, or src_cap if there is none. */
 size_t rh_wcsnlen(const rh_wchar *src, size_t src_cap);
 
