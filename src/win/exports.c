@@ -9,7 +9,8 @@
  * decide who connects.
  *
  * Nothing here may fail RRAS for a recoverable reason: a failed Initialize stops
- * the RemoteAccess service.
+ * the RemoteAccess service. Nor may anything here change RRAS's last-error value:
+ * the exports that do work keep it as they found it.
  */
 #include <windows.h>
 
@@ -55,19 +56,24 @@ DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll_callbacks *callbacks)
     callbacks->lpfnRasAdminAcceptReauthenticationEx = MprAdminAcceptReauthenticationEx;
     callbacks->lpfnRasAdminConnectionHangupNotificationEx = MprAdminConnectionHangupNotificationEx;
     callbacks->lpfnRASValidatePreAuthenticatedConnectionEx = NULL;
-    rh_service_start();
-    return NO_ERROR;
+    return MprAdminInitializeDll();
 }
 
 DWORD APIENTRY MprAdminInitializeDll(VOID)
 {
+    DWORD last_error = GetLastError();
+
     rh_service_start();
+    SetLastError(last_error);
     return NO_ERROR;
 }
 
 DWORD APIENTRY MprAdminTerminateDll(VOID)
 {
+    DWORD last_error = GetLastError();
+
     rh_service_stop();
+    SetLastError(last_error);
     return NO_ERROR;
 }
 
@@ -79,7 +85,10 @@ BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
 
 VOID APIENTRY MprAdminConnectionHangupNotificationEx(struct rh_ras_connection_ex *conn)
 {
+    DWORD last_error = GetLastError();
+
     rh_service_hangup_ex(conn);
+    SetLastError(last_error);
 }
 
 BOOL APIENTRY MprAdminAcceptReauthenticationEx(struct rh_ras_connection_ex *conn)
@@ -105,7 +114,10 @@ VOID APIENTRY MprAdminConnectionHangupNotification3(struct rh_ras_connection_0 *
                                                     struct rh_ras_connection_2 *c2,
                                                     struct rh_ras_connection_3 *c3)
 {
+    DWORD last_error = GetLastError();
+
     rh_service_hangup_legacy(c0, c1, c2, c3);
+    SetLastError(last_error);
 }
 
 BOOL APIENTRY MprAdminAcceptReauthentication(struct rh_ras_connection_0 *c0,

@@ -196,12 +196,13 @@ DWORD rh_host_load(struct rh_host_dll *dll, const WCHAR *path, enum rh_host_mode
     DWORD rc;
 
     memset(dll, 0, sizeof *dll);
-    if (wcslen(path) >= RH_HOST_PATH_MAX) {
-        set_err(err, err_size, "path too long");
+    /* DLLPath entries are absolute; a relative --dll is taken from the current directory. */
+    rc = GetFullPathNameW(path, RH_HOST_PATH_MAX, dll->path, NULL);
+    if (rc == 0 || rc >= RH_HOST_PATH_MAX) {
+        set_err(err, err_size, "path too long or invalid");
         return ERROR_FILENAME_EXCED_RANGE;
     }
-    wcscpy(dll->path, path);
-    dll->module = LoadLibraryExW(path, NULL, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
+    dll->module = LoadLibraryExW(dll->path, NULL, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
     if (dll->module == NULL) {
         rc = GetLastError();
         set_err(err, err_size, "LoadLibraryExW failed with error %lu", (unsigned long)rc);

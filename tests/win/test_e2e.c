@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End to end under Wine: rashangup.dll bound as RRAS binds it, connections
+ * replayed from several threads, and the records it wrote read back and
+ * compared, field by field, with what the host gave it. Also: configuration
+ * errors are reported by name and never stop the other sinks, and rrashost.exe
+ * finds the DLL through the registry as RRAS does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <windows.h>
+
+#include <cmocka.h>
+
+#include "host.h"
+#include "json_check.h"
+#include "text.h"
+#include "wintest.h"
+
+#define MAX_LINES 4096
+
+static char g_server[256];
+
+static void run_replay(enum rh_host_model model, unsigned seed, unsigned count, unsigned threads,
+                       bool serialized)
+{
+    struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    char err[512] = "";
+
+    if (rh_host_load(&dll, L"rashangup.dll", model, err, sizeof err) != NO_ERROR)
+        fail_msg("rashangup.dll did not bind: %s", err);
+    assert_int_equal(rh_host_replay(&dll, 1, seed, count, threads, serialized, &stats), NO_ERROR);
+    assert_int_equal(stats.connections, (LONG)count);
+    assert_int_equal(stats.refused, 0);
+    rh_host_unload(&dll);
+}
+
+static uint64_t parse_time_ms(const char *s)
+{
+    struct tm tm = {0};
+    int ms = 0;
+
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &ms) != 7)
+        fail_msg("not an RFC 3339 UTC time with milliseconds: %s", s);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (uint64_t)_mkgmtime64(&tm) * 1000 + (uint64_t)ms;
+}
+
+static void expect_field(const char *line, const char *key, const char *want)
+{
+    char got[1024];
+    enum jc_type t = jc_get(line, strlen(line), key, got, sizeof got);
+
+    if (want == NULL) {
+        if (t != JC_NULL)
+            fail_msg("%s: expected null, got %s in %s", key, got, line);
+        return;
+    }
+    if ((t != JC_STRING && t != JC_NUMBER) || strcmp(got, want) != 0)
+        fail_msg("%s: expected \"%s\", got \"%s\" in %s", key, want, got, line);
+}
+
+static void expect_number(const char *line, const char *key, unsigned long long want)
+{
+    char text[32];
+
+    snprintf(text, sizeof text, "%llu", want);
+    expect_field(line, key, text);
+}
+
+/*
+ * Reads the records in `path` and checks there are exactly `count`, one per
+ * connection of scenario `seed`, each with the values the host sent.
+ */
+static void check_records(const WCHAR *path, unsigned seed, unsigned count, bool legacy,
+                          uint64_t t_before, uint64_t t_after)
+{
+    size_t len;
+    char *text = wt_read_file(path, &len);
+    static char *lines[MAX_LINES];
+    size_t n;
+    unsigned char *seen = calloc(count, 1);
+    struct rh_scenario_conn *c = malloc(sizeof *c);
+
+    if (text == NULL)
+        fail_msg("no records file %ls", path);
+    assert_true(len > 0 && text[len - 1] == '\n');
+    n = wt_split_lines(text, lines, MAX_LINES);
+    assert_int_equal(n, count);
+    for (size_t i = 0; i < n; i++) {
+        const char *l = lines[i];
+        char id[64], t[64], st[64];
+        unsigned long d1, d2, d3;
+        unsigned index;
+        uint64_t time_ms;
+
+        if (!jc_valid(l, strlen(l)))
+            fail_msg("line %zu is not JSON: %s", i + 1, l);
+        assert_int_equal(jc_count_members(l, strlen(l)), 16);
+        expect_field(l, "event", "hangup");
+        assert_int_equal(jc_get(l, strlen(l), "connection_id", id, sizeof id), JC_STRING);
+        if (sscanf(id, "%8lx-%4lx-%4lx-", &d1, &d2, &d3) != 3 || d1 != 0x5eed0000ul + seed)
+            fail_msg("connection_id %s is not one of scenario %u", id, seed);
+        index = (unsigned)((d2 << 16) | d3);
+        assert_true(index < count);
+        if (seen[index]++)
+            fail_msg("connection %u recorded twice", index);
+
+        rh_scenario_make(seed, index, c);
+        {
+            char want_id[RH_GUID_STRING_SIZE];
+            rh_guid_format(&c->ex.guid, want_id);
+            assert_string_equal(id, want_id);
+        }
+        expect_field(l, "user", c->user);
+        expect_field(l, "domain", c->domain);
+        expect_field(l, "tunnel", c->tunnel);
+        expect_field(l, "client_ipv4", c->client_ipv4);
+        expect_field(l, "server", g_server);
+        expect_field(l, "remote_endpoint", legacy ? NULL : c->remote_endpoint);
+        expect_field(l, "local_endpoint", legacy ? NULL : "192.0.2.10");
+        expect_number(l, "duration_s", c->ex.dwConnectDuration);
+        expect_number(l, "bytes_sent", c->ex.dwBytesXmited);
+        expect_number(l, "bytes_received", c->ex.dwBytesRcved);
+        expect_number(l, "frames_sent", c->ex.dwFramesXmited);
+        expect_number(l, "frames_received", c->ex.dwFramesRcved);
+
+        assert_int_equal(jc_get(l, strlen(l), "time", t, sizeof t), JC_STRING);
+        assert_int_equal(jc_get(l, strlen(l), "start_time", st, sizeof st), JC_STRING);
+        time_ms = parse_time_ms(t);
+        /* The clock has 1 ms steps; allow one either side. */
+        if (time_ms + 1 < t_before || time_ms > t_after + 1)
+            fail_msg("time %s is outside the replay", t);
+        assert_int_equal(parse_time_ms(st), time_ms - (uint64_t)c->ex.dwConnectDuration * 1000);
+    }
+    for (unsigned i = 0; i < count; i++)
+        if (!seen[i])
+            fail_msg("connection %u has no record", i);
+    free(c);
+    free(seen);
+    free(text);
+}
+
+static uint64_t now_ms(void)
+{
+    FILETIME ft;
+    struct rh_filetime r;
+
+    GetSystemTimePreciseAsFileTime(&ft);
+    r.dwLowDateTime = ft.dwLowDateTime;
+    r.dwHighDateTime = ft.dwHighDateTime;
+    return rh_filetime_to_unix_ms(&r);
+}
+
+/* One file sink writing JSON Lines to <temp>\<tag>\records.jsonl. */
+static void configure_file_sink(const WCHAR *tag, WCHAR *path, size_t path_count)
+{
+    WCHAR dir[MAX_PATH];
+
+    wt_reset_config();
+    wt_make_temp_dir(tag, dir, MAX_PATH);
+    _snwprintf(path, path_count, L"%ls\\records.jsonl", dir);
+    path[path_count - 1] = L'\0';
+    DeleteFileW(path);
+    wt_set_sink_string(L"main", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"main", L"Path", REG_EXPAND_SZ, path);
+    wt_set_sink_string(L"main", L"Format", REG_SZ, L"json");
+}
+
+static void thousand_connections_from_four_threads(void **state)
+{
+    WCHAR path[MAX_PATH];
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"thousand", path, MAX_PATH);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_AUTO, 11, 1000, 4, true);
+    t1 = now_ms();
+    check_records(path, 11, 1000, false, t0, t1);
+}
+
+static void thousand_connections_unserialized(void **state)
+{
+    WCHAR path[MAX_PATH];
+    uint64_t t0, t1;
+
+    (void)state;
+    /* RRAS serializes these calls; the DLL must be correct even if a host did not. */
+    configure_file_sink(L"racing", path, MAX_PATH);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_AUTO, 12, 1000, 4, false);
+    t1 = now_ms();
+    check_records(path, 12, 1000, false, t0, t1);
+}
+
+static void legacy_binding_records(void **state)
+{
+    WCHAR path[MAX_PATH];
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"legacy", path, MAX_PATH);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_LEGACY, 13, 200, 4, true);
+    t1 = now_ms();
+    check_records(path, 13, 200, true, t0, t1);
+}
+
+static void rrashost_exe_loads_the_registered_dll(void **state)
+{
+    WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
+    STARTUPINFOW si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    DWORD code = 99;
+    HKEY key;
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"exe", path, MAX_PATH);
+    GetFullPathNameW(L"rashangup.dll", MAX_PATH, dll, NULL);
+    /* A later entry with a leading space: RRAS (and rrashost) stop before it. */
+    _snwprintf(list, sizeof list / sizeof list[0], L"%ls; C:\\Vendor\\never-loaded.dll", dll);
+    list[sizeof list / sizeof list[0] - 1] = L'\0';
+    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, WT_ADMIN_KEY, 0, NULL, 0,
+                                     KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &key, NULL),
+                     ERROR_SUCCESS);
+    RegSetValueExW(key, L"DLLPath", 0, REG_SZ, (const BYTE *)list,
+                   (DWORD)((wcslen(list) + 1) * sizeof(WCHAR)));
+
+    wcscpy(cmd, L"rrashost.exe --connections 50 --threads 4 --seed 7");
+    t0 = now_ms();
+    assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+    t1 = now_ms();
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    RegDeleteValueW(key, L"DLLPath");
+    RegCloseKey(key);
+    assert_int_equal(code, 0);
+    check_records(path, 7, 50, false, t0, t1);
+}
+
+static void bad_configuration_is_named_and_others_run(void **state)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    size_t log_from;
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"badcfg", path, MAX_PATH);
+    wt_set_sink_string(L"fmt", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"fmt", L"Format", REG_SZ, L"xml");
+    wt_set_sink_string(L"kind", L"Type", REG_SZ, L"carrier-pigeon");
+    wt_set_sink_string(L"dword", L"Type", REG_SZ, L"file");
+    wt_set_sink_dword(L"dword", L"Path", 42);
+    wt_set_sink_string(L"relative", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"relative", L"Path", REG_SZ, L"records.jsonl");
+    wt_set_sink_string(L"untyped", L"Path", REG_SZ, L"C:\\x.jsonl");
+    wt_set_sink_string(L"off", L"Type", REG_SZ, L"file");
+    wt_set_sink_dword(L"off", L"Enabled", 0);
+
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_AUTO, 21, 10, 2, true);
+    t1 = now_ms();
+    check_records(path, 21, 10, false, t0, t1);
+
+    assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup\\Sinks\\fmt: value Format: "
+                                          "unknown format \"xml\" (expected json)"));
+    assert_true(wt_log_contains(log_from, "Sinks\\kind: value Type: unknown sink type "
+                                          "\"carrier-pigeon\""));
+    assert_true(wt_log_contains(log_from, "Sinks\\dword: value Path: has type REG_DWORD, "
+                                          "expected REG_SZ or REG_EXPAND_SZ"));
+    assert_true(wt_log_contains(log_from, "Sinks\\relative: value Path: \"records.jsonl\" is "
+                                          "not an absolute path"));
+    assert_true(wt_log_contains(log_from, "Sinks\\untyped: value Type is missing"));
+    assert_true(wt_log_contains(log_from, "Sinks\\off: disabled (Enabled = 0)"));
+    assert_true(wt_log_contains(log_from, "started on"));
+}
+
+static void unwritable_output_degrades_and_reports(void **state)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    size_t log_from;
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"unwritable", path, MAX_PATH);
+    /* No drive Q: under Wine: the file can never be opened. */
+    wt_set_sink_string(L"lost", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"lost", L"Path", REG_SZ, L"Q:\\nowhere\\records.jsonl");
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_AUTO, 22, 20, 2, true); /* binds: Initialize still succeeds */
+    t1 = now_ms();
+    check_records(path, 22, 20, false, t0, t1);
+    assert_true(
+        wt_log_contains(log_from, "sink lost: cannot open file Q:\\nowhere\\records.jsonl"));
+    assert_true(wt_log_contains(log_from, "sink lost: record for connection 5eed0016-"));
+}
+
+static void default_sink_without_configuration(void **state)
+{
+    WCHAR path[MAX_PATH];
+    size_t before, len;
+    char *text;
+    static char *lines[MAX_LINES];
+    size_t n;
+
+    (void)state;
+    wt_reset_config();
+    wt_program_data_file(L"hangups.jsonl", path, MAX_PATH);
+    before = wt_file_size(path);
+    run_replay(RH_HOST_MODEL_AUTO, 23, 5, 1, true);
+    text = wt_read_file(path, &len);
+    assert_non_null(text);
+    assert_true(len > before);
+    n = wt_split_lines(text + before, lines, MAX_LINES);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++)
+        assert_non_null(strstr(lines[i], "\"connection_id\":\"5eed0017-"));
+    free(text);
+}
+
+static void malformed_structures_are_refused_or_read_safely(void **state)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    struct rh_host_dll dll;
+    struct rh_scenario_conn *c = malloc(sizeof *c);
+    char err[512];
+    size_t log_from, len;
+    char *text;
+
+    (void)state;
+    configure_file_sink(L"malformed", path, MAX_PATH);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    assert_int_equal(rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err),
+                     NO_ERROR);
+    rh_scenario_make(24, 0, c);
+    c->ex.Header.type = 2; /* an MPR_SERVER_EX header */
+    dll.callbacks.lpfnRasAdminConnectionHangupNotificationEx(&c->ex);
+    dll.callbacks.lpfnRasAdminConnectionHangupNotificationEx(NULL);
+    rh_scenario_make(24, 1, c);
+    /* Declares 100 bytes: the user name is past them and must not be read. */
+    c->ex.Header.size = 100;
+    SetLastError(0xdeadbeef);
+    dll.callbacks.lpfnRasAdminConnectionHangupNotificationEx(&c->ex);
+    assert_int_equal(GetLastError(), 0xdeadbeef);
+    rh_host_unload(&dll);
+
+    assert_true(wt_log_contains(log_from, "RAS_CONNECTION_EX refused: header type is not "
+                                          "RAS_CONNECTION_OBJECT (1)"));
+    assert_true(wt_log_contains(log_from, "RAS_CONNECTION_EX refused: NULL structure"));
+    assert_true(wt_log_contains(log_from, "header size 100 is shorter than revision 1"));
+    text = wt_read_file(path, &len);
+    assert_non_null(text);
+    assert_int_equal(jc_count_members(text, len - 1), 16); /* exactly one line */
+    assert_non_null(strstr(text, "\"user\":\"\""));
+    assert_non_null(strstr(text, "\"duration_s\":"));
+    free(text);
+    free(c);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wt_reset_config();
+    return 0;
+}
+
+int main(void)
+{
+    WCHAR name[256];
+    DWORD n = 256;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(thousand_connections_from_four_threads, teardown),
+        cmocka_unit_test_teardown(thousand_connections_unserialized, teardown),
+        cmocka_unit_test_teardown(legacy_binding_records, teardown),
+        cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, teardown),
+        cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, teardown),
+        cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, teardown),
+        cmocka_unit_test_teardown(default_sink_without_configuration, teardown),
+        cmocka_unit_test_teardown(malformed_structures_are_refused_or_read_safely, teardown),
+    };
+
+    if (!GetComputerNameExW(ComputerNameDnsFullyQualified, name, &n) || n == 0)
+        return 2;
+    WideCharToMultiByte(CP_UTF8, 0, name, -1, g_server, sizeof g_server, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

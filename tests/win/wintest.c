@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#include "wintest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static HKEY sink_key(const WCHAR *sink)
+{
+    WCHAR path[256];
+    HKEY key = NULL;
+
+    _snwprintf(path, 256, L"%ls\\Sinks\\%ls", WT_CONFIG_KEY, sink);
+    path[255] = L'\0';
+    if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0, KEY_ALL_ACCESS | KEY_WOW64_64KEY,
+                        NULL, &key, NULL) != ERROR_SUCCESS)
+        return NULL;
+    return key;
+}
+
+void wt_set_sink_string(const WCHAR *sink, const WCHAR *name, DWORD type, const WCHAR *value)
+{
+    HKEY key = sink_key(sink);
+
+    if (key == NULL)
+        return;
+    RegSetValueExW(key, name, 0, type, (const BYTE *)value,
+                   (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
+    RegCloseKey(key);
+}
+
+void wt_set_sink_dword(const WCHAR *sink, const WCHAR *name, DWORD value)
+{
+    HKEY key = sink_key(sink);
+
+    if (key == NULL)
+        return;
+    RegSetValueExW(key, name, 0, REG_DWORD, (const BYTE *)&value, sizeof value);
+    RegCloseKey(key);
+}
+
+void wt_reset_config(void)
+{
+    RegDeleteTreeW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY);
+}
+
+void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count)
+{
+    WCHAR temp[MAX_PATH];
+
+    GetTempPathW(MAX_PATH, temp);
+    _snwprintf(out, out_count, L"%lsrashangup-%ls-%lu", temp, tag,
+               (unsigned long)GetCurrentProcessId());
+    out[out_count - 1] = L'\0';
+    CreateDirectoryW(out, NULL);
+}
+
+char *wt_read_file(const WCHAR *path, size_t *len)
+{
+    HANDLE h =
+        CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, 0, NULL);
+    LARGE_INTEGER size;
+    char *buf;
+    DWORD got = 0;
+
+    *len = 0;
+    if (h == INVALID_HANDLE_VALUE)
+        return NULL;
+    if (!GetFileSizeEx(h, &size) || size.QuadPart > 512 * 1024 * 1024) {
+        CloseHandle(h);
+        return NULL;
+    }
+    buf = malloc((size_t)size.QuadPart + 1);
+    if (buf != NULL && ReadFile(h, buf, (DWORD)size.QuadPart, &got, NULL)) {
+        buf[got] = '\0';
+        *len = got;
+    }
+    CloseHandle(h);
+    return buf;
+}
+
+size_t wt_split_lines(char *text, char **lines, size_t max_lines)
+{
+    size_t n = 0;
+    char *p = text;
+
+    while (*p != '\0' && n < max_lines) {
+        char *nl = strchr(p, '\n');
+
+        lines[n++] = p;
+        if (nl == NULL)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    return n;
+}
+
+void wt_program_data_file(const WCHAR *name, WCHAR *out, size_t out_count)
+{
+    WCHAR dir[MAX_PATH];
+
+    ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup", dir, MAX_PATH);
+    _snwprintf(out, out_count, L"%ls\\%ls", dir, name);
+    out[out_count - 1] = L'\0';
+}
+
+size_t wt_file_size(const WCHAR *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA a;
+
+    if (!GetFileAttributesExW(path, GetFileExInfoStandard, &a))
+        return 0;
+    return (size_t)(((ULONGLONG)a.nFileSizeHigh << 32) | a.nFileSizeLow);
+}
+
+bool wt_log_contains(size_t from, const char *needle)
+{
+    WCHAR path[MAX_PATH];
+    size_t len;
+    char *text;
+    bool found;
+
+    wt_program_data_file(L"rashangup.log", path, MAX_PATH);
+    text = wt_read_file(path, &len);
+    if (text == NULL)
+        return false;
+    found = from <= len && strstr(text + from, needle) != NULL;
+    if (!found)
+        fprintf(stderr, "log since offset %zu lacks \"%s\":\n%s\n", from, needle,
+                from <= len ? text + from : "");
+    free(text);
+    return found;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the Windows tests: registry, files, the DLL's log. */
+#ifndef WINTEST_H
+#define WINTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <windows.h>
+
+#define WT_CONFIG_KEY L"SOFTWARE\\RasHangup"
+#define WT_ADMIN_KEY  L"SOFTWARE\\Microsoft\\RAS\\AdminDll"
+
+/* Sets HKLM\SOFTWARE\RasHangup\Sinks\<sink> value <name> (REG_SZ/REG_EXPAND_SZ). */
+void wt_set_sink_string(const WCHAR *sink, const WCHAR *name, DWORD type, const WCHAR *value);
+void wt_set_sink_dword(const WCHAR *sink, const WCHAR *name, DWORD value);
+/* Removes HKLM\SOFTWARE\RasHangup entirely (all tests start from no configuration). */
+void wt_reset_config(void);
+
+/* A fresh, empty directory under %TEMP%; returns its path (static storage per call site). */
+void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer; NULL if absent. */
+char *wt_read_file(const WCHAR *path, size_t *len);
+
+/* Splits text into lines in place; returns the count (the last, empty, line excluded). */
+size_t wt_split_lines(char *text, char **lines, size_t max_lines);
+
+/* The path of %ProgramData%\RasHangup\<name>. */
+void wt_program_data_file(const WCHAR *name, WCHAR *out, size_t out_count);
+
+/* The size of a file, 0 if absent: to read only what a test adds to the log. */
+size_t wt_file_size(const WCHAR *path);
+
+/* True if the log gained a line containing `needle` since offset `from`. */
+bool wt_log_contains(size_t from, const char *needle);
+
+#endif
