@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The first quick-start command: installs what is missing, builds rashangup.dll,
+# installs and registers it in a Wine prefix the way an administrator would on a
+# RRAS server, lets rrashost.exe play the RemoteAccess service over a scenario of
+# VPN connections, and shows the hangup records written.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$RH_ROOT"
+
+rh_say "dependencies"
+bash scripts/deps.sh build
+rh_say "build"
+rh_build windows -DRASHANGUP_TESTS=OFF
+
+rh_say "Wine prefix ($WINEPREFIX)"
+rh_wine_start
+trap rh_wine_stop EXIT
+wine() { /usr/lib/wine/wine64 "$@"; }
+# Shows an administrator's command, then runs it under Wine.
+admin() {
+  printf '  C:\\> %s\n' "$*"
+  wine "$@" >/dev/null
+}
+
+drive_c="$WINEPREFIX/drive_c"
+install_dir='C:\Program Files\RasHangup'
+mkdir -p "$drive_c/Program Files/RasHangup"
+cp build/windows/rashangup.dll build/windows/rrashost.exe "$drive_c/Program Files/RasHangup/"
+rm -f "$drive_c/ProgramData/RasHangup/hangups.jsonl"
+
+rh_say "register the DLL with RRAS and configure one JSON Lines sink"
+admin reg add 'HKLM\SOFTWARE\Microsoft\RAS\AdminDll' /v DLLPath /t REG_EXPAND_SZ \
+  /d "$install_dir\\rashangup.dll" /f
+admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Type /t REG_SZ /d file /f
+admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Path /t REG_EXPAND_SZ \
+  /d '%ProgramData%\RasHangup\hangups.jsonl' /f
+admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Format /t REG_SZ /d json /f
+
+rh_say "rrashost.exe plays RemoteAccess: 12 connections (SSTP, L2TP, IKEv2) on 4 threads"
+wine "$install_dir\\rrashost.exe" --connections 12 --threads 4 --seed 2026
+
+rh_say "records in C:\\ProgramData\\RasHangup\\hangups.jsonl"
+cat "$drive_c/ProgramData/RasHangup/hangups.jsonl"
+rh_say "rashangup's own log, C:\\ProgramData\\RasHangup\\rashangup.log (last lines)"
+tail -n 4 "$drive_c/ProgramData/RasHangup/rashangup.log"
