@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Record formatters: pure functions from a record to bytes. They allocate
- * nothing and touch no global state; each appends to a bounded buffer and
- * reports overflow through it (the buffer is then left as it was before the
- * record began, so a partial record is never emitted).
+ * nothing and touch no global state; each appends to a bounded buffer and, on
+ * overflow, returns false and leaves the buffer as it was before the record began,
+ * so a partial record is never emitted. All three write the fields of
+ * rh_record_fields() in its order, under its names.
  */
 #ifndef RH_FORMAT_H
 #define RH_FORMAT_H
@@ -14,22 +15,54 @@
 #include "text.h"
 
 /* Enough for any record in any format (the worst case is checked by tests). */
-#define RH_FORMAT_MAX 16384
+#define RH_FORMAT_MAX 32768
 
 enum rh_format {
     RH_FORMAT_JSON = 0, /* JSON Lines: one RFC 8259 object and LF */
+    RH_FORMAT_CSV,      /* RFC 4180: one row and CRLF, after a header row */
 };
 
-/* Looks a format up by its configuration name ("json"); false if unknown. */
+/* Looks a file format up by its configuration name ("json", "csv"); false if unknown. */
 bool rh_format_from_name(const char *name, enum rh_format *out);
 const char *rh_format_name(enum rh_format f);
 
-/* Appends the record in format `f`; false (and `out` unchanged) on overflow. */
+/* Appends the record in format `f`. */
 bool rh_format_record(enum rh_format f, const struct rh_record *r, struct rh_buf *out);
+/* What a new file in format `f` starts with: CSV's UTF-8 BOM and header row; "" for JSON. */
+bool rh_format_file_header(enum rh_format f, struct rh_buf *out);
 
 bool rh_format_json(const struct rh_record *r, struct rh_buf *out);
-
 /* Appends a JSON string literal (quotes included) for UTF-8 text s[0..n). */
 void rh_json_append_string(struct rh_buf *out, const char *s, size_t n);
+
+bool rh_format_csv(const struct rh_record *r, struct rh_buf *out);
+bool rh_format_csv_header(struct rh_buf *out);
+/* Appends one CSV cell: quoted when needed, formula triggers neutralised with a leading '. */
+void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n);
+
+/* RFC 5424. */
+#define RH_SYSLOG_DEFAULT_SD_ID    "rashangup@32473" /* 32473: for documentation, RFC 5612 */
+#define RH_SYSLOG_DEFAULT_APP_NAME "rashangup"
+#define RH_SYSLOG_DEFAULT_FACILITY 10 /* authpriv: security and authorization */
+
+struct rh_syslog_options {
+    unsigned facility;    /* 0..23 */
+    unsigned severity;    /* 0..7; informational (6) for a hangup */
+    const char *app_name; /* 1..48 printable US-ASCII */
+    const char *sd_id;    /* SD-ID: name@enterprise-number, or a registered name */
+    const char *procid;   /* NULL or "" for "-" */
+    const char *hostname; /* NULL: the record's server name */
+};
+
+void rh_syslog_options_default(struct rh_syslog_options *o);
+/* False, with the reason in err, if an option breaks RFC 5424's syntax. */
+bool rh_syslog_options_check(const struct rh_syslog_options *o, char *err, size_t err_size);
+
+/*
+ * One RFC 5424 message, without framing: HEADER, one SD-ELEMENT holding every
+ * known field, then a BOM and a one-line summary as MSG.
+ */
+bool rh_format_syslog(const struct rh_record *r, const struct rh_syslog_options *o,
+                      struct rh_buf *out);
 
 #endif /* RH_FORMAT_H */

@@ -3,8 +3,38 @@
 
 #include <string.h>
 
-#define WSTR_FIELD(dst, src)                                                                       \
-    rh_utf16_to_utf8((src), sizeof(src) / sizeof((src)[0]), (dst), sizeof(dst), NULL)
+/* Converts a UTF-16 array member to UTF-8, reading no further than the array. */
+#define WSTR_FIELD(r, dst, src)                                                                    \
+    wstr_field((r), (dst), sizeof(dst), (src), sizeof(src) / sizeof((src)[0]))
+
+static void wstr_field(struct rh_record *r, char *dst, size_t dst_size, const rh_wchar *src,
+                       size_t src_cap)
+{
+    bool replaced = false;
+
+    rh_utf16_to_utf8_ex(src, src_cap, dst, dst_size, NULL, &replaced);
+    if (replaced)
+        r->warnings |= RH_WARN_INVALID_UTF16;
+}
+
+/* Copies a static name, or writes "unknown-<value>" (decimal, or hex for protocol numbers). */
+static void set_name(char out[RH_NAME_SIZE], const char *name, uint32_t value, bool hex)
+{
+    struct rh_buf b;
+
+    rh_buf_init(&b, out, RH_NAME_SIZE);
+    if (name != NULL) {
+        rh_buf_append_str(&b, name);
+        return;
+    }
+    rh_buf_append_str(&b, "unknown-");
+    if (!hex) {
+        rh_buf_append_u64(&b, value);
+        return;
+    }
+    rh_buf_append_str(&b, "0x");
+    rh_buf_append_hex(&b, value);
+}
 
 enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, size_t *readable)
 {
@@ -23,6 +53,29 @@ enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, si
     }
     *readable = sizeof(struct rh_ras_connection_ex);
     return RH_EX_OK;
+}
+
+enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p, size_t avail)
+{
+    struct rh_mprapi_object_header h;
+    enum rh_ex_status st;
+    size_t readable;
+
+    memset(copy, 0, sizeof *copy);
+    if (p == NULL)
+        return RH_EX_NULL;
+    if (avail < sizeof h)
+        return RH_EX_TOO_SMALL;
+    memcpy(&h, p, sizeof h);
+    st = rh_ex_check_header(&h, &readable);
+    if (st != RH_EX_OK && st != RH_EX_SHORT)
+        return st;
+    if (readable > avail) {
+        readable = avail;
+        st = RH_EX_SHORT;
+    }
+    memcpy(copy, p, readable);
+    return st;
 }
 
 const char *rh_ex_status_text(enum rh_ex_status status)
@@ -57,6 +110,28 @@ const char *rh_tunnel_name(enum rh_tunnel t)
     return NULL;
 }
 
+/* ROUTER_INTERFACE_TYPE */
+static void set_interface_type(struct rh_record *r, uint32_t type)
+{
+    static const char *const names[] = {"client",   "home_router", "full_router", "dedicated",
+                                        "internal", "loopback",    "tunnel1",     "dialout"};
+
+    set_name(r->interface_type, type < 8 ? names[type] : NULL, type, false);
+}
+
+/* RAS_QUARANTINE_STATE, and the probation deadline that goes with PROBATION. */
+static void set_quarantine(struct rh_record *r, uint32_t state, const struct rh_filetime *ft)
+{
+    static const char *const names[] = {"normal", "quarantine", "probation", "not_capable"};
+
+    r->present |= RH_HAS_QUARANTINE;
+    set_name(r->quarantine_state, state < 4 ? names[state] : NULL, state, false);
+    if (state == 2 && (ft->dwLowDateTime | ft->dwHighDateTime) != 0) {
+        r->probation_ms = rh_filetime_to_unix_ms(ft);
+        r->present |= RH_HAS_PROBATION;
+    }
+}
+
 static void record_begin(struct rh_record *r, uint32_t duration_s, const struct rh_event_meta *m)
 {
     uint64_t duration_ms = (uint64_t)duration_s * 1000;
@@ -71,6 +146,8 @@ static void record_begin(struct rh_record *r, uint32_t duration_s, const struct 
         rh_buf_init(&b, r->server, sizeof r->server);
         rh_buf_append(&b, m->server, rh_strnlen(m->server, sizeof r->server - 1));
     }
+    if (m->record_id != NULL)
+        rh_uuid_format(m->record_id, r->record_id);
 }
 
 static void set_connection_id(struct rh_record *r, const struct rh_guid *g)
@@ -79,12 +156,196 @@ static void set_connection_id(struct rh_record *r, const struct rh_guid *g)
         rh_guid_format(g, r->connection_id);
 }
 
-static void set_ipv4(char out[RH_IPV4_STRING_SIZE], const rh_wchar *src, size_t cap)
+static void set_ipv4(struct rh_record *r, const rh_wchar server[RH_IPADDRESSLEN + 1],
+                     const rh_wchar client[RH_IPADDRESSLEN + 1], uint32_t error)
 {
     uint8_t addr[4];
 
-    if (rh_ipv4_parse(src, cap, addr) && (addr[0] | addr[1] | addr[2] | addr[3]) != 0)
-        rh_ipv4_format(addr, out);
+    r->present |= RH_HAS_IPV4;
+    r->ipv4_error = error;
+    if (rh_ipv4_parse(client, RH_IPADDRESSLEN + 1, addr)) {
+        if ((addr[0] | addr[1] | addr[2] | addr[3]) != 0)
+            rh_ipv4_format(addr, r->client_ipv4);
+    } else if (rh_wcsnlen(client, RH_IPADDRESSLEN + 1) > 0) {
+        r->warnings |= RH_WARN_CLIENT_IPV4_INVALID;
+    }
+    if (rh_ipv4_parse(server, RH_IPADDRESSLEN + 1, addr) &&
+        (addr[0] | addr[1] | addr[2] | addr[3]) != 0)
+        rh_ipv4_format(addr, r->server_ipv4);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+/* The client's address is the prefix followed by its interface identifier. */
+static void set_ipv6(struct rh_record *r, const uint8_t prefix[8], uint32_t prefix_len,
+                     const uint8_t local_iid[8], const uint8_t remote_iid[8], uint32_t error)
+{
+    uint8_t addr[16];
+    char text[RH_IPV6_STRING_SIZE];
+    struct rh_buf b;
+
+    r->present |= RH_HAS_IPV6;
+    r->ipv6_error = error;
+    if (all_zero(prefix, 8))
+        return;
+    if (prefix_len > 64) {
+        r->warnings |= RH_WARN_IPV6_PREFIX_LENGTH;
+        prefix_len = 64;
+    }
+    memcpy(addr, prefix, 8);
+    memset(addr + 8, 0, 8);
+    rh_ipv6_format(addr, text);
+    rh_buf_init(&b, r->ipv6_prefix, sizeof r->ipv6_prefix);
+    rh_buf_append_str(&b, text);
+    rh_buf_append_char(&b, '/');
+    rh_buf_append_u64(&b, prefix_len);
+    if (!all_zero(remote_iid, 8)) {
+        memcpy(addr + 8, remote_iid, 8);
+        rh_ipv6_format(addr, r->client_ipv6);
+    }
+    if (!all_zero(local_iid, 8)) {
+        memcpy(addr + 8, local_iid, 8);
+        rh_ipv6_format(addr, r->server_ipv6);
+    }
+}
+
+/* IANA EAP method types that VPN servers meet; others keep only their number. */
+static const char *eap_method_name(uint32_t type)
+{
+    switch (type) {
+    case 4:
+        return "md5-challenge";
+    case 6:
+        return "gtc";
+    case 13:
+        return "tls";
+    case 17:
+        return "leap";
+    case 18:
+        return "sim";
+    case 21:
+        return "ttls";
+    case 23:
+        return "aka";
+    case 25:
+        return "peap";
+    case 26:
+        return "ms-chapv2";
+    case 29:
+        return "ms-chapv2-old";
+    case 43:
+        return "fast";
+    case 49:
+        return "ikev2";
+    case 50:
+        return "aka-prime";
+    case 52:
+        return "pwd";
+    case 55:
+        return "teap";
+    default:
+        return NULL;
+    }
+}
+
+static void set_eap(struct rh_record *r, uint32_t type)
+{
+    const char *name = eap_method_name(type);
+
+    r->present |= RH_HAS_EAP;
+    r->eap_type = type;
+    if (name != NULL)
+        set_name(r->eap_method, name, 0, false);
+}
+
+static void set_compression(struct rh_record *r, uint32_t algorithm)
+{
+    if (algorithm == 6)
+        set_name(r->compression, "mppc", 0, false);
+    else if (algorithm == 5)
+        set_name(r->compression, "stac", 0, false);
+    else if (algorithm != 0)
+        set_name(r->compression, NULL, algorithm, false);
+}
+
+/* PPP's LCP authentication, IPsec (LCP options) or MPPE (CCP options) encryption. */
+static void set_ppp_security(struct rh_record *r, uint32_t auth_protocol, uint32_t auth_data,
+                             uint32_t eap_type, uint32_t lcp_options, uint32_t ccp_options,
+                             uint32_t compression)
+{
+    const char *auth = NULL;
+    const char *enc = NULL;
+
+    r->present |= RH_HAS_AUTH;
+    switch (auth_protocol) {
+    case 0:
+        break;
+    case 0xC023:
+        auth = "pap";
+        break;
+    case 0xC027:
+        auth = "spap";
+        break;
+    case 0xC223:
+        auth = auth_data == 0x05   ? "chap-md5"
+               : auth_data == 0x80 ? "ms-chap"
+               : auth_data == 0x81 ? "ms-chapv2"
+                                   : "chap";
+        break;
+    case 0xC227:
+        auth = "eap";
+        set_eap(r, eap_type);
+        break;
+    default:
+        set_name(r->authentication, NULL, auth_protocol, true);
+        break;
+    }
+    if (auth != NULL)
+        set_name(r->authentication, auth, 0, false);
+
+    if (lcp_options & 0x80)
+        enc = "aes-256";
+    else if (lcp_options & 0x40)
+        enc = "aes-128";
+    else if (lcp_options & 0x20)
+        enc = "3des";
+    else if (lcp_options & 0x10)
+        enc = "des-56";
+    else if (ccp_options & 0x40)
+        enc = ccp_options & 0x01000000 ? "mppe-128-stateless" : "mppe-128";
+    else if (ccp_options & 0x80)
+        enc = ccp_options & 0x01000000 ? "mppe-56-stateless" : "mppe-56";
+    else if (ccp_options & 0x30)
+        enc = ccp_options & 0x01000000 ? "mppe-40-stateless" : "mppe-40";
+    if (enc != NULL)
+        set_name(r->encryption, enc, 0, false);
+    set_compression(r, compression);
+}
+
+static void set_ikev2_security(struct rh_record *r, const struct rh_ikev2_projection_info *k)
+{
+    static const char *const ciphers[] = {NULL, "des", "3des", "aes-128", "aes-192", "aes-256"};
+
+    r->present |= RH_HAS_AUTH;
+    if (k->dwAuthenticationProtocol == 1) {
+        set_name(r->authentication, "certificate", 0, false);
+    } else if (k->dwAuthenticationProtocol == 2) {
+        set_name(r->authentication, "eap", 0, false);
+        set_eap(r, k->dwEapTypeId);
+    } else if (k->dwAuthenticationProtocol != 0) {
+        set_name(r->authentication, NULL, k->dwAuthenticationProtocol, false);
+    }
+    if (k->dwEncryptionMethod != 0)
+        set_name(r->encryption, k->dwEncryptionMethod < 6 ? ciphers[k->dwEncryptionMethod] : NULL,
+                 k->dwEncryptionMethod, false);
+    set_compression(r, k->dwCompressionAlgorithm);
 }
 
 static enum rh_tunnel tunnel_from_flags(uint32_t flags)
@@ -97,35 +358,87 @@ static enum rh_tunnel tunnel_from_flags(uint32_t flags)
 }
 
 void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c,
-                       const struct rh_event_meta *meta)
+                       enum rh_ex_status status, const struct rh_event_meta *meta)
 {
     const struct rh_projection_info *pi = &c->ProjectionInfo;
+    const bool ikev2_flag = (c->dwConnectionFlags & RH_RAS_FLAGS_IKEV2_CONNECTION) != 0;
 
     record_begin(r, c->dwConnectDuration, meta);
+    r->present |= RH_HAS_INTERFACE | RH_HAS_COUNTERS | RH_HAS_ENDPOINTS;
+    if (status == RH_EX_SHORT)
+        r->warnings |= RH_WARN_STRUCTURE_SHORT;
     set_connection_id(r, &c->guid);
-    WSTR_FIELD(r->user, c->wszUserName);
-    WSTR_FIELD(r->domain, c->wszLogonDomain);
-    WSTR_FIELD(r->remote_endpoint, c->wszRemoteEndpointAddress);
-    WSTR_FIELD(r->local_endpoint, c->wszLocalEndpointAddress);
+    WSTR_FIELD(r, r->user, c->wszUserName);
+    WSTR_FIELD(r, r->domain, c->wszLogonDomain);
+    WSTR_FIELD(r, r->interface_name, c->wszInterfaceName);
+    set_interface_type(r, c->dwInterfaceType);
+    WSTR_FIELD(r, r->remote_computer, c->wszRemoteComputer);
+    r->connection_flags = c->dwConnectionFlags;
+    WSTR_FIELD(r, r->remote_endpoint, c->wszRemoteEndpointAddress);
+    WSTR_FIELD(r, r->local_endpoint, c->wszLocalEndpointAddress);
+    set_quarantine(r, c->rasQuarState, &c->probationTime);
     r->bytes_sent = c->dwBytesXmited;
     r->bytes_received = c->dwBytesRcved;
     r->frames_sent = c->dwFramesXmited;
     r->frames_received = c->dwFramesRcved;
+    r->crc_errors = c->dwCrcErr;
+    r->timeout_errors = c->dwTimeoutErr;
+    r->alignment_errors = c->dwAlignmentErr;
+    r->hardware_overrun_errors = c->dwHardwareOverrunErr;
+    r->framing_errors = c->dwFramingErr;
+    r->buffer_overrun_errors = c->dwBufferOverrunErr;
+    r->compression_ratio_in = c->dwCompressionRatioIn;
+    r->compression_ratio_out = c->dwCompressionRatioOut;
+    r->mobike_switchovers = c->dwNumSwitchOvers;
 
+    /* The projection type chooses the union member; the flags only cross-check it. */
     switch (pi->projectionInfoType) {
-    case RH_MPRAPI_PPP_PROJECTION_INFO_TYPE:
+    case RH_MPRAPI_PPP_PROJECTION_INFO_TYPE: {
+        const struct rh_ppp_projection_info *p = &pi->PppProjectionInfo;
+
         r->tunnel = RH_TUNNEL_PPP;
-        set_ipv4(r->client_ipv4, pi->PppProjectionInfo.wszRemoteAddress, RH_IPADDRESSLEN + 1);
+        if (ikev2_flag)
+            r->warnings |= RH_WARN_PROJECTION_MISMATCH;
+        set_ipv4(r, p->wszAddress, p->wszRemoteAddress, p->dwIPv4NegotiationError);
+        set_ipv6(r, p->bPrefix, p->dwPrefixLength, p->bInterfaceIdentifier,
+                 p->bRemoteInterfaceIdentifier, p->dwIPv6NegotiationError);
+        set_ppp_security(r, p->dwAuthenticationProtocol, p->dwAuthenticationData, p->dwEapTypeId,
+                         p->dwLcpOptions, p->dwCcpOptions, p->dwCompressionAlgorithm);
+        r->present |= RH_HAS_PPP_ERRORS;
+        r->lcp_error = p->dwLcpError;
+        r->ccp_error = p->dwCcpError;
         break;
-    case RH_MPRAPI_IKEV2_PROJECTION_INFO_TYPE:
+    }
+    case RH_MPRAPI_IKEV2_PROJECTION_INFO_TYPE: {
+        const struct rh_ikev2_projection_info *k = &pi->Ikev2ProjectionInfo;
+
         r->tunnel = RH_TUNNEL_IKEV2;
-        set_ipv4(r->client_ipv4, pi->Ikev2ProjectionInfo.wszRemoteAddress, RH_IPADDRESSLEN + 1);
+        if (!ikev2_flag)
+            r->warnings |= RH_WARN_PROJECTION_MISMATCH;
+        set_ipv4(r, k->wszAddress, k->wszRemoteAddress, k->dwIPv4NegotiationError);
+        set_ipv6(r, k->bPrefix, k->dwPrefixLength, k->bInterfaceIdentifier,
+                 k->bRemoteInterfaceIdentifier, k->dwIPv6NegotiationError);
+        set_ikev2_security(r, k);
         break;
+    }
     default:
         /* No projection we can read: the flags still tell the tunnel kind. */
         r->tunnel = tunnel_from_flags(c->dwConnectionFlags);
+        r->warnings |= RH_WARN_PROJECTION_UNKNOWN;
         break;
     }
+}
+
+/* LCP, CCP and IPCP of PPP_INFO_2 and PPP_INFO_3 (the same members). */
+static void legacy_ppp(struct rh_record *r, const struct rh_ppp_ipcp_info2 *ip,
+                       const struct rh_ppp_ccp_info *ccp, const struct rh_ppp_lcp_info *lcp)
+{
+    set_ipv4(r, ip->wszAddress, ip->wszRemoteAddress, ip->dwError);
+    set_ppp_security(r, lcp->dwAuthenticationProtocol, lcp->dwAuthenticationData, lcp->dwEapTypeId,
+                     lcp->dwOptions, ccp->dwOptions, ccp->dwCompressionAlgorithm);
+    r->present |= RH_HAS_PPP_ERRORS;
+    r->lcp_error = lcp->dwError;
+    r->ccp_error = ccp->dwError;
 }
 
 void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0 *c0,
@@ -135,30 +448,250 @@ void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0
 {
     record_begin(r, c0 != NULL ? c0->dwConnectDuration : 0, meta);
     if (c0 != NULL) {
-        WSTR_FIELD(r->user, c0->wszUserName);
-        WSTR_FIELD(r->domain, c0->wszLogonDomain);
+        r->present |= RH_HAS_INTERFACE;
+        WSTR_FIELD(r, r->user, c0->wszUserName);
+        WSTR_FIELD(r, r->domain, c0->wszLogonDomain);
+        WSTR_FIELD(r, r->interface_name, c0->wszInterfaceName);
+        set_interface_type(r, c0->dwInterfaceType);
+        WSTR_FIELD(r, r->remote_computer, c0->wszRemoteComputer);
+        r->connection_flags = c0->dwConnectionFlags;
         r->tunnel = tunnel_from_flags(c0->dwConnectionFlags);
     }
     if (c1 != NULL) {
+        r->present |= RH_HAS_COUNTERS;
         r->bytes_sent = c1->dwBytesXmited;
         r->bytes_received = c1->dwBytesRcved;
         r->frames_sent = c1->dwFramesXmited;
         r->frames_received = c1->dwFramesRcved;
-        set_ipv4(r->client_ipv4, c1->PppInfo.ip.wszRemoteAddress, RH_IPADDRESSLEN + 1);
+        r->crc_errors = c1->dwCrcErr;
+        r->timeout_errors = c1->dwTimeoutErr;
+        r->alignment_errors = c1->dwAlignmentErr;
+        r->hardware_overrun_errors = c1->dwHardwareOverrunErr;
+        r->framing_errors = c1->dwFramingErr;
+        r->buffer_overrun_errors = c1->dwBufferOverrunErr;
+        r->compression_ratio_in = c1->dwCompressionRatioIn;
+        r->compression_ratio_out = c1->dwCompressionRatioOut;
+        set_ipv4(r, c1->PppInfo.ip.wszAddress, c1->PppInfo.ip.wszRemoteAddress,
+                 c1->PppInfo.ip.dwError);
     }
-    if (c2 != NULL) {
-        if (r->user[0] == '\0')
-            WSTR_FIELD(r->user, c2->wszUserName);
-        set_connection_id(r, &c2->guid);
-        if (r->client_ipv4[0] == '\0')
-            set_ipv4(r->client_ipv4, c2->PppInfo2.ip.wszRemoteAddress, RH_IPADDRESSLEN + 1);
-    }
+    /* Level 3 carries everything level 2 does, and IPv6 and quarantine: prefer it. */
     if (c3 != NULL) {
         if (r->user[0] == '\0')
-            WSTR_FIELD(r->user, c3->wszUserName);
-        if (r->connection_id[0] == '\0')
-            set_connection_id(r, &c3->guid);
-        if (r->client_ipv4[0] == '\0')
-            set_ipv4(r->client_ipv4, c3->PppInfo3.ip.wszRemoteAddress, RH_IPADDRESSLEN + 1);
+            WSTR_FIELD(r, r->user, c3->wszUserName);
+        set_connection_id(r, &c3->guid);
+        legacy_ppp(r, &c3->PppInfo3.ip, &c3->PppInfo3.ccp, &c3->PppInfo3.lcp);
+        set_ipv6(r, c3->PppInfo3.ipv6.bPrefix, c3->PppInfo3.ipv6.dwPrefixLength,
+                 c3->PppInfo3.ipv6.bInterfaceIdentifier,
+                 c3->PppInfo3.ipv6.bRemoteInterfaceIdentifier, c3->PppInfo3.ipv6.dwError);
+        set_quarantine(r, c3->rasQuarState, &c3->timer);
+    } else if (c2 != NULL) {
+        if (r->user[0] == '\0')
+            WSTR_FIELD(r, r->user, c2->wszUserName);
+        set_connection_id(r, &c2->guid);
+        legacy_ppp(r, &c2->PppInfo2.ip, &c2->PppInfo2.ccp, &c2->PppInfo2.lcp);
     }
+    if (c2 != NULL && r->connection_id[0] == '\0')
+        set_connection_id(r, &c2->guid);
+}
+
+/* Names of connection-flag bits (RAS_FLAGS_*), then of warning bits (RH_WARN_*). */
+static const char *const flag_names[32] = {
+    [0] = "ppp", [1] = "messenger", [3] = "quarantine", [4] = "ikev2", [5] = "dormant",
+};
+static const char *const warning_names[32] = {
+    [0] = "structure_short", [1] = "projection_unknown",  [2] = "projection_mismatch",
+    [3] = "invalid_utf16",   [4] = "client_ipv4_invalid", [5] = "ipv6_prefix_length",
+};
+
+const char *rh_list_name(unsigned list, unsigned bit)
+{
+    if (bit >= 32)
+        return NULL;
+    return list == RH_LIST_CONNECTION_FLAGS ? flag_names[bit] : warning_names[bit];
+}
+
+const char *rh_list_item(unsigned list, unsigned bit, char unnamed[16])
+{
+    const char *name = rh_list_name(list, bit);
+    struct rh_buf b;
+
+    if (name != NULL)
+        return name;
+    rh_buf_init(&b, unnamed, 16);
+    rh_buf_append(&b, "0x", 2);
+    rh_buf_append_hex(&b, bit < 32 ? 1u << bit : 0);
+    return unnamed;
+}
+
+void rh_list_append(struct rh_buf *out, unsigned list, uint32_t bits, char sep, bool quoted)
+{
+    bool first = true;
+
+    for (unsigned bit = 0; bit < 32; bit++) {
+        char unnamed[16];
+
+        if (!(bits & (1u << bit)))
+            continue;
+        if (!first)
+            rh_buf_append_char(out, sep);
+        if (quoted)
+            rh_buf_append_char(out, '"');
+        rh_buf_append_str(out, rh_list_item(list, bit, unnamed));
+        if (quoted)
+            rh_buf_append_char(out, '"');
+        first = false;
+    }
+}
+
+#define NAME(n) n, (uint8_t)(sizeof(n) - 1)
+
+static const struct {
+    const char *name;
+    uint8_t len;
+} field_names[RH_FIELD_COUNT] = {
+    {NAME("event")},
+    {NAME("record_id")},
+    {NAME("time")},
+    {NAME("start_time")},
+    {NAME("duration_s")},
+    {NAME("server")},
+    {NAME("connection_id")},
+    {NAME("user")},
+    {NAME("domain")},
+    {NAME("interface_name")},
+    {NAME("interface_type")},
+    {NAME("remote_computer")},
+    {NAME("tunnel")},
+    {NAME("connection_flags")},
+    {NAME("remote_endpoint")},
+    {NAME("local_endpoint")},
+    {NAME("client_ipv4")},
+    {NAME("server_ipv4")},
+    {NAME("ipv4_error")},
+    {NAME("client_ipv6")},
+    {NAME("server_ipv6")},
+    {NAME("ipv6_prefix")},
+    {NAME("ipv6_error")},
+    {NAME("authentication")},
+    {NAME("eap_type")},
+    {NAME("eap_method")},
+    {NAME("encryption")},
+    {NAME("compression")},
+    {NAME("lcp_error")},
+    {NAME("ccp_error")},
+    {NAME("quarantine_state")},
+    {NAME("probation_time")},
+    {NAME("bytes_sent")},
+    {NAME("bytes_received")},
+    {NAME("frames_sent")},
+    {NAME("frames_received")},
+    {NAME("crc_errors")},
+    {NAME("timeout_errors")},
+    {NAME("alignment_errors")},
+    {NAME("hardware_overrun_errors")},
+    {NAME("framing_errors")},
+    {NAME("buffer_overrun_errors")},
+    {NAME("compression_ratio_in")},
+    {NAME("compression_ratio_out")},
+    {NAME("mobike_switchovers")},
+    {NAME("warnings")},
+};
+
+const char *rh_field_name(size_t i)
+{
+    return i < RH_FIELD_COUNT ? field_names[i].name : NULL;
+}
+
+struct field_writer {
+    struct rh_field *out;
+    size_t n;
+};
+
+static struct rh_field *next(struct field_writer *w, enum rh_field_kind kind, bool null)
+{
+    struct rh_field *f = &w->out[w->n];
+
+    f->name = field_names[w->n].name;
+    f->name_len = field_names[w->n].len;
+    f->kind = (uint8_t)kind;
+    f->null = null;
+    f->list = 0;
+    w->n++;
+    return f;
+}
+
+/* A string field; null when `null`, or when empty and `empty_is_null`. */
+static void str(struct field_writer *w, const char *s, bool null, bool empty_is_null)
+{
+    struct rh_field *f = next(w, RH_FIELD_STRING, null || (empty_is_null && s[0] == '\0'));
+
+    f->v.str.s = s;
+    f->v.str.len = strlen(s);
+}
+
+static void num(struct field_writer *w, uint64_t v, bool null)
+{
+    next(w, RH_FIELD_NUMBER, null)->v.num = v;
+}
+
+size_t rh_record_fields(const struct rh_record *r, struct rh_field out[RH_FIELD_COUNT])
+{
+    struct field_writer w = {out, 0};
+    const uint32_t has = r->present;
+    const bool no_iface = !(has & RH_HAS_INTERFACE);
+    const bool no_counters = !(has & RH_HAS_COUNTERS);
+    const char *tunnel = rh_tunnel_name(r->tunnel);
+    struct rh_field *f;
+
+    str(&w, "hangup", false, false);
+    str(&w, r->record_id, false, true);
+    next(&w, RH_FIELD_TIME, false)->v.num = r->time_ms;
+    next(&w, RH_FIELD_TIME, false)->v.num = r->start_ms;
+    num(&w, r->duration_s, false);
+    str(&w, r->server, false, true);
+    str(&w, r->connection_id, false, true);
+    str(&w, r->user, false, false);
+    str(&w, r->domain, false, false);
+    str(&w, r->interface_name, no_iface, false);
+    str(&w, r->interface_type, no_iface, false);
+    str(&w, r->remote_computer, no_iface, false);
+    str(&w, tunnel != NULL ? tunnel : "", tunnel == NULL, false);
+    f = next(&w, RH_FIELD_LIST, no_iface);
+    f->list = RH_LIST_CONNECTION_FLAGS;
+    f->v.num = r->connection_flags;
+    str(&w, r->remote_endpoint, !(has & RH_HAS_ENDPOINTS), true);
+    str(&w, r->local_endpoint, !(has & RH_HAS_ENDPOINTS), true);
+    str(&w, r->client_ipv4, false, true);
+    str(&w, r->server_ipv4, false, true);
+    num(&w, r->ipv4_error, !(has & RH_HAS_IPV4));
+    str(&w, r->client_ipv6, false, true);
+    str(&w, r->server_ipv6, false, true);
+    str(&w, r->ipv6_prefix, false, true);
+    num(&w, r->ipv6_error, !(has & RH_HAS_IPV6));
+    str(&w, r->authentication, false, true);
+    num(&w, r->eap_type, !(has & RH_HAS_EAP));
+    str(&w, r->eap_method, false, true);
+    str(&w, r->encryption, false, true);
+    str(&w, r->compression, false, true);
+    num(&w, r->lcp_error, !(has & RH_HAS_PPP_ERRORS));
+    num(&w, r->ccp_error, !(has & RH_HAS_PPP_ERRORS));
+    str(&w, r->quarantine_state, !(has & RH_HAS_QUARANTINE), false);
+    next(&w, RH_FIELD_TIME, !(has & RH_HAS_PROBATION))->v.num = r->probation_ms;
+    num(&w, r->bytes_sent, no_counters);
+    num(&w, r->bytes_received, no_counters);
+    num(&w, r->frames_sent, no_counters);
+    num(&w, r->frames_received, no_counters);
+    num(&w, r->crc_errors, no_counters);
+    num(&w, r->timeout_errors, no_counters);
+    num(&w, r->alignment_errors, no_counters);
+    num(&w, r->hardware_overrun_errors, no_counters);
+    num(&w, r->framing_errors, no_counters);
+    num(&w, r->buffer_overrun_errors, no_counters);
+    num(&w, r->compression_ratio_in, no_counters);
+    num(&w, r->compression_ratio_out, no_counters);
+    num(&w, r->mobike_switchovers, !(has & RH_HAS_ENDPOINTS));
+    f = next(&w, RH_FIELD_LIST, false);
+    f->list = RH_LIST_WARNINGS;
+    f->v.num = r->warnings;
+    return w.n;
 }

@@ -65,6 +65,15 @@ void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width)
     rh_buf_append(b, digits + sizeof digits - n, n);
 }
 
+void rh_buf_append_hex(struct rh_buf *b, uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (int shift = 28; shift >= 0; shift -= 4)
+        if ((v >> shift) != 0 || shift == 0)
+            rh_buf_append_char(b, digits[(v >> shift) & 0xF]);
+}
+
 void rh_buf_append_u64(struct rh_buf *b, uint64_t v)
 {
     rh_buf_append_u64_padded(b, v, 1);
@@ -113,6 +122,12 @@ static size_t utf8_encode(uint32_t cp, char out[4])
 size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
                         bool *truncated)
 {
+    return rh_utf16_to_utf8_ex(src, src_cap, dst, dst_cap, truncated, NULL);
+}
+
+size_t rh_utf16_to_utf8_ex(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
+                           bool *truncated, bool *replaced)
+{
     size_t in = 0;
     size_t out = 0;
 
@@ -135,9 +150,13 @@ size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t d
                 used = 2;
             } else {
                 cp = 0xFFFD;
+                if (replaced)
+                    *replaced = true;
             }
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             cp = 0xFFFD;
+            if (replaced)
+                *replaced = true;
         }
         n = utf8_encode(cp, enc);
         if (n > dst_cap - 1 - out) {
@@ -350,4 +369,67 @@ void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE])
             rh_buf_append_char(&b, '.');
         rh_buf_append_u64(&b, addr[i]);
     }
+}
+
+void rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint16_t w[8];
+    int best = -1, best_len = 0;
+    struct rh_buf b;
+
+    for (int i = 0; i < 8; i++)
+        w[i] = (uint16_t)(addr[2 * i] << 8 | addr[2 * i + 1]);
+    /* RFC 5952: the longest run of two or more zero words (the first of equals) is "::". */
+    for (int i = 0; i < 8;) {
+        int j = i;
+
+        while (j < 8 && w[j] == 0)
+            j++;
+        if (j - i > best_len && j - i >= 2) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    rh_buf_init(&b, text, RH_IPV6_STRING_SIZE);
+    for (int i = 0; i < 8; i++) {
+        char digits[4];
+        int n = 0;
+
+        if (i == best) {
+            rh_buf_append(&b, "::", 2);
+            i += best_len - 1;
+            continue;
+        }
+        if (i > 0 && i != best + best_len)
+            rh_buf_append_char(&b, ':');
+        for (int shift = 12; shift >= 0; shift -= 4)
+            if (n > 0 || (w[i] >> shift) != 0 || shift == 0)
+                digits[n++] = hex[(w[i] >> shift) & 0xF];
+        rh_buf_append(&b, digits, (size_t)n);
+    }
+}
+
+void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10])
+{
+    for (int i = 0; i < 6; i++)
+        out[i] = (uint8_t)(unix_ms >> (40 - 8 * i));
+    memcpy(out + 6, random, 10);
+    out[6] = (uint8_t)(0x70 | (out[6] & 0x0F)); /* version 7 */
+    out[8] = (uint8_t)(0x80 | (out[8] & 0x3F)); /* variant 10 */
+}
+
+void rh_uuid_format(const uint8_t uuid[16], char out[RH_GUID_STRING_SIZE])
+{
+    hex_bytes(out, uuid, 4);
+    out[8] = '-';
+    hex_bytes(out + 9, uuid + 4, 2);
+    out[13] = '-';
+    hex_bytes(out + 14, uuid + 6, 2);
+    out[18] = '-';
+    hex_bytes(out + 19, uuid + 8, 2);
+    out[23] = '-';
+    hex_bytes(out + 24, uuid + 10, 6);
+    out[36] = '\0';
 }

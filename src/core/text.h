@@ -35,6 +35,8 @@ void rh_buf_append(struct rh_buf *b, const char *s, size_t n);
 void rh_buf_append_str(struct rh_buf *b, const char *s);
 void rh_buf_append_char(struct rh_buf *b, char c);
 void rh_buf_append_u64(struct rh_buf *b, uint64_t v);
+/* Appends v in lowercase hexadecimal, without leading zeros or prefix. */
+void rh_buf_append_hex(struct rh_buf *b, uint32_t v);
 /* Appends v in decimal with at least `width` digits, zero-padded. */
 void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width);
 
@@ -46,6 +48,9 @@ void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width);
  */
 size_t rh_utf16_to_utf8(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
                         bool *truncated);
+/* As rh_utf16_to_utf8, and sets *replaced if a lone surrogate became U+FFFD. */
+size_t rh_utf16_to_utf8_ex(const rh_wchar *src, size_t src_cap, char *dst, size_t dst_cap,
+                           bool *truncated, bool *replaced);
 
 /* strnlen for C11: the bytes before the first NUL, or max if there is none. */
 size_t rh_strnlen(const char *s, size_t max);
@@ -79,5 +84,17 @@ bool rh_ipv4_parse(const rh_wchar *src, size_t src_cap, uint8_t out[4]);
 /* Dotted-quad text for out[4]; `text` holds RH_IPV4_STRING_SIZE bytes. */
 #define RH_IPV4_STRING_SIZE 16
 void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE]);
+
+/* RFC 5952 text for a 16-byte IPv6 address; `text` holds RH_IPV6_STRING_SIZE bytes. */
+#define RH_IPV6_STRING_SIZE 40
+void rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE]);
+
+/*
+ * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits
+ * from `random`. Such ids sort by time and are unique without coordination.
+ */
+void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10]);
+/* 8-4-4-4-12 lowercase text of 16 bytes in network order; RH_GUID_STRING_SIZE bytes. */
+void rh_uuid_format(const uint8_t uuid[16], char out[RH_GUID_STRING_SIZE]);
 
 #endif /* RH_TEXT_H */

@@ -12,6 +12,8 @@
 #include "sink.h"
 #include "wstr.h"
 
+#include <bcrypt.h>
+
 struct sink_slot {
     char name[RH_SINK_NAME_SIZE];
     const struct rh_sink_ops *ops;
@@ -24,6 +26,42 @@ static bool g_running;
 static struct sink_slot g_sinks[RH_MAX_SINKS];
 static size_t g_n_sinks;
 static char g_server[RH_SERVER_SIZE];
+
+/*
+ * Record ids are UUIDv7: the hangup's millisecond, then 74 bits that are a random
+ * base drawn at start plus a counter, so ids are unique across processes and
+ * restarts without a system call per record (RFC 9562, section 6.2, method 2).
+ */
+static uint8_t g_id_base[10];
+static volatile LONG64 g_id_counter;
+
+static void load_id_base(void)
+{
+    if (!BCRYPT_SUCCESS(
+            BCryptGenRandom(NULL, g_id_base, sizeof g_id_base, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+        /* Without the system RNG: the clock and the process id still differ per start. */
+        ULONGLONG t = rh_now_unix_ms() ^ ((ULONGLONG)GetCurrentProcessId() << 40);
+
+        memcpy(g_id_base, &t, sizeof t);
+        rh_log(RH_LOG_WARNING, "BCryptGenRandom failed: record ids use the clock instead");
+    }
+}
+
+static void next_record_id(uint8_t id[16], uint64_t time_ms)
+{
+    uint64_t n = (uint64_t)InterlockedIncrement64(&g_id_counter);
+    uint8_t random[10];
+    unsigned carry = 0;
+
+    /* random = base + n, as a big-endian number. */
+    for (int i = 9; i >= 0; i--) {
+        unsigned sum = g_id_base[i] + (unsigned)(i >= 2 ? (n >> (8 * (9 - i))) & 0xFF : 0) + carry;
+
+        random[i] = (uint8_t)sum;
+        carry = sum >> 8;
+    }
+    rh_uuid7_make(id, time_ms, random);
+}
 
 static void load_server_name(void)
 {
@@ -210,6 +248,7 @@ static void start_locked(void)
         return;
     rh_diag_open();
     load_server_name();
+    load_id_base();
     load_config();
     g_running = true;
     rh_log(RH_LOG_INFO, "started on %s with %u sink(s)", g_server[0] ? g_server : "(unnamed)",
@@ -271,11 +310,12 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
     struct rh_ras_connection_ex copy;
     struct rh_event_meta meta;
     struct rh_record *rec;
-    size_t readable;
+    uint8_t id[16];
     enum rh_ex_status st;
 
     meta.time_ms = rh_now_unix_ms();
-    st = rh_ex_check_header(conn != NULL ? &conn->Header : NULL, &readable);
+    /* RRAS's buffer is its own revision's size: read no more than the header declares. */
+    st = rh_ex_capture(&copy, conn, conn != NULL ? sizeof copy : 0);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
         rh_log(RH_LOG_ERROR,
                "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX refused: %s",
@@ -286,8 +326,6 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
         rh_log(RH_LOG_WARNING,
                "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX header size %u is %s",
                (unsigned)conn->Header.size, rh_ex_status_text(st));
-    memset(&copy, 0, sizeof copy);
-    memcpy(&copy, conn, readable);
 
     rec = malloc(sizeof *rec);
     if (rec == NULL) {
@@ -295,8 +333,10 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
         return;
     }
     enter_running();
+    next_record_id(id, meta.time_ms);
     meta.server = g_server;
-    rh_record_from_ex(rec, &copy, &meta);
+    meta.record_id = id;
+    rh_record_from_ex(rec, &copy, st, &meta);
     deliver(rec);
     ReleaseSRWLockShared(&g_lock);
     free(rec);
@@ -309,6 +349,7 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
 {
     struct rh_event_meta meta;
     struct rh_record *rec = malloc(sizeof *rec);
+    uint8_t id[16];
 
     meta.time_ms = rh_now_unix_ms();
     if (rec == NULL) {
@@ -316,7 +357,9 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
         return;
     }
     enter_running();
+    next_record_id(id, meta.time_ms);
     meta.server = g_server;
+    meta.record_id = id;
     rh_record_from_legacy(rec, c0, c1, c2, c3, &meta);
     deliver(rec);
     ReleaseSRWLockShared(&g_lock);

@@ -30,7 +30,8 @@ static const struct rh_option file_options[] = {
      offsetof(struct file_config, path), sizeof(((struct file_config *)0)->path),
      "absolute path of the file records are appended to; environment strings are expanded"},
     {"Format", RH_OPT_STRING, "json", offsetof(struct file_config, format),
-     sizeof(((struct file_config *)0)->format), "record format: json (JSON Lines)"},
+     sizeof(((struct file_config *)0)->format),
+     "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"},
 };
 
 struct file_sink {
@@ -81,6 +82,35 @@ static void create_parent_dirs(const WCHAR *path)
     }
 }
 
+static bool write_all(HANDLE h, const char *p, size_t n)
+{
+    while (n > 0) {
+        DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n;
+        DWORD written = 0;
+
+        if (!WriteFile(h, p, chunk, &written, NULL) || written == 0)
+            return false;
+        p += written;
+        n -= written;
+    }
+    return true;
+}
+
+/* A new, empty file starts with the format's header (CSV's BOM and column names). */
+static bool start_file(struct file_sink *s)
+{
+    LARGE_INTEGER size;
+    char header[4096];
+    struct rh_buf b;
+
+    if (!GetFileSizeEx(s->file, &size))
+        return false;
+    if (size.QuadPart != 0)
+        return true;
+    rh_buf_init(&b, header, sizeof header);
+    return rh_format_file_header(s->format, &b) && write_all(s->file, b.data, b.len);
+}
+
 /* Called with the lock held. */
 static bool ensure_open(struct file_sink *s)
 {
@@ -92,6 +122,10 @@ static bool ensure_open(struct file_sink *s)
     s->file =
         CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_DELETE,
                     NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (s->file != INVALID_HANDLE_VALUE && !start_file(s)) {
+        CloseHandle(s->file);
+        s->file = INVALID_HANDLE_VALUE;
+    }
     if (s->file != INVALID_HANDLE_VALUE) {
         if (s->failing) {
             rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
@@ -117,7 +151,8 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     enum rh_format format;
 
     if (!rh_format_from_name(cfg->format, &format)) {
-        snprintf(err, err_size, "value Format: unknown format \"%s\" (expected json)", cfg->format);
+        snprintf(err, err_size, "value Format: unknown format \"%s\" (expected json or csv)",
+                 cfg->format);
         return NULL;
     }
     s = calloc(1, sizeof *s);
@@ -139,20 +174,6 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     ensure_open(s); /* a failure is reported and retried at the next record */
     ReleaseSRWLockExclusive(&s->lock);
     return s;
-}
-
-static bool write_all(HANDLE h, const char *p, size_t n)
-{
-    while (n > 0) {
-        DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n;
-        DWORD written = 0;
-
-        if (!WriteFile(h, p, chunk, &written, NULL) || written == 0)
-            return false;
-        p += written;
-        n -= written;
-    }
-    return true;
 }
 
 static enum rh_sink_result file_deliver(void *instance, const struct rh_record *r)

@@ -7,11 +7,12 @@
 
 #include <cmocka.h>
 
+#include "expected.h"
 #include "fixtures.h"
 #include "format.h"
 #include "json_check.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com"};
+static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 static void ppp_record_exact_bytes(void **state)
 {
@@ -22,41 +23,39 @@ static void ppp_record_exact_bytes(void **state)
 
     (void)state;
     fx_ppp(&c);
-    rh_record_from_ex(&r, &c, &meta);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_json(&r, &b));
-    assert_string_equal(out,
-                        "{\"event\":\"hangup\",\"time\":\"2026-11-29T18:00:00.250Z\","
-                        "\"start_time\":\"2026-11-29T16:57:57.250Z\",\"duration_s\":3723,"
-                        "\"server\":\"ras01.contoso.com\","
-                        "\"connection_id\":\"6b29fc40-ca47-1067-b31d-00dd010662da\","
-                        "\"user\":\"alice\",\"domain\":\"CONTOSO\",\"tunnel\":\"ppp\","
-                        "\"remote_endpoint\":\"203.0.113.9\",\"local_endpoint\":\"192.0.2.10\","
-                        "\"client_ipv4\":\"198.51.100.23\",\"bytes_sent\":1000000,"
-                        "\"bytes_received\":250000,\"frames_sent\":800,\"frames_received\":600}\n");
-    assert_int_equal(b.len, strlen(out));
+    assert_string_equal(out, json_ppp);
+    assert_int_equal(b.len, strlen(json_ppp));
+    assert_int_equal(jc_count_members(out, b.len - 1), RH_FIELD_COUNT);
 }
 
-static void unknown_values_are_null(void **state)
+static void unknown_values_are_null_and_lists_are_arrays(void **state)
 {
     struct rh_ras_connection_ex c;
     struct rh_record r;
     char out[RH_FORMAT_MAX];
     struct rh_buf b;
-    const struct rh_event_meta no_server = {FX_HANGUP_MS, NULL};
+    const struct rh_event_meta bare = {FX_HANGUP_MS, NULL, NULL};
 
     (void)state;
     fx_ppp(&c);
     memset(&c.guid, 0, sizeof c.guid);
     c.ProjectionInfo.projectionInfoType = 0;
-    c.dwConnectionFlags = 0;
+    c.dwConnectionFlags = 0x42; /* messenger and an unnamed bit: no tunnel kind */
     memset(c.wszRemoteEndpointAddress, 0, sizeof c.wszRemoteEndpointAddress);
-    rh_record_from_ex(&r, &c, &no_server);
+    rh_record_from_ex(&r, &c, RH_EX_SHORT, &bare);
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_json(&r, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_non_null(strstr(out, "\"record_id\":null,"));
     assert_non_null(strstr(out, "\"server\":null,\"connection_id\":null,"));
-    assert_non_null(strstr(out, "\"tunnel\":null,\"remote_endpoint\":null,"));
-    assert_non_null(strstr(out, "\"client_ipv4\":null,"));
+    assert_non_null(strstr(out, "\"tunnel\":null,\"connection_flags\":[\"messenger\","
+                                "\"0x40\"],\"remote_endpoint\":null,"));
+    assert_non_null(strstr(out, "\"client_ipv4\":null,\"server_ipv4\":null,\"ipv4_error\":null,"));
+    assert_non_null(strstr(out, "\"authentication\":null,\"eap_type\":null,"));
+    assert_non_null(strstr(out, "\"warnings\":[\"structure_short\",\"projection_unknown\"]}\n"));
 }
 
 static void strings_are_escaped(void **state)
@@ -79,13 +78,13 @@ static void hostile_strings_stay_valid_and_round_trip(void **state)
     char out[RH_FORMAT_MAX];
     char user[RH_USER_SIZE];
     struct rh_buf b;
+    /* Control characters, quotes, a lone surrogate, an emoji and CJK. */
+    const rh_wchar name[] = {'"', '\\', 0x01, 0x1F, '\n', 0xD800, 'x', 0xD83D, 0xDE00, 0x674E, 0};
 
     (void)state;
     fx_ppp(&c);
-    /* Control characters, quotes, a lone surrogate, an emoji and CJK. */
-    const rh_wchar name[] = {'"', '\\', 0x01, 0x1F, '\n', 0xD800, 'x', 0xD83D, 0xDE00, 0x674E, 0};
     memcpy(c.wszUserName, name, sizeof name);
-    rh_record_from_ex(&r, &c, &meta);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_json(&r, &b));
     assert_int_equal(out[b.len - 1], '\n');
@@ -93,9 +92,10 @@ static void hostile_strings_stay_valid_and_round_trip(void **state)
     assert_true(jc_valid(out, b.len - 1));
     assert_int_equal(jc_get(out, b.len - 1, "user", user, sizeof user), JC_STRING);
     assert_string_equal(user, "\"\\\x01\x1F\n\xEF\xBF\xBDx\xF0\x9F\x98\x80\xE6\x9D\x8E");
-    assert_int_equal(jc_count_members(out, b.len - 1), 16);
+    assert_non_null(strstr(out, "\"warnings\":[\"invalid_utf16\"]"));
 }
 
+/* Every string at its longest and every character escaped still fits RH_FORMAT_MAX. */
 static void worst_case_record_fits(void **state)
 {
     struct rh_ras_connection_ex c;
@@ -103,24 +103,24 @@ static void worst_case_record_fits(void **state)
     static char out[RH_FORMAT_MAX];
     struct rh_buf b;
     char server[RH_SERVER_SIZE];
-    const struct rh_event_meta m = {UINT64_MAX, server};
+    const struct rh_event_meta m = {UINT64_MAX, server, fx_record_id};
 
     (void)state;
-    memset(&c, 0, sizeof c);
-    /* Every string full of control characters: six bytes each once escaped. */
+    memset(&c, 0x01, sizeof c); /* every UTF-16 unit 0x0101, every counter 0x01010101 */
     for (size_t i = 0; i < RH_UNLEN + 1; i++)
         c.wszUserName[i] = 0x01;
-    for (size_t i = 0; i < RH_DNLEN + 1; i++)
-        c.wszLogonDomain[i] = 0x01;
+    for (size_t i = 0; i < RH_MAX_INTERFACE_NAME_LEN + 1; i++)
+        c.wszInterfaceName[i] = 0x01;
     for (size_t i = 0; i < RH_MAXIPADRESSLEN + 1; i++) {
         c.wszRemoteEndpointAddress[i] = 0x01;
         c.wszLocalEndpointAddress[i] = 0x01;
     }
+    c.ProjectionInfo.projectionInfoType = 1;
+    c.dwConnectionFlags = 0xFFFFFFFFu;
     memset(server, 0x01, sizeof server - 1);
     server[sizeof server - 1] = '\0';
-    c.dwBytesXmited = c.dwBytesRcved = c.dwFramesXmited = c.dwFramesRcved = 0xFFFFFFFFu;
-    c.dwConnectDuration = 0xFFFFFFFFu;
-    rh_record_from_ex(&r, &c, &m);
+    rh_record_from_ex(&r, &c, RH_EX_SHORT, &m);
+    r.warnings = 0xFFFFFFFFu;
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_json(&r, &b));
     assert_true(jc_valid(out, b.len - 1));
@@ -135,7 +135,7 @@ static void overflow_leaves_buffer_unchanged(void **state)
 
     (void)state;
     fx_ppp(&c);
-    rh_record_from_ex(&r, &c, &meta);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
     rh_buf_init(&b, out, sizeof out);
     rh_buf_append_str(&b, "keep");
     assert_false(rh_format_json(&r, &b));
@@ -152,6 +152,9 @@ static void format_names(void **state)
     assert_true(rh_format_from_name("json", &f));
     assert_int_equal(f, RH_FORMAT_JSON);
     assert_string_equal(rh_format_name(f), "json");
+    assert_true(rh_format_from_name("csv", &f));
+    assert_int_equal(f, RH_FORMAT_CSV);
+    assert_string_equal(rh_format_name(f), "csv");
     assert_false(rh_format_from_name("JSON ", &f));
     assert_false(rh_format_from_name("xml", &f));
 }
@@ -160,7 +163,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ppp_record_exact_bytes),
-        cmocka_unit_test(unknown_values_are_null),
+        cmocka_unit_test(unknown_values_are_null_and_lists_are_arrays),
         cmocka_unit_test(strings_are_escaped),
         cmocka_unit_test(hostile_strings_stay_valid_and_round_trip),
         cmocka_unit_test(worst_case_record_fits),

@@ -202,6 +202,61 @@ static void ipv4_strict(void **state)
     }
 }
 
+static void ipv6_rfc5952(void **state)
+{
+    static const struct {
+        uint8_t a[16];
+        const char *text;
+    } cases[] = {
+        {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, "2001:db8::1"},
+        {{0}, "::"},
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, "::1"},
+        {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}, "2001:db8:0:1::"},
+        /* One zero word is not compressed; the first of two equal runs is. */
+        {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, "2001:db8:0:1:1:1:1:1"},
+        {{0x20, 0x01, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1}, "2001::1:1:0:0:1"},
+        {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x02, 0x15, 0x5d, 0xff, 0xfe, 0x01, 0x02, 0x03},
+         "fe80::215:5dff:fe01:203"},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+          0xff},
+         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+    };
+    char text[RH_IPV6_STRING_SIZE];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rh_ipv6_format(cases[i].a, text);
+        assert_string_equal(text, cases[i].text);
+    }
+}
+
+static void uuid7_layout(void **state)
+{
+    const uint8_t random[10] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint8_t id[16];
+    char text[RH_GUID_STRING_SIZE];
+
+    (void)state;
+    rh_uuid7_make(id, 0x019ad0b84f7aull, random);
+    rh_uuid_format(id, text);
+    assert_string_equal(text, "019ad0b8-4f7a-7fff-bfff-ffffffffffff");
+}
+
+static void hex(void **state)
+{
+    char data[32];
+    struct rh_buf b;
+
+    (void)state;
+    rh_buf_init(&b, data, sizeof data);
+    rh_buf_append_hex(&b, 0);
+    rh_buf_append_char(&b, ' ');
+    rh_buf_append_hex(&b, 0xC227);
+    rh_buf_append_char(&b, ' ');
+    rh_buf_append_hex(&b, 0xFFFFFFFFu);
+    assert_string_equal(data, "0 c227 ffffffff");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +272,9 @@ int main(void)
         cmocka_unit_test(rfc3339_dates),
         cmocka_unit_test(filetime_epoch),
         cmocka_unit_test(ipv4_strict),
+        cmocka_unit_test(ipv6_rfc5952),
+        cmocka_unit_test(uuid7_layout),
+        cmocka_unit_test(hex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,10 @@
 
 #include <cmocka.h>
 
+#include "csv_check.h"
 #include "host.h"
 #include "json_check.h"
+#include "record.h"
 #include "text.h"
 #include "wintest.h"
 
@@ -77,6 +79,13 @@ static void expect_number(const char *line, const char *key, unsigned long long 
     expect_field(line, key, text);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static char ids[MAX_LINES][40];
+
 /*
  * Reads the records in `path` and checks there are exactly `count`, one per
  * connection of scenario `seed`, each with the values the host sent.
@@ -105,7 +114,7 @@ static void check_records(const WCHAR *path, unsigned seed, unsigned count, bool
 
         if (!jc_valid(l, strlen(l)))
             fail_msg("line %zu is not JSON: %s", i + 1, l);
-        assert_int_equal(jc_count_members(l, strlen(l)), 16);
+        assert_int_equal(jc_count_members(l, strlen(l)), RH_FIELD_COUNT);
         expect_field(l, "event", "hangup");
         assert_int_equal(jc_get(l, strlen(l), "connection_id", id, sizeof id), JC_STRING);
         if (sscanf(id, "%8lx-%4lx-%4lx-", &d1, &d2, &d3) != 3 || d1 != 0x5eed0000ul + seed)
@@ -133,6 +142,39 @@ static void check_records(const WCHAR *path, unsigned seed, unsigned count, bool
         expect_number(l, "bytes_received", c->ex.dwBytesRcved);
         expect_number(l, "frames_sent", c->ex.dwFramesXmited);
         expect_number(l, "frames_received", c->ex.dwFramesRcved);
+        expect_field(l, "interface_type", "client");
+        expect_field(l, "interface_name", c->user);
+        if (strstr(l, "\"warnings\":[]}") == NULL)
+            fail_msg("record has warnings: %s", l);
+        {
+            bool ike = strcmp(c->tunnel, "ikev2") == 0;
+            const struct rh_ppp_projection_info *p = &c->ex.ProjectionInfo.PppProjectionInfo;
+            const struct rh_ikev2_projection_info *k = &c->ex.ProjectionInfo.Ikev2ProjectionInfo;
+            char want[64];
+            uint8_t a[16];
+
+            memcpy(a, ike ? k->bPrefix : p->bPrefix, 8);
+            memcpy(a + 8, ike ? k->bRemoteInterfaceIdentifier : p->bRemoteInterfaceIdentifier, 8);
+            rh_ipv6_format(a, want);
+            if (!legacy) {
+                expect_field(l, "client_ipv6", want);
+                expect_field(l, "ipv6_prefix", "2001:db8:1::/64");
+                expect_number(l, "mobike_switchovers", c->ex.dwNumSwitchOvers);
+            }
+            if (ike && !legacy) {
+                expect_field(l, "authentication",
+                             k->dwAuthenticationProtocol == 1 ? "certificate" : "eap");
+                expect_field(l, "encryption", "aes-256");
+            } else if (!ike) {
+                expect_field(l, "authentication", "eap");
+                expect_field(l, "eap_method", p->dwEapTypeId == 26 ? "ms-chapv2" : "tls");
+                expect_field(l, "encryption", "mppe-128");
+            }
+            expect_field(l, "server_ipv4", "198.18.255.1");
+        }
+        assert_int_equal(jc_get(l, strlen(l), "record_id", ids[i], sizeof ids[i]), JC_STRING);
+        assert_int_equal(strlen(ids[i]), 36);
+        assert_int_equal(ids[i][14], '7'); /* UUID version 7 */
 
         assert_int_equal(jc_get(l, strlen(l), "time", t, sizeof t), JC_STRING);
         assert_int_equal(jc_get(l, strlen(l), "start_time", st, sizeof st), JC_STRING);
@@ -145,6 +187,10 @@ static void check_records(const WCHAR *path, unsigned seed, unsigned count, bool
     for (unsigned i = 0; i < count; i++)
         if (!seen[i])
             fail_msg("connection %u has no record", i);
+    qsort(ids, n, sizeof ids[0], cmp_id);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(ids[i - 1], ids[i]) == 0)
+            fail_msg("record_id %s appears twice", ids[i]);
     free(c);
     free(seen);
     free(text);
@@ -201,6 +247,48 @@ static void thousand_connections_unserialized(void **state)
     run_replay(RH_HOST_MODEL_AUTO, 12, 1000, 4, false);
     t1 = now_ms();
     check_records(path, 12, 1000, false, t0, t1);
+}
+
+static void csv_file_has_header_and_one_row_per_record(void **state)
+{
+    WCHAR path[MAX_PATH];
+    size_t len, used, off;
+    char *text;
+    char cell[512];
+    int rows = 0;
+
+    (void)state;
+    configure_file_sink(L"csv", path, MAX_PATH);
+    wt_set_sink_string(L"main", L"Format", REG_SZ, L"csv");
+    run_replay(RH_HOST_MODEL_AUTO, 14, 60, 4, true);
+    run_replay(RH_HOST_MODEL_AUTO, 14, 60, 4, true); /* appends: no second header */
+    text = wt_read_file(path, &len);
+    assert_non_null(text);
+    assert_memory_equal(text,
+                        "\xEF\xBB\xBF"
+                        "event,record_id,",
+                        19);
+    off = 3;
+    assert_int_equal(cc_row(text + off, len - off, 7, cell, sizeof cell, &used), RH_FIELD_COUNT);
+    assert_string_equal(cell, "user");
+    off += used;
+    while (off < len) {
+        struct rh_scenario_conn *c = malloc(sizeof *c);
+        char id[64];
+        unsigned long d1, d2, d3;
+
+        assert_int_equal(cc_row(text + off, len - off, 6, id, sizeof id, &used), RH_FIELD_COUNT);
+        assert_int_equal(sscanf(id, "%8lx-%4lx-%4lx-", &d1, &d2, &d3), 3);
+        rh_scenario_make(14, (unsigned)((d2 << 16) | d3), c);
+        assert_int_equal(cc_row(text + off, len - off, 7, cell, sizeof cell, &used),
+                         RH_FIELD_COUNT);
+        assert_string_equal(cell, c->user);
+        free(c);
+        off += used;
+        rows++;
+    }
+    assert_int_equal(rows, 120);
+    free(text);
 }
 
 static void legacy_binding_records(void **state)
@@ -278,7 +366,7 @@ static void bad_configuration_is_named_and_others_run(void **state)
     check_records(path, 21, 10, false, t0, t1);
 
     assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup\\Sinks\\fmt: value Format: "
-                                          "unknown format \"xml\" (expected json)"));
+                                          "unknown format \"xml\" (expected json or csv)"));
     assert_true(wt_log_contains(log_from, "Sinks\\kind: value Type: unknown sink type "
                                           "\"carrier-pigeon\""));
     assert_true(wt_log_contains(log_from, "Sinks\\dword: value Path: has type REG_DWORD, "
@@ -368,7 +456,7 @@ static void malformed_structures_are_refused_or_read_safely(void **state)
     assert_true(wt_log_contains(log_from, "header size 100 is shorter than revision 1"));
     text = wt_read_file(path, &len);
     assert_non_null(text);
-    assert_int_equal(jc_count_members(text, len - 1), 16); /* exactly one line */
+    assert_int_equal(jc_count_members(text, len - 1), RH_FIELD_COUNT); /* exactly one line */
     assert_non_null(strstr(text, "\"user\":\"\""));
     assert_non_null(strstr(text, "\"duration_s\":"));
     free(text);
@@ -389,6 +477,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(thousand_connections_from_four_threads, teardown),
         cmocka_unit_test_teardown(thousand_connections_unserialized, teardown),
+        cmocka_unit_test_teardown(csv_file_has_header_and_one_row_per_record, teardown),
         cmocka_unit_test_teardown(legacy_binding_records, teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, teardown),
         cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, teardown),

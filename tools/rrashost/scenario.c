@@ -130,14 +130,21 @@ void rh_scenario_make(unsigned seed, unsigned index, struct rh_scenario_conn *ou
     out->c2.guid = ex->guid;
     out->c2.PppInfo2.ip = (struct rh_ppp_ipcp_info2){0};
     SET_W(out->c2.PppInfo2.ip.wszRemoteAddress, out->client_ipv4);
-    out->c2.PppInfo2.lcp.dwAuthenticationProtocol = ppp->dwAuthenticationProtocol;
-    out->c2.PppInfo2.lcp.dwEapTypeId = ppp->dwEapTypeId;
+    out->c2.PppInfo2.ip.dwError = 0;
+    SET_W(out->c2.PppInfo2.ip.wszAddress, "198.18.255.1");
+    if (kind != 0) {
+        out->c2.PppInfo2.lcp.dwAuthenticationProtocol = ppp->dwAuthenticationProtocol;
+        out->c2.PppInfo2.lcp.dwEapTypeId = ppp->dwEapTypeId;
+        out->c2.PppInfo2.ccp.dwOptions = ppp->dwCcpOptions;
+    }
     out->c3.dwVersion = 0;
     out->c3.dwSize = (uint32_t)sizeof out->c3;
     out->c3.hConnection = ex->hConnection;
     memcpy(out->c3.wszUserName, ex->wszUserName, sizeof ex->wszUserName);
     out->c3.guid = ex->guid;
     out->c3.PppInfo3.ip = out->c2.PppInfo2.ip;
+    out->c3.PppInfo3.lcp = out->c2.PppInfo2.lcp;
+    out->c3.PppInfo3.ccp = out->c2.PppInfo2.ccp;
     memcpy(out->c3.PppInfo3.ipv6.bPrefix, prefix, 8);
     memcpy(out->c3.PppInfo3.ipv6.bRemoteInterfaceIdentifier, iid, 8);
     out->c3.PppInfo3.ipv6.dwPrefixLength = 64;

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "csv_check.h"
+#include "expected.h"
+#include "fixtures.h"
+#include "format.h"
+
+static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+
+static void header_and_row_exact_bytes(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    char out[RH_FORMAT_MAX];
+    struct rh_buf b;
+    size_t used;
+
+    (void)state;
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_file_header(RH_FORMAT_CSV, &b));
+    assert_string_equal(out, csv_header);
+    assert_int_equal(cc_row(out + 3, b.len - 3, -1, NULL, 0, &used), RH_FIELD_COUNT);
+
+    fx_ppp(&c);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_csv(&r, &b));
+    assert_string_equal(out, csv_ppp);
+    assert_int_equal(cc_row(out, b.len, -1, NULL, 0, &used), RH_FIELD_COUNT);
+    assert_int_equal(used, b.len);
+
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_file_header(RH_FORMAT_JSON, &b));
+    assert_int_equal(b.len, 0);
+}
+
+static void cells_quote_and_neutralise(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"", ""},
+        {"a,b", "\"a,b\""},
+        {"say \"hi\"", "\"say \"\"hi\"\"\""},
+        {"two\r\nlines", "\"two\r\nlines\""},
+        {"=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""},
+        {"=1+1", "'=1+1"},
+        {"+1", "'+1"},
+        {"-2", "'-2"},
+        {"@SUM(A1)", "'@SUM(A1)"},
+        {"\tx", "\"'\tx\""},
+        {"\rx", "\"'\rx\""},
+        {"a=b", "a=b"},
+        {"bell\x07", "\"bell\x07\""},
+        {"\xE6\x9D\x8E", "\xE6\x9D\x8E"},
+    };
+    char out[128];
+    char cell[128];
+    struct rh_buf b;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t used;
+
+        rh_buf_init(&b, out, sizeof out);
+        rh_csv_append_cell(&b, cases[i].in, strlen(cases[i].in));
+        if (strcmp(out, cases[i].out) != 0)
+            fail_msg("cell %zu: got [%s], want [%s]", i, out, cases[i].out);
+        /* It reads back as the input, but for the apostrophe of a neutralised formula. */
+        rh_buf_append(&b, "\r\n", 2);
+        assert_int_equal(cc_row(out, b.len, 0, cell, sizeof cell, &used), 1);
+        assert_string_equal(cell + (cell[0] == '\'' ? 1 : 0), cases[i].in);
+    }
+}
+
+static void hostile_user_stays_one_row(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    char out[RH_FORMAT_MAX];
+    char cell[RH_USER_SIZE];
+    struct rh_buf b;
+    size_t used;
+    const rh_wchar name[] = {'=', 'c', 'm', 'd', ',', '"', '\r', '\n', 0xD83D, 0xDE00, 0};
+
+    (void)state;
+    fx_ppp(&c);
+    memcpy(c.wszUserName, name, sizeof name);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_csv(&r, &b));
+    assert_int_equal(cc_row(out, b.len, 7, cell, sizeof cell, &used), RH_FIELD_COUNT);
+    assert_int_equal(used, b.len);
+    assert_string_equal(cell, "'=cmd,\"\r\n\xF0\x9F\x98\x80");
+}
+
+static void nulls_are_empty_cells(void **state)
+{
+    struct rh_record r;
+    char out[RH_FORMAT_MAX];
+    char cell[64];
+    struct rh_buf b;
+    size_t used;
+    const struct rh_event_meta bare = {FX_HANGUP_MS, NULL, NULL};
+
+    (void)state;
+    rh_record_from_legacy(&r, NULL, NULL, NULL, NULL, &bare);
+    r.warnings = RH_WARN_PROJECTION_UNKNOWN | RH_WARN_INVALID_UTF16;
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_csv(&r, &b));
+    assert_int_equal(cc_row(out, b.len, 1, cell, sizeof cell, &used), RH_FIELD_COUNT);
+    assert_string_equal(cell, "");
+    assert_int_equal(cc_row(out, b.len, RH_FIELD_COUNT - 1, cell, sizeof cell, &used),
+                     RH_FIELD_COUNT);
+    assert_string_equal(cell, "projection_unknown;invalid_utf16");
+}
+
+static void overflow_leaves_buffer_unchanged(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    char out[100];
+    struct rh_buf b;
+
+    (void)state;
+    fx_ppp(&c);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, out, sizeof out);
+    rh_buf_append_str(&b, "keep");
+    assert_false(rh_format_csv(&r, &b));
+    assert_false(rh_format_csv_header(&b));
+    assert_string_equal(out, "keep");
+}
+
+static void reader_rejects_broken_rows(void **state)
+{
+    size_t used;
+
+    (void)state;
+    assert_int_equal(cc_row("a,b\r\n", 5, -1, NULL, 0, &used), 2);
+    assert_int_equal(cc_row("a,b\n", 4, -1, NULL, 0, &used), -1);
+    assert_int_equal(cc_row("a\"b\r\n", 5, -1, NULL, 0, &used), -1);
+    assert_int_equal(cc_row("\"a\r\n", 4, -1, NULL, 0, &used), -1);
+    assert_int_equal(cc_row("\"a\"b\r\n", 6, -1, NULL, 0, &used), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(header_and_row_exact_bytes),
+        cmocka_unit_test(cells_quote_and_neutralise),
+        cmocka_unit_test(hostile_user_stays_one_row),
+        cmocka_unit_test(nulls_are_empty_cells),
+        cmocka_unit_test(overflow_leaves_buffer_unchanged),
+        cmocka_unit_test(reader_rejects_broken_rows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
