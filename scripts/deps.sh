@@ -14,7 +14,7 @@ what=${1:-test}
 packages=(cmake ninja-build gcc libc6-dev mingw-w64 wine64 libwine libgnutls30 dpkg-dev
   ca-certificates)
 if [ "$what" = test ]; then
-  packages+=(libcmocka-dev clang-format)
+  packages+=(libcmocka-dev clang-format clang libclang-rt-14-dev)
 fi
 
 as_root() {

@@ -10,7 +10,7 @@ rh_say "dependencies"
 bash scripts/deps.sh test
 
 # Tests are forced on: the demo builds the same trees without them.
-for preset in linux windows-x86 windows; do
+for preset in linux fuzz windows-x86 windows; do
   rh_say "build: $preset"
   if [ "$preset" = windows-x86 ]; then rh_build "$preset"; else rh_build "$preset" -DRASHANGUP_TESTS=ON; fi
 done
@@ -40,6 +40,7 @@ run_ctest() {
 }
 
 run_ctest linux
+run_ctest fuzz
 rh_wine_start
 trap rh_wine_stop EXIT
 run_ctest windows

@@ -40,6 +40,12 @@ bool rh_format_csv_header(struct rh_buf *out);
 /* Appends one CSV cell: quoted when needed, formula triggers neutralised with a leading '. */
 void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n);
 
+/*
+ * The most bytes field f takes in a format whose text escaping can grow a byte
+ * to `text_factor` bytes: for one bound check per record, then unchecked writes.
+ */
+size_t rh_field_bound(const struct rh_field *f, size_t text_factor);
+
 /* RFC 5424. */
 #define RH_SYSLOG_DEFAULT_SD_ID    "rashangup@32473" /* 32473: for documentation, RFC 5612 */
 #define RH_SYSLOG_DEFAULT_APP_NAME "rashangup"

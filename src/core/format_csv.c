@@ -21,30 +21,41 @@ static bool needs_quotes(const char *s, size_t n)
     return false;
 }
 
-void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n)
+/* Writes one cell at p, unchecked: at most 2 n + 3 bytes. */
+static char *write_cell(char *p, const char *s, size_t n)
 {
     bool formula = n > 0 && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
                              s[0] == '\t' || s[0] == '\r');
+    bool quoted = needs_quotes(s, n);
     size_t run = 0;
 
-    if (!needs_quotes(s, n)) {
-        if (formula)
-            rh_buf_append_char(out, '\'');
-        rh_buf_append(out, s, n);
-        return;
-    }
-    rh_buf_append_char(out, '"');
+    if (quoted)
+        *p++ = '"';
     if (formula)
-        rh_buf_append_char(out, '\'');
-    for (size_t i = 0; i < n; i++) {
+        *p++ = '\'';
+    for (size_t i = 0; quoted && i < n; i++) {
         if (s[i] != '"')
             continue;
-        rh_buf_append(out, s + run, i + 1 - run); /* through the quote, which is doubled */
-        rh_buf_append_char(out, '"');
+        memcpy(p, s + run, i + 1 - run); /* through the quote, which is doubled */
+        p += i + 1 - run;
+        *p++ = '"';
         run = i + 1;
     }
-    rh_buf_append(out, s + run, n - run);
-    rh_buf_append_char(out, '"');
+    memcpy(p, s + run, n - run);
+    p += n - run;
+    if (quoted)
+        *p++ = '"';
+    return p;
+}
+
+void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n)
+{
+    if (out->overflow || n > (out->cap - out->len - 4) / 2) {
+        out->overflow = true;
+        return;
+    }
+    out->len = (size_t)(write_cell(out->data + out->len, s, n) - out->data);
+    out->data[out->len] = '\0';
 }
 
 bool rh_format_csv_header(struct rh_buf *out)
@@ -71,41 +82,31 @@ bool rh_format_csv(const struct rh_record *r, struct rh_buf *out)
 {
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
-    size_t mark = out->len;
+    size_t bound = 3;
+    char *p;
 
-    if (out->overflow)
+    for (size_t i = 0; i < n; i++)
+        bound += rh_field_bound(&fields[i], 2);
+    if (out->overflow || bound > out->cap - out->len - 1) {
+        out->overflow = true;
         return false;
+    }
+    p = out->data + out->len;
     for (size_t i = 0; i < n; i++) {
         const struct rh_field *f = &fields[i];
 
         if (i > 0)
-            rh_buf_append_char(out, ',');
+            *p++ = ',';
         if (f->null)
             continue;
-        switch (f->kind) {
-        case RH_FIELD_STRING:
-            rh_csv_append_cell(out, f->v.str.s, f->v.str.len);
-            break;
-        case RH_FIELD_NUMBER:
-            rh_buf_append_u64(out, f->v.num);
-            break;
-        case RH_FIELD_TIME: {
-            char t[RH_TIME_STRING_SIZE];
-
-            rh_time_format_rfc3339(f->v.num, t);
-            rh_buf_append(out, t, RH_TIME_STRING_SIZE - 1);
-            break;
-        }
-        case RH_FIELD_LIST:
-            /* Names are [a-z0-9_], never needing quotes. */
-            rh_list_append(out, f->list, (uint32_t)f->v.num, ';', false);
-            break;
-        }
+        if (f->kind == RH_FIELD_TEXT)
+            p = write_cell(p, f->p, (size_t)f->num);
+        else /* names, numbers, times, ids, addresses, lists: [0-9a-z.:/;_-] */
+            p = rh_field_write(p, f, ';');
     }
-    rh_buf_append(out, "\r\n", 2);
-    if (out->overflow) {
-        rh_buf_rewind(out, mark);
-        return false;
-    }
+    *p++ = '\r';
+    *p++ = '\n';
+    *p = '\0';
+    out->len = (size_t)(p - out->data);
     return true;
 }

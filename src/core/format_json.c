@@ -12,108 +12,141 @@ static const unsigned char json_escape[256] = {
     [0x1C] = 1, [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, ['"'] = 1,  ['\\'] = 1, [0x7F] = 1,
 };
 
-void rh_json_append_string(struct rh_buf *out, const char *s, size_t n)
+/* Writes s[0..n) as a JSON string literal at p, unchecked (6 n + 2 bytes at most). */
+static char *write_string(char *p, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t run = 0;
 
-    rh_buf_append_char(out, '"');
+    *p++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t esc_len = 2;
 
         if (!json_escape[c])
             continue;
-        rh_buf_append(out, s + run, i - run); /* the plain run before it */
+        memcpy(p, s + run, i - run); /* the plain run before it */
+        p += i - run;
+        run = i + 1;
+        *p++ = '\\';
         switch (c) {
         case '"':
         case '\\':
-            esc[1] = (char)c;
+            *p++ = (char)c;
             break;
         case '\b':
-            esc[1] = 'b';
+            *p++ = 'b';
             break;
         case '\f':
-            esc[1] = 'f';
+            *p++ = 'f';
             break;
         case '\n':
-            esc[1] = 'n';
+            *p++ = 'n';
             break;
         case '\r':
-            esc[1] = 'r';
+            *p++ = 'r';
             break;
         case '\t':
-            esc[1] = 't';
+            *p++ = 't';
             break;
         default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 0x0F];
-            esc_len = 6;
+            memcpy(p, "u00", 3);
+            p[3] = hex[c >> 4];
+            p[4] = hex[c & 0x0F];
+            p += 5;
             break;
         }
-        rh_buf_append(out, esc, esc_len);
-        run = i + 1;
     }
-    rh_buf_append(out, s + run, n - run);
-    rh_buf_append_char(out, '"');
+    memcpy(p, s + run, n - run);
+    p += n - run;
+    *p++ = '"';
+    return p;
 }
 
-static void append_time(struct rh_buf *out, uint64_t ms)
+void rh_json_append_string(struct rh_buf *out, const char *s, size_t n)
 {
-    char t[RH_TIME_STRING_SIZE];
-
-    rh_time_format_rfc3339(ms, t);
-    rh_buf_append_char(out, '"');
-    rh_buf_append(out, t, RH_TIME_STRING_SIZE - 1);
-    rh_buf_append_char(out, '"');
+    if (out->overflow || n > (out->cap - out->len - 3) / 6) {
+        out->overflow = true;
+        return;
+    }
+    out->len = (size_t)(write_string(out->data + out->len, s, n) - out->data);
+    out->data[out->len] = '\0';
 }
 
+size_t rh_field_bound(const struct rh_field *f, size_t text_factor)
+{
+    /* The name, and room for the punctuation any format puts around it. */
+    size_t bound = (size_t)f->name_len + 8;
+
+    if (f->null)
+        return bound + 4;
+    switch (f->kind) {
+    case RH_FIELD_TEXT:
+        return bound + text_factor * (size_t)f->num + 4;
+    case RH_FIELD_LIST:
+        return bound + RH_LIST_MAX + 2;
+    default:
+        return bound + RH_FIELD_VALUE_MAX + 2;
+    }
+}
+
+/*
+ * Measures the record's worst case first, then writes it unchecked: one bound
+ * check per record instead of one per byte run. The slack lets a field name be
+ * copied as a whole fixed-size block.
+ */
 bool rh_format_json(const struct rh_record *r, struct rh_buf *out)
 {
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
-    size_t mark = out->len;
+    size_t bound = 3 + RH_FIELD_NAME_STORAGE;
+    char *p;
 
-    if (out->overflow)
+    for (size_t i = 0; i < n; i++)
+        bound += rh_field_bound(&fields[i], 6);
+    if (out->overflow || bound > out->cap - out->len - 1) {
+        out->overflow = true;
         return false;
-    rh_buf_append_char(out, '{');
+    }
+    p = out->data + out->len;
+    *p++ = '{';
     for (size_t i = 0; i < n; i++) {
         const struct rh_field *f = &fields[i];
 
         if (i > 0)
-            rh_buf_append_char(out, ',');
-        rh_buf_append_char(out, '"');
-        rh_buf_append(out, f->name, f->name_len);
-        rh_buf_append(out, "\":", 2);
+            *p++ = ',';
+        *p++ = '"';
+        memcpy(p, f->name, RH_FIELD_NAME_STORAGE);
+        p += f->name_len;
+        *p++ = '"';
+        *p++ = ':';
         if (f->null) {
-            rh_buf_append(out, "null", 4);
+            memcpy(p, "null", 4);
+            p += 4;
             continue;
         }
         switch (f->kind) {
-        case RH_FIELD_STRING:
-            rh_json_append_string(out, f->v.str.s, f->v.str.len);
+        case RH_FIELD_TEXT:
+            p = write_string(p, f->p, (size_t)f->num);
             break;
         case RH_FIELD_NUMBER:
-            rh_buf_append_u64(out, f->v.num);
-            break;
-        case RH_FIELD_TIME:
-            append_time(out, f->v.num);
+            p += rh_u64_to_dec(f->num, p);
             break;
         case RH_FIELD_LIST:
-            rh_buf_append_char(out, '[');
-            rh_list_append(out, f->list, (uint32_t)f->v.num, ',', true);
-            rh_buf_append_char(out, ']');
+            *p++ = '[';
+            p = rh_list_write(p, f->list, (uint32_t)f->num, ',', true);
+            *p++ = ']';
+            break;
+        default: /* names, times, ids, addresses: never anything to escape */
+            *p++ = '"';
+            p = rh_field_write(p, f, ',');
+            *p++ = '"';
             break;
         }
     }
-    rh_buf_append(out, "}\n", 2);
-
-    if (out->overflow) {
-        rh_buf_rewind(out, mark);
-        return false;
-    }
+    *p++ = '}';
+    *p++ = '\n';
+    *p = '\0';
+    out->len = (size_t)(p - out->data);
     return true;
 }
 

@@ -106,18 +106,15 @@ static void header_word(struct rh_buf *out, const char *s, size_t max)
     rh_buf_append_char(out, ' ');
 }
 
-static void param_value(struct rh_buf *out, const char *s, size_t n)
+/* PARAM-VALUE at p, unchecked: '"', '\\' and ']' escaped (2 n bytes at most). */
+static char *write_param_value(char *p, const char *s, size_t n)
 {
-    size_t run = 0;
-
     for (size_t i = 0; i < n; i++) {
-        if (s[i] != '"' && s[i] != '\\' && s[i] != ']')
-            continue;
-        rh_buf_append(out, s + run, i - run);
-        rh_buf_append_char(out, '\\');
-        run = i;
+        if (s[i] == '"' || s[i] == '\\' || s[i] == ']')
+            *p++ = '\\';
+        *p++ = s[i];
     }
-    rh_buf_append(out, s + run, n - run);
+    return p;
 }
 
 /* MSG text: the exact UTF-8, except control characters, which become '?'. */
@@ -140,11 +137,11 @@ static void summary(struct rh_buf *out, const struct rh_record *r)
 {
     const char *tunnel = rh_tunnel_name(r->tunnel);
 
-    if (r->domain[0] != '\0') {
-        msg_text(out, r->domain);
+    if (r->domain.len > 0) {
+        msg_text(out, r->domain.s);
         rh_buf_append_char(out, '\\');
     }
-    msg_text(out, r->user);
+    msg_text(out, r->user.s);
     rh_buf_append_str(out, " disconnected after ");
     rh_buf_append_u64(out, r->duration_s);
     rh_buf_append_str(out, " s");
@@ -152,13 +149,16 @@ static void summary(struct rh_buf *out, const struct rh_record *r)
         rh_buf_append_str(out, " of ");
         rh_buf_append_str(out, tunnel);
     }
-    if (r->remote_endpoint[0] != '\0') {
+    if (r->remote_endpoint.len > 0) {
         rh_buf_append_str(out, " from ");
-        msg_text(out, r->remote_endpoint);
+        msg_text(out, r->remote_endpoint.s);
     }
-    if (r->client_ipv4[0] != '\0') {
+    if (r->present & RH_HAS_CLIENT_IPV4) {
+        char ip[RH_IPV4_STRING_SIZE];
+
+        rh_ipv4_format(r->client_ipv4, ip);
         rh_buf_append_str(out, " as ");
-        rh_buf_append_str(out, r->client_ipv4);
+        rh_buf_append_str(out, ip);
     }
     if (r->present & RH_HAS_COUNTERS) {
         rh_buf_append_str(out, ": ");
@@ -175,51 +175,56 @@ bool rh_format_syslog(const struct rh_record *r, const struct rh_syslog_options 
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
     size_t mark = out->len;
-    char t[RH_TIME_STRING_SIZE];
+    size_t bound = 640; /* the header: PRI, time, host, APP-NAME, PROCID, MSGID, SD-ID */
+    char *p;
 
     if (out->overflow || !rh_syslog_options_check(o, NULL, 0))
         return false;
+    for (size_t i = 0; i < n; i++)
+        bound += rh_field_bound(&fields[i], 2);
+    if (bound > out->cap - out->len - 1) {
+        out->overflow = true;
+        return false;
+    }
     rh_buf_append_char(out, '<');
     rh_buf_append_u64(out, o->facility * 8 + o->severity);
     rh_buf_append_str(out, ">1 ");
-    rh_time_format_rfc3339(r->time_ms, t);
-    rh_buf_append(out, t, RH_TIME_STRING_SIZE - 1);
+    p = out->data + out->len;
+    rh_time_format_rfc3339(r->time_ms, p);
+    out->len += RH_TIME_STRING_SIZE - 1;
     rh_buf_append_char(out, ' ');
-    header_word(out, o->hostname != NULL ? o->hostname : r->server, HOSTNAME_MAX);
+    header_word(out, o->hostname != NULL ? o->hostname : r->server.s, HOSTNAME_MAX);
     header_word(out, o->app_name, APP_NAME_MAX);
     header_word(out, o->procid, PROCID_MAX);
     header_word(out, "hangup", SD_NAME_MAX);
-
     rh_buf_append_char(out, '[');
     rh_buf_append_str(out, o->sd_id);
+
+    /* The structured data, within the bound measured above. */
+    p = out->data + out->len;
     for (size_t i = 0; i < n; i++) {
         const struct rh_field *f = &fields[i];
 
         if (f->null)
             continue;
-        rh_buf_append_char(out, ' ');
-        rh_buf_append(out, f->name, f->name_len);
-        rh_buf_append(out, "=\"", 2);
-        switch (f->kind) {
-        case RH_FIELD_STRING:
-            param_value(out, f->v.str.s, f->v.str.len);
-            break;
-        case RH_FIELD_NUMBER:
-            rh_buf_append_u64(out, f->v.num);
-            break;
-        case RH_FIELD_TIME:
-            rh_time_format_rfc3339(f->v.num, t);
-            rh_buf_append(out, t, RH_TIME_STRING_SIZE - 1);
-            break;
-        case RH_FIELD_LIST:
-            rh_list_append(out, f->list, (uint32_t)f->v.num, ',', false);
-            break;
-        }
-        rh_buf_append_char(out, '"');
+        *p++ = ' ';
+        memcpy(p, f->name, RH_FIELD_NAME_STORAGE);
+        p += f->name_len;
+        *p++ = '=';
+        *p++ = '"';
+        if (f->kind == RH_FIELD_TEXT)
+            p = write_param_value(p, f->p, (size_t)f->num);
+        else
+            p = rh_field_write(p, f, ',');
+        *p++ = '"';
     }
-    rh_buf_append(out, "] \xEF\xBB\xBF", 5);
-    summary(out, r);
+    memcpy(p, "] \xEF\xBB\xBF", 5);
+    p += 5;
+    *p = '\0';
+    out->len = (size_t)(p - out->data);
 
+    /* MSG is bounded by what remains; a summary cut short is no harm, but say so. */
+    summary(out, r);
     if (out->overflow) {
         rh_buf_rewind(out, mark);
         return false;

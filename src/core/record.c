@@ -4,36 +4,25 @@
 #include <string.h>
 
 /* Converts a UTF-16 array member to UTF-8, reading no further than the array. */
-#define WSTR_FIELD(r, dst, src)                                                                    \
-    wstr_field((r), (dst), sizeof(dst), (src), sizeof(src) / sizeof((src)[0]))
+#define TEXT_FIELD(r, dst, src)                                                                    \
+    text_field((r), (dst).s, sizeof((dst).s), &(dst).len, (src), sizeof(src) / sizeof((src)[0]))
 
-static void wstr_field(struct rh_record *r, char *dst, size_t dst_size, const rh_wchar *src,
-                       size_t src_cap)
+static void text_field(struct rh_record *r, char *dst, size_t dst_size, uint16_t *len,
+                       const rh_wchar *src, size_t src_cap)
 {
     bool replaced = false;
 
-    rh_utf16_to_utf8_ex(src, src_cap, dst, dst_size, NULL, &replaced);
+    *len = (uint16_t)rh_utf16_to_utf8_ex(src, src_cap, dst, dst_size, NULL, &replaced);
     if (replaced)
         r->warnings |= RH_WARN_INVALID_UTF16;
 }
 
-/* Copies a static name, or writes "unknown-<value>" (decimal, or hex for protocol numbers). */
-static void set_name(char out[RH_NAME_SIZE], const char *name, uint32_t value, bool hex)
+static void set_name(struct rh_name *n, const char *name, uint32_t value, bool hex)
 {
-    struct rh_buf b;
-
-    rh_buf_init(&b, out, RH_NAME_SIZE);
-    if (name != NULL) {
-        rh_buf_append_str(&b, name);
-        return;
-    }
-    rh_buf_append_str(&b, "unknown-");
-    if (!hex) {
-        rh_buf_append_u64(&b, value);
-        return;
-    }
-    rh_buf_append_str(&b, "0x");
-    rh_buf_append_hex(&b, value);
+    n->name = name;
+    n->value = value;
+    n->known = true;
+    n->hex = hex;
 }
 
 enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, size_t *readable)
@@ -116,7 +105,7 @@ static void set_interface_type(struct rh_record *r, uint32_t type)
     static const char *const names[] = {"client",   "home_router", "full_router", "dedicated",
                                         "internal", "loopback",    "tunnel1",     "dialout"};
 
-    set_name(r->interface_type, type < 8 ? names[type] : NULL, type, false);
+    set_name(&r->interface_type, type < 8 ? names[type] : NULL, type, false);
 }
 
 /* RAS_QUARANTINE_STATE, and the probation deadline that goes with PROBATION. */
@@ -125,35 +114,48 @@ static void set_quarantine(struct rh_record *r, uint32_t state, const struct rh_
     static const char *const names[] = {"normal", "quarantine", "probation", "not_capable"};
 
     r->present |= RH_HAS_QUARANTINE;
-    set_name(r->quarantine_state, state < 4 ? names[state] : NULL, state, false);
+    set_name(&r->quarantine_state, state < 4 ? names[state] : NULL, state, false);
     if (state == 2 && (ft->dwLowDateTime | ft->dwHighDateTime) != 0) {
         r->probation_ms = rh_filetime_to_unix_ms(ft);
         r->present |= RH_HAS_PROBATION;
     }
 }
 
+static void clear_texts(struct rh_record *r)
+{
+    r->server.len = r->user.len = r->domain.len = r->interface_name.len = 0;
+    r->remote_computer.len = r->remote_endpoint.len = r->local_endpoint.len = 0;
+    r->server.s[0] = r->user.s[0] = r->domain.s[0] = r->interface_name.s[0] = '\0';
+    r->remote_computer.s[0] = r->remote_endpoint.s[0] = r->local_endpoint.s[0] = '\0';
+}
+
+/* Starts a record: the scalar head cleared (so nothing is known yet), texts empty. */
 static void record_begin(struct rh_record *r, uint32_t duration_s, const struct rh_event_meta *m)
 {
     uint64_t duration_ms = (uint64_t)duration_s * 1000;
 
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(struct rh_record, server));
+    clear_texts(r);
     r->time_ms = m->time_ms;
     r->duration_s = duration_s;
     r->start_ms = m->time_ms >= duration_ms ? m->time_ms - duration_ms : 0;
     if (m->server != NULL) {
-        struct rh_buf b;
-
-        rh_buf_init(&b, r->server, sizeof r->server);
-        rh_buf_append(&b, m->server, rh_strnlen(m->server, sizeof r->server - 1));
+        r->server.len = (uint16_t)rh_strnlen(m->server, sizeof r->server.s - 1);
+        memcpy(r->server.s, m->server, r->server.len);
+        r->server.s[r->server.len] = '\0';
     }
-    if (m->record_id != NULL)
-        rh_uuid_format(m->record_id, r->record_id);
+    if (m->record_id != NULL) {
+        memcpy(r->record_id, m->record_id, sizeof r->record_id);
+        r->present |= RH_HAS_RECORD_ID;
+    }
 }
 
 static void set_connection_id(struct rh_record *r, const struct rh_guid *g)
 {
-    if (!rh_guid_is_nil(g))
-        rh_guid_format(g, r->connection_id);
+    if (rh_guid_is_nil(g))
+        return;
+    r->connection_id = *g;
+    r->present |= RH_HAS_CONNECTION_ID;
 }
 
 static void set_ipv4(struct rh_record *r, const rh_wchar server[RH_IPADDRESSLEN + 1],
@@ -164,14 +166,18 @@ static void set_ipv4(struct rh_record *r, const rh_wchar server[RH_IPADDRESSLEN 
     r->present |= RH_HAS_IPV4;
     r->ipv4_error = error;
     if (rh_ipv4_parse(client, RH_IPADDRESSLEN + 1, addr)) {
-        if ((addr[0] | addr[1] | addr[2] | addr[3]) != 0)
-            rh_ipv4_format(addr, r->client_ipv4);
-    } else if (rh_wcsnlen(client, RH_IPADDRESSLEN + 1) > 0) {
+        if ((addr[0] | addr[1] | addr[2] | addr[3]) != 0) {
+            memcpy(r->client_ipv4, addr, 4);
+            r->present |= RH_HAS_CLIENT_IPV4;
+        }
+    } else if (client[0] != 0) {
         r->warnings |= RH_WARN_CLIENT_IPV4_INVALID;
     }
     if (rh_ipv4_parse(server, RH_IPADDRESSLEN + 1, addr) &&
-        (addr[0] | addr[1] | addr[2] | addr[3]) != 0)
-        rh_ipv4_format(addr, r->server_ipv4);
+        (addr[0] | addr[1] | addr[2] | addr[3]) != 0) {
+        memcpy(r->server_ipv4, addr, 4);
+        r->present |= RH_HAS_SERVER_IPV4;
+    }
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -187,10 +193,6 @@ static bool all_zero(const uint8_t *p, size_t n)
 static void set_ipv6(struct rh_record *r, const uint8_t prefix[8], uint32_t prefix_len,
                      const uint8_t local_iid[8], const uint8_t remote_iid[8], uint32_t error)
 {
-    uint8_t addr[16];
-    char text[RH_IPV6_STRING_SIZE];
-    struct rh_buf b;
-
     r->present |= RH_HAS_IPV6;
     r->ipv6_error = error;
     if (all_zero(prefix, 8))
@@ -199,20 +201,19 @@ static void set_ipv6(struct rh_record *r, const uint8_t prefix[8], uint32_t pref
         r->warnings |= RH_WARN_IPV6_PREFIX_LENGTH;
         prefix_len = 64;
     }
-    memcpy(addr, prefix, 8);
-    memset(addr + 8, 0, 8);
-    rh_ipv6_format(addr, text);
-    rh_buf_init(&b, r->ipv6_prefix, sizeof r->ipv6_prefix);
-    rh_buf_append_str(&b, text);
-    rh_buf_append_char(&b, '/');
-    rh_buf_append_u64(&b, prefix_len);
+    memcpy(r->ipv6_prefix, prefix, 8);
+    memset(r->ipv6_prefix + 8, 0, 8);
+    r->ipv6_prefix_length = prefix_len;
+    r->present |= RH_HAS_IPV6_PREFIX;
     if (!all_zero(remote_iid, 8)) {
-        memcpy(addr + 8, remote_iid, 8);
-        rh_ipv6_format(addr, r->client_ipv6);
+        memcpy(r->client_ipv6, prefix, 8);
+        memcpy(r->client_ipv6 + 8, remote_iid, 8);
+        r->present |= RH_HAS_CLIENT_IPV6;
     }
     if (!all_zero(local_iid, 8)) {
-        memcpy(addr + 8, local_iid, 8);
-        rh_ipv6_format(addr, r->server_ipv6);
+        memcpy(r->server_ipv6, prefix, 8);
+        memcpy(r->server_ipv6 + 8, local_iid, 8);
+        r->present |= RH_HAS_SERVER_IPV6;
     }
 }
 
@@ -262,17 +263,17 @@ static void set_eap(struct rh_record *r, uint32_t type)
     r->present |= RH_HAS_EAP;
     r->eap_type = type;
     if (name != NULL)
-        set_name(r->eap_method, name, 0, false);
+        set_name(&r->eap_method, name, type, false);
 }
 
 static void set_compression(struct rh_record *r, uint32_t algorithm)
 {
     if (algorithm == 6)
-        set_name(r->compression, "mppc", 0, false);
+        set_name(&r->compression, "mppc", algorithm, false);
     else if (algorithm == 5)
-        set_name(r->compression, "stac", 0, false);
+        set_name(&r->compression, "stac", algorithm, false);
     else if (algorithm != 0)
-        set_name(r->compression, NULL, algorithm, false);
+        set_name(&r->compression, NULL, algorithm, false);
 }
 
 /* PPP's LCP authentication, IPsec (LCP options) or MPPE (CCP options) encryption. */
@@ -280,35 +281,34 @@ static void set_ppp_security(struct rh_record *r, uint32_t auth_protocol, uint32
                              uint32_t eap_type, uint32_t lcp_options, uint32_t ccp_options,
                              uint32_t compression)
 {
-    const char *auth = NULL;
+    const bool stateless = (ccp_options & 0x01000000) != 0;
     const char *enc = NULL;
 
-    r->present |= RH_HAS_AUTH;
     switch (auth_protocol) {
     case 0:
         break;
     case 0xC023:
-        auth = "pap";
+        set_name(&r->authentication, "pap", auth_protocol, true);
         break;
     case 0xC027:
-        auth = "spap";
+        set_name(&r->authentication, "spap", auth_protocol, true);
         break;
     case 0xC223:
-        auth = auth_data == 0x05   ? "chap-md5"
-               : auth_data == 0x80 ? "ms-chap"
-               : auth_data == 0x81 ? "ms-chapv2"
-                                   : "chap";
+        set_name(&r->authentication,
+                 auth_data == 0x05   ? "chap-md5"
+                 : auth_data == 0x80 ? "ms-chap"
+                 : auth_data == 0x81 ? "ms-chapv2"
+                                     : "chap",
+                 auth_protocol, true);
         break;
     case 0xC227:
-        auth = "eap";
+        set_name(&r->authentication, "eap", auth_protocol, true);
         set_eap(r, eap_type);
         break;
     default:
-        set_name(r->authentication, NULL, auth_protocol, true);
+        set_name(&r->authentication, NULL, auth_protocol, true);
         break;
     }
-    if (auth != NULL)
-        set_name(r->authentication, auth, 0, false);
 
     if (lcp_options & 0x80)
         enc = "aes-256";
@@ -319,32 +319,31 @@ static void set_ppp_security(struct rh_record *r, uint32_t auth_protocol, uint32
     else if (lcp_options & 0x10)
         enc = "des-56";
     else if (ccp_options & 0x40)
-        enc = ccp_options & 0x01000000 ? "mppe-128-stateless" : "mppe-128";
+        enc = stateless ? "mppe-128-stateless" : "mppe-128";
     else if (ccp_options & 0x80)
-        enc = ccp_options & 0x01000000 ? "mppe-56-stateless" : "mppe-56";
+        enc = stateless ? "mppe-56-stateless" : "mppe-56";
     else if (ccp_options & 0x30)
-        enc = ccp_options & 0x01000000 ? "mppe-40-stateless" : "mppe-40";
+        enc = stateless ? "mppe-40-stateless" : "mppe-40";
     if (enc != NULL)
-        set_name(r->encryption, enc, 0, false);
+        set_name(&r->encryption, enc, 0, false);
     set_compression(r, compression);
 }
 
 static void set_ikev2_security(struct rh_record *r, const struct rh_ikev2_projection_info *k)
 {
     static const char *const ciphers[] = {NULL, "des", "3des", "aes-128", "aes-192", "aes-256"};
+    const uint32_t cipher = k->dwEncryptionMethod;
 
-    r->present |= RH_HAS_AUTH;
     if (k->dwAuthenticationProtocol == 1) {
-        set_name(r->authentication, "certificate", 0, false);
+        set_name(&r->authentication, "certificate", 1, false);
     } else if (k->dwAuthenticationProtocol == 2) {
-        set_name(r->authentication, "eap", 0, false);
+        set_name(&r->authentication, "eap", 2, false);
         set_eap(r, k->dwEapTypeId);
     } else if (k->dwAuthenticationProtocol != 0) {
-        set_name(r->authentication, NULL, k->dwAuthenticationProtocol, false);
+        set_name(&r->authentication, NULL, k->dwAuthenticationProtocol, false);
     }
-    if (k->dwEncryptionMethod != 0)
-        set_name(r->encryption, k->dwEncryptionMethod < 6 ? ciphers[k->dwEncryptionMethod] : NULL,
-                 k->dwEncryptionMethod, false);
+    if (cipher != 0)
+        set_name(&r->encryption, cipher < 6 ? ciphers[cipher] : NULL, cipher, false);
     set_compression(r, k->dwCompressionAlgorithm);
 }
 
@@ -368,14 +367,14 @@ void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c
     if (status == RH_EX_SHORT)
         r->warnings |= RH_WARN_STRUCTURE_SHORT;
     set_connection_id(r, &c->guid);
-    WSTR_FIELD(r, r->user, c->wszUserName);
-    WSTR_FIELD(r, r->domain, c->wszLogonDomain);
-    WSTR_FIELD(r, r->interface_name, c->wszInterfaceName);
+    TEXT_FIELD(r, r->user, c->wszUserName);
+    TEXT_FIELD(r, r->domain, c->wszLogonDomain);
+    TEXT_FIELD(r, r->interface_name, c->wszInterfaceName);
     set_interface_type(r, c->dwInterfaceType);
-    WSTR_FIELD(r, r->remote_computer, c->wszRemoteComputer);
+    TEXT_FIELD(r, r->remote_computer, c->wszRemoteComputer);
     r->connection_flags = c->dwConnectionFlags;
-    WSTR_FIELD(r, r->remote_endpoint, c->wszRemoteEndpointAddress);
-    WSTR_FIELD(r, r->local_endpoint, c->wszLocalEndpointAddress);
+    TEXT_FIELD(r, r->remote_endpoint, c->wszRemoteEndpointAddress);
+    TEXT_FIELD(r, r->local_endpoint, c->wszLocalEndpointAddress);
     set_quarantine(r, c->rasQuarState, &c->probationTime);
     r->bytes_sent = c->dwBytesXmited;
     r->bytes_received = c->dwBytesRcved;
@@ -449,11 +448,11 @@ void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0
     record_begin(r, c0 != NULL ? c0->dwConnectDuration : 0, meta);
     if (c0 != NULL) {
         r->present |= RH_HAS_INTERFACE;
-        WSTR_FIELD(r, r->user, c0->wszUserName);
-        WSTR_FIELD(r, r->domain, c0->wszLogonDomain);
-        WSTR_FIELD(r, r->interface_name, c0->wszInterfaceName);
+        TEXT_FIELD(r, r->user, c0->wszUserName);
+        TEXT_FIELD(r, r->domain, c0->wszLogonDomain);
+        TEXT_FIELD(r, r->interface_name, c0->wszInterfaceName);
         set_interface_type(r, c0->dwInterfaceType);
-        WSTR_FIELD(r, r->remote_computer, c0->wszRemoteComputer);
+        TEXT_FIELD(r, r->remote_computer, c0->wszRemoteComputer);
         r->connection_flags = c0->dwConnectionFlags;
         r->tunnel = tunnel_from_flags(c0->dwConnectionFlags);
     }
@@ -476,8 +475,8 @@ void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0
     }
     /* Level 3 carries everything level 2 does, and IPv6 and quarantine: prefer it. */
     if (c3 != NULL) {
-        if (r->user[0] == '\0')
-            WSTR_FIELD(r, r->user, c3->wszUserName);
+        if (r->user.len == 0)
+            TEXT_FIELD(r, r->user, c3->wszUserName);
         set_connection_id(r, &c3->guid);
         legacy_ppp(r, &c3->PppInfo3.ip, &c3->PppInfo3.ccp, &c3->PppInfo3.lcp);
         set_ipv6(r, c3->PppInfo3.ipv6.bPrefix, c3->PppInfo3.ipv6.dwPrefixLength,
@@ -485,12 +484,12 @@ void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0
                  c3->PppInfo3.ipv6.bRemoteInterfaceIdentifier, c3->PppInfo3.ipv6.dwError);
         set_quarantine(r, c3->rasQuarState, &c3->timer);
     } else if (c2 != NULL) {
-        if (r->user[0] == '\0')
-            WSTR_FIELD(r, r->user, c2->wszUserName);
+        if (r->user.len == 0)
+            TEXT_FIELD(r, r->user, c2->wszUserName);
         set_connection_id(r, &c2->guid);
         legacy_ppp(r, &c2->PppInfo2.ip, &c2->PppInfo2.ccp, &c2->PppInfo2.lcp);
     }
-    if (c2 != NULL && r->connection_id[0] == '\0')
+    if (c2 != NULL && !(r->present & RH_HAS_CONNECTION_ID))
         set_connection_id(r, &c2->guid);
 }
 
@@ -523,30 +522,37 @@ const char *rh_list_item(unsigned list, unsigned bit, char unnamed[16])
     return unnamed;
 }
 
-void rh_list_append(struct rh_buf *out, unsigned list, uint32_t bits, char sep, bool quoted)
+char *rh_list_write(char *p, unsigned list, uint32_t bits, char sep, bool quoted)
 {
     bool first = true;
 
-    for (unsigned bit = 0; bit < 32; bit++) {
+    for (unsigned bit = 0; bit < 32 && bits >> bit != 0; bit++) {
         char unnamed[16];
+        const char *name;
+        size_t n;
 
         if (!(bits & (1u << bit)))
             continue;
+        name = rh_list_item(list, bit, unnamed);
+        n = strlen(name);
         if (!first)
-            rh_buf_append_char(out, sep);
+            *p++ = sep;
         if (quoted)
-            rh_buf_append_char(out, '"');
-        rh_buf_append_str(out, rh_list_item(list, bit, unnamed));
+            *p++ = '"';
+        memcpy(p, name, n);
+        p += n;
         if (quoted)
-            rh_buf_append_char(out, '"');
+            *p++ = '"';
         first = false;
     }
+    return p;
 }
 
 #define NAME(n) n, (uint8_t)(sizeof(n) - 1)
+_Static_assert(sizeof("hardware_overrun_errors") < RH_FIELD_NAME_STORAGE, "names fit their blocks");
 
 static const struct {
-    const char *name;
+    char name[RH_FIELD_NAME_STORAGE];
     uint8_t len;
 } field_names[RH_FIELD_COUNT] = {
     {NAME("event")},
@@ -607,7 +613,8 @@ struct field_writer {
     size_t n;
 };
 
-static struct rh_field *next(struct field_writer *w, enum rh_field_kind kind, bool null)
+static void put(struct field_writer *w, enum rh_field_kind kind, bool null, const void *p,
+                uint64_t num)
 {
     struct rh_field *f = &w->out[w->n];
 
@@ -616,67 +623,71 @@ static struct rh_field *next(struct field_writer *w, enum rh_field_kind kind, bo
     f->kind = (uint8_t)kind;
     f->null = null;
     f->list = 0;
+    f->p = p;
+    f->num = num;
     w->n++;
-    return f;
 }
 
-/* A string field; null when `null`, or when empty and `empty_is_null`. */
-static void str(struct field_writer *w, const char *s, bool null, bool empty_is_null)
+/* Text; null when `null`, or when empty and `empty_is_null`. */
+static void text(struct field_writer *w, const char *s, size_t len, bool null, bool empty_is_null)
 {
-    struct rh_field *f = next(w, RH_FIELD_STRING, null || (empty_is_null && s[0] == '\0'));
+    put(w, RH_FIELD_TEXT, null || (empty_is_null && len == 0), s, len);
+}
 
-    f->v.str.s = s;
-    f->v.str.len = strlen(s);
+static void name(struct field_writer *w, const struct rh_name *n)
+{
+    put(w, RH_FIELD_NAME, !n->known, n, 0);
 }
 
 static void num(struct field_writer *w, uint64_t v, bool null)
 {
-    next(w, RH_FIELD_NUMBER, null)->v.num = v;
+    put(w, RH_FIELD_NUMBER, null, NULL, v);
 }
 
 size_t rh_record_fields(const struct rh_record *r, struct rh_field out[RH_FIELD_COUNT])
 {
+    static const struct rh_name hangup = {"hangup", 0, true, false};
+    static const struct rh_name tunnels[] = {
+        {NULL, 0, false, false}, {"ppp", 0, true, false}, {"ikev2", 0, true, false}};
     struct field_writer w = {out, 0};
     const uint32_t has = r->present;
     const bool no_iface = !(has & RH_HAS_INTERFACE);
     const bool no_counters = !(has & RH_HAS_COUNTERS);
-    const char *tunnel = rh_tunnel_name(r->tunnel);
-    struct rh_field *f;
+    const bool no_ends = !(has & RH_HAS_ENDPOINTS);
 
-    str(&w, "hangup", false, false);
-    str(&w, r->record_id, false, true);
-    next(&w, RH_FIELD_TIME, false)->v.num = r->time_ms;
-    next(&w, RH_FIELD_TIME, false)->v.num = r->start_ms;
+    name(&w, &hangup);
+    put(&w, RH_FIELD_UUID, !(has & RH_HAS_RECORD_ID), r->record_id, 0);
+    put(&w, RH_FIELD_TIME, false, NULL, r->time_ms);
+    put(&w, RH_FIELD_TIME, false, NULL, r->start_ms);
     num(&w, r->duration_s, false);
-    str(&w, r->server, false, true);
-    str(&w, r->connection_id, false, true);
-    str(&w, r->user, false, false);
-    str(&w, r->domain, false, false);
-    str(&w, r->interface_name, no_iface, false);
-    str(&w, r->interface_type, no_iface, false);
-    str(&w, r->remote_computer, no_iface, false);
-    str(&w, tunnel != NULL ? tunnel : "", tunnel == NULL, false);
-    f = next(&w, RH_FIELD_LIST, no_iface);
-    f->list = RH_LIST_CONNECTION_FLAGS;
-    f->v.num = r->connection_flags;
-    str(&w, r->remote_endpoint, !(has & RH_HAS_ENDPOINTS), true);
-    str(&w, r->local_endpoint, !(has & RH_HAS_ENDPOINTS), true);
-    str(&w, r->client_ipv4, false, true);
-    str(&w, r->server_ipv4, false, true);
+    text(&w, r->server.s, r->server.len, false, true);
+    put(&w, RH_FIELD_GUID, !(has & RH_HAS_CONNECTION_ID), &r->connection_id, 0);
+    text(&w, r->user.s, r->user.len, false, false);
+    text(&w, r->domain.s, r->domain.len, false, false);
+    text(&w, r->interface_name.s, r->interface_name.len, no_iface, false);
+    name(&w, &r->interface_type);
+    text(&w, r->remote_computer.s, r->remote_computer.len, no_iface, false);
+    name(&w, &tunnels[r->tunnel <= RH_TUNNEL_IKEV2 ? r->tunnel : 0]);
+    put(&w, RH_FIELD_LIST, no_iface, NULL, r->connection_flags);
+    out[w.n - 1].list = RH_LIST_CONNECTION_FLAGS;
+    text(&w, r->remote_endpoint.s, r->remote_endpoint.len, no_ends, true);
+    text(&w, r->local_endpoint.s, r->local_endpoint.len, no_ends, true);
+    put(&w, RH_FIELD_IPV4, !(has & RH_HAS_CLIENT_IPV4), r->client_ipv4, 0);
+    put(&w, RH_FIELD_IPV4, !(has & RH_HAS_SERVER_IPV4), r->server_ipv4, 0);
     num(&w, r->ipv4_error, !(has & RH_HAS_IPV4));
-    str(&w, r->client_ipv6, false, true);
-    str(&w, r->server_ipv6, false, true);
-    str(&w, r->ipv6_prefix, false, true);
+    put(&w, RH_FIELD_IPV6, !(has & RH_HAS_CLIENT_IPV6), r->client_ipv6, 0);
+    put(&w, RH_FIELD_IPV6, !(has & RH_HAS_SERVER_IPV6), r->server_ipv6, 0);
+    put(&w, RH_FIELD_PREFIX, !(has & RH_HAS_IPV6_PREFIX), r->ipv6_prefix, r->ipv6_prefix_length);
     num(&w, r->ipv6_error, !(has & RH_HAS_IPV6));
-    str(&w, r->authentication, false, true);
+    name(&w, &r->authentication);
     num(&w, r->eap_type, !(has & RH_HAS_EAP));
-    str(&w, r->eap_method, false, true);
-    str(&w, r->encryption, false, true);
-    str(&w, r->compression, false, true);
+    name(&w, &r->eap_method);
+    name(&w, &r->encryption);
+    name(&w, &r->compression);
     num(&w, r->lcp_error, !(has & RH_HAS_PPP_ERRORS));
     num(&w, r->ccp_error, !(has & RH_HAS_PPP_ERRORS));
-    str(&w, r->quarantine_state, !(has & RH_HAS_QUARANTINE), false);
-    next(&w, RH_FIELD_TIME, !(has & RH_HAS_PROBATION))->v.num = r->probation_ms;
+    name(&w, &r->quarantine_state);
+    put(&w, RH_FIELD_TIME, !(has & RH_HAS_PROBATION), NULL, r->probation_ms);
     num(&w, r->bytes_sent, no_counters);
     num(&w, r->bytes_received, no_counters);
     num(&w, r->frames_sent, no_counters);
@@ -689,9 +700,78 @@ size_t rh_record_fields(const struct rh_record *r, struct rh_field out[RH_FIELD_
     num(&w, r->buffer_overrun_errors, no_counters);
     num(&w, r->compression_ratio_in, no_counters);
     num(&w, r->compression_ratio_out, no_counters);
-    num(&w, r->mobike_switchovers, !(has & RH_HAS_ENDPOINTS));
-    f = next(&w, RH_FIELD_LIST, false);
-    f->list = RH_LIST_WARNINGS;
-    f->v.num = r->warnings;
+    num(&w, r->mobike_switchovers, no_ends);
+    put(&w, RH_FIELD_LIST, false, NULL, r->warnings);
+    out[w.n - 1].list = RH_LIST_WARNINGS;
     return w.n;
+}
+
+char *rh_field_write(char *p, const struct rh_field *f, char list_sep)
+{
+    switch (f->kind) {
+    case RH_FIELD_TEXT:
+        memcpy(p, f->p, (size_t)f->num);
+        return p + f->num;
+    case RH_FIELD_NAME: {
+        const struct rh_name *n = f->p;
+        size_t len;
+
+        if (n->name != NULL) {
+            len = strlen(n->name);
+            memcpy(p, n->name, len);
+            return p + len;
+        }
+        memcpy(p, "unknown-", 8);
+        p += 8;
+        if (!n->hex)
+            return p + rh_u64_to_dec(n->value, p);
+        memcpy(p, "0x", 2);
+        return p + 2 + rh_u32_to_hex(n->value, p + 2);
+    }
+    case RH_FIELD_NUMBER:
+        return p + rh_u64_to_dec(f->num, p);
+    case RH_FIELD_TIME:
+        rh_time_format_rfc3339(f->num, p); /* writes a NUL after, which is overwritten */
+        return p + RH_TIME_STRING_SIZE - 1;
+    case RH_FIELD_GUID:
+        rh_guid_format(f->p, p);
+        return p + RH_GUID_STRING_SIZE - 1;
+    case RH_FIELD_UUID:
+        rh_uuid_format(f->p, p);
+        return p + RH_GUID_STRING_SIZE - 1;
+    case RH_FIELD_IPV4:
+        return p + rh_ipv4_format(f->p, p);
+    case RH_FIELD_IPV6:
+        return p + rh_ipv6_format(f->p, p);
+    case RH_FIELD_PREFIX:
+        p += rh_ipv6_format(f->p, p);
+        *p++ = '/';
+        return p + rh_u64_to_dec(f->num, p);
+    case RH_FIELD_LIST:
+        return rh_list_write(p, f->list, (uint32_t)f->num, list_sep, false);
+    }
+    return p;
+}
+
+bool rh_record_field_text(const struct rh_record *r, const char *field, char *out, size_t out_size)
+{
+    struct rh_field f[RH_FIELD_COUNT];
+    char tmp[RH_LIST_MAX + RH_USER_SIZE];
+
+    rh_record_fields(r, f);
+    for (size_t i = 0; i < RH_FIELD_COUNT; i++) {
+        size_t n;
+
+        if (strcmp(f[i].name, field) != 0)
+            continue;
+        if (f[i].null || (f[i].kind == RH_FIELD_TEXT && f[i].num >= sizeof tmp))
+            return false;
+        n = (size_t)(rh_field_write(tmp, &f[i], ',') - tmp);
+        if (n >= out_size)
+            return false;
+        memcpy(out, tmp, n);
+        out[n] = '\0';
+        return true;
+    }
+    return false;
 }

@@ -27,7 +27,6 @@
 #define RH_INTERFACE_SIZE RH_UTF8_SIZE(RH_MAX_INTERFACE_NAME_LEN + 1)
 #define RH_COMPUTER_SIZE  RH_UTF8_SIZE(RH_NETBIOS_NAME_LEN + 1)
 #define RH_ENDPOINT_SIZE  RH_UTF8_SIZE(RH_MAXIPADRESSLEN + 1)
-#define RH_NAME_SIZE      24 /* a decoded name, or "unknown-0x" and 8 hex digits */
 
 enum rh_tunnel {
     RH_TUNNEL_UNKNOWN = 0,
@@ -37,16 +36,22 @@ enum rh_tunnel {
 
 /* What parts of the record RRAS's structures provided (the rest is null). */
 enum {
-    RH_HAS_INTERFACE = 1u << 0,  /* interface name and type, flags, remote computer */
-    RH_HAS_COUNTERS = 1u << 1,   /* traffic and error counters, compression ratios */
-    RH_HAS_ENDPOINTS = 1u << 2,  /* tunnel endpoints, MOBIKE switch-overs */
-    RH_HAS_IPV4 = 1u << 3,       /* the IPv4 projection (addresses, negotiation error) */
-    RH_HAS_IPV6 = 1u << 4,       /* the IPv6 projection */
-    RH_HAS_AUTH = 1u << 5,       /* authentication, encryption, compression */
-    RH_HAS_PPP_ERRORS = 1u << 6, /* LCP and CCP negotiation errors */
-    RH_HAS_QUARANTINE = 1u << 7, /* quarantine state */
-    RH_HAS_EAP = 1u << 8,        /* an EAP type */
-    RH_HAS_PROBATION = 1u << 9,  /* probation time */
+    RH_HAS_INTERFACE = 1u << 0,      /* interface name and type, flags, remote computer */
+    RH_HAS_COUNTERS = 1u << 1,       /* traffic and error counters, compression ratios */
+    RH_HAS_ENDPOINTS = 1u << 2,      /* tunnel endpoints, MOBIKE switch-overs */
+    RH_HAS_IPV4 = 1u << 3,           /* the IPv4 projection (its negotiation error) */
+    RH_HAS_IPV6 = 1u << 4,           /* the IPv6 projection (its negotiation error) */
+    RH_HAS_PPP_ERRORS = 1u << 6,     /* LCP and CCP negotiation errors */
+    RH_HAS_QUARANTINE = 1u << 7,     /* quarantine state */
+    RH_HAS_EAP = 1u << 8,            /* an EAP type */
+    RH_HAS_PROBATION = 1u << 9,      /* probation time */
+    RH_HAS_RECORD_ID = 1u << 10,     /* record_id */
+    RH_HAS_CONNECTION_ID = 1u << 11, /* a non-nil connection GUID */
+    RH_HAS_CLIENT_IPV4 = 1u << 12,
+    RH_HAS_SERVER_IPV4 = 1u << 13,
+    RH_HAS_CLIENT_IPV6 = 1u << 14,
+    RH_HAS_SERVER_IPV6 = 1u << 15,
+    RH_HAS_IPV6_PREFIX = 1u << 16,
 };
 
 /* Data-quality notes a record carries in `warnings`. */
@@ -66,39 +71,55 @@ struct rh_event_meta {
     const uint8_t *record_id; /* 16 bytes (a UUID), or NULL */
 };
 
+/*
+ * A decoded enumeration: a static name, or (name NULL, known) a value with no
+ * name, written "unknown-<value>" (in hex for protocol numbers).
+ */
+struct rh_name {
+    const char *name;
+    uint32_t value;
+    bool known; /* RRAS gave a value; false: null */
+    bool hex;
+};
+
+/* Text from RRAS or the system, as UTF-8 (never NUL inside, NUL after `len`). */
+#define RH_TEXT(size)                                                                              \
+    struct {                                                                                       \
+        uint16_t len;                                                                              \
+        char s[size];                                                                              \
+    }
+
+/*
+ * Scalars first, text last: starting a record clears the head in one go and
+ * only the lengths of the (large) text members.
+ */
 struct rh_record {
-    uint32_t present;                    /* RH_HAS_* */
-    uint32_t warnings;                   /* RH_WARN_* */
-    char record_id[RH_GUID_STRING_SIZE]; /* "" when the caller gave none */
-    uint64_t time_ms;                    /* hangup time, ms since 1970 UTC */
-    uint64_t start_ms;                   /* time_ms - duration: RRAS gives no start time */
+    uint32_t present;  /* RH_HAS_* */
+    uint32_t warnings; /* RH_WARN_* */
+    uint8_t record_id[16];
+    uint64_t time_ms;  /* hangup time, ms since 1970 UTC */
+    uint64_t start_ms; /* time_ms - duration: RRAS gives no start time */
     uint32_t duration_s;
-    char server[RH_SERVER_SIZE];
-    char connection_id[RH_GUID_STRING_SIZE]; /* "" when RRAS gave a nil GUID */
-    char user[RH_USER_SIZE];
-    char domain[RH_DOMAIN_SIZE];
-    char interface_name[RH_INTERFACE_SIZE];
-    char interface_type[RH_NAME_SIZE];
-    char remote_computer[RH_COMPUTER_SIZE];
+    struct rh_guid connection_id;
+    struct rh_name interface_type;
     enum rh_tunnel tunnel;
-    uint32_t connection_flags;                 /* RH_RAS_FLAGS_*, raw */
-    char remote_endpoint[RH_ENDPOINT_SIZE];    /* "" when unknown */
-    char local_endpoint[RH_ENDPOINT_SIZE];     /* "" when unknown */
-    char client_ipv4[RH_IPV4_STRING_SIZE];     /* "" when none was assigned or it is not IPv4 */
-    char server_ipv4[RH_IPV4_STRING_SIZE];     /* the server's end of the tunnel */
-    uint32_t ipv4_error;                       /* IPv4 negotiation error, 0 = none */
-    char client_ipv6[RH_IPV6_STRING_SIZE];     /* prefix ‖ remote interface id; "" if none */
-    char server_ipv6[RH_IPV6_STRING_SIZE];     /* prefix ‖ the server's interface id */
-    char ipv6_prefix[RH_IPV6_STRING_SIZE + 4]; /* "2001:db8::/64"; "" if none */
+    uint32_t connection_flags; /* RH_RAS_FLAGS_*, raw */
+    uint8_t client_ipv4[4];    /* the address assigned to the client */
+    uint8_t server_ipv4[4];    /* the server's end of the tunnel */
+    uint32_t ipv4_error;       /* IPv4 negotiation error, 0 = none */
+    uint8_t client_ipv6[16];   /* prefix ‖ the client's interface id */
+    uint8_t server_ipv6[16];   /* prefix ‖ the server's interface id */
+    uint8_t ipv6_prefix[16];   /* the prefix, zero-extended */
+    uint32_t ipv6_prefix_length;
     uint32_t ipv6_error;
-    char authentication[RH_NAME_SIZE]; /* "pap" ... "certificate"; "" if not negotiated */
+    struct rh_name authentication; /* "pap" ... "certificate" */
     uint32_t eap_type;
-    char eap_method[RH_NAME_SIZE]; /* "" for a type without a common name */
-    char encryption[RH_NAME_SIZE]; /* "" when none is reported */
-    char compression[RH_NAME_SIZE];
+    struct rh_name eap_method; /* the common name of eap_type */
+    struct rh_name encryption;
+    struct rh_name compression;
     uint32_t lcp_error;
     uint32_t ccp_error;
-    char quarantine_state[RH_NAME_SIZE];
+    struct rh_name quarantine_state;
     uint64_t probation_ms;
     /* Server's view: "sent" is to the client. RRAS's counters are 32 bits and wrap. */
     uint32_t bytes_sent;
@@ -114,6 +135,14 @@ struct rh_record {
     uint32_t compression_ratio_in;  /* percent, as RRAS reports it */
     uint32_t compression_ratio_out; /* percent */
     uint32_t mobike_switchovers;
+
+    RH_TEXT(RH_SERVER_SIZE) server;
+    RH_TEXT(RH_USER_SIZE) user;
+    RH_TEXT(RH_DOMAIN_SIZE) domain;
+    RH_TEXT(RH_INTERFACE_SIZE) interface_name;
+    RH_TEXT(RH_COMPUTER_SIZE) remote_computer;
+    RH_TEXT(RH_ENDPOINT_SIZE) remote_endpoint; /* empty when unknown */
+    RH_TEXT(RH_ENDPOINT_SIZE) local_endpoint;
 };
 
 enum rh_ex_status {
@@ -161,30 +190,37 @@ const char *rh_tunnel_name(enum rh_tunnel t); /* "ppp", "ikev2", or NULL */
  * names and the order of JSON members, CSV columns and syslog parameters.
  */
 enum rh_field_kind {
-    RH_FIELD_STRING, /* UTF-8 text */
+    RH_FIELD_TEXT,   /* UTF-8 from RRAS or the system: formats must escape it */
+    RH_FIELD_NAME,   /* an rh_name: [a-z0-9_-] */
     RH_FIELD_NUMBER, /* unsigned integer */
     RH_FIELD_TIME,   /* ms since 1970 UTC, written as RFC 3339 */
-    RH_FIELD_LIST,   /* names of the set bits of `bits` (see rh_list_names) */
+    RH_FIELD_GUID,   /* struct rh_guid, 8-4-4-4-12 */
+    RH_FIELD_UUID,   /* 16 bytes, 8-4-4-4-12 */
+    RH_FIELD_IPV4,   /* 4 bytes, dotted quad */
+    RH_FIELD_IPV6,   /* 16 bytes, RFC 5952 */
+    RH_FIELD_PREFIX, /* 16 bytes and num = length: "2001:db8::/64" */
+    RH_FIELD_LIST,   /* names of the set bits of num (see rh_list_name) */
 };
 
 struct rh_field {
-    const char *name;
+    const char *name; /* NUL-terminated, in storage of RH_FIELD_NAME_STORAGE readable bytes */
     uint8_t name_len;
-    uint8_t kind; /* enum rh_field_kind */
-    bool null;    /* RRAS did not provide it */
-    uint8_t list; /* for RH_FIELD_LIST: which name table */
-    union {
-        struct {
-            const char *s;
-            size_t len;
-        } str;
-        uint64_t num; /* NUMBER, TIME, or LIST bits */
-    } v;
+    uint8_t kind;  /* enum rh_field_kind */
+    bool null;     /* RRAS did not provide it */
+    uint8_t list;  /* for RH_FIELD_LIST: which name table */
+    const void *p; /* TEXT: chars; NAME: struct rh_name; GUID, UUID, IPV4, IPV6, PREFIX: bytes */
+    uint64_t num;  /* TEXT: length; NUMBER, TIME, LIST bits, PREFIX length */
 };
 
 enum { RH_LIST_CONNECTION_FLAGS, RH_LIST_WARNINGS };
 
 #define RH_FIELD_COUNT 46
+/* Field names sit in fixed blocks so writers may copy a whole block at once. */
+#define RH_FIELD_NAME_STORAGE 32
+/* The longest a list can be written: every bit's name or hex, quoted, with separators. */
+#define RH_LIST_MAX (32 * 24)
+/* The longest text rh_field_write writes for a field that is not TEXT or LIST. */
+#define RH_FIELD_VALUE_MAX 48
 
 /* Fills out[RH_FIELD_COUNT] and returns RH_FIELD_COUNT. */
 size_t rh_record_fields(const struct rh_record *r, struct rh_field out[RH_FIELD_COUNT]);
@@ -192,14 +228,29 @@ size_t rh_record_fields(const struct rh_record *r, struct rh_field out[RH_FIELD_
 /* The field names in order, for a CSV header: names[i] for i < RH_FIELD_COUNT. */
 const char *rh_field_name(size_t i);
 
+/*
+ * Writes the canonical text of a non-null field at p, unchecked, and returns the
+ * end: TEXT as is (f->num bytes), LIST joined with `sep`, anything else in at
+ * most RH_FIELD_VALUE_MAX bytes. No NUL is written.
+ */
+char *rh_field_write(char *p, const struct rh_field *f, char list_sep);
+
+/*
+ * The canonical text of the field called `name` into out (NUL-terminated);
+ * false if the field is null, unknown, or does not fit. For callers that want a
+ * field or two as text (the Event Log's insertion strings, tests).
+ */
+bool rh_record_field_text(const struct rh_record *r, const char *name, char *out, size_t out_size);
+
 /* The name of bit `bit` (0..31) of a list, or NULL if that bit has none. */
 const char *rh_list_name(unsigned list, unsigned bit);
 /* The name of a bit, or "0x" and its value in hex written into `unnamed`. */
 const char *rh_list_item(unsigned list, unsigned bit, char unnamed[16]);
 /*
- * Appends the names of the set bits, separated by `sep`, each in double quotes
- * if `quoted` (names are [a-z0-9_] and never need escaping).
+ * Writes the names of the set bits at p, unchecked (RH_LIST_MAX bytes at most),
+ * separated by `sep`, each in double quotes if `quoted` (names are [a-z0-9_] and
+ * never need escaping). Returns the end.
  */
-void rh_list_append(struct rh_buf *out, unsigned list, uint32_t bits, char sep, bool quoted);
+char *rh_list_write(char *p, unsigned list, uint32_t bits, char sep, bool quoted);
 
 #endif /* RH_RECORD_H */

@@ -26,57 +26,77 @@ void rh_buf_rewind(struct rh_buf *b, size_t mark)
     }
 }
 
-void rh_buf_append(struct rh_buf *b, const char *s, size_t n)
-{
-    /* len < cap always holds after init with cap > 0, so cap - len - 1 cannot wrap. */
-    if (b->overflow || n > b->cap - b->len - 1) {
-        b->overflow = true;
-        return;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
+/* "00".."99": two digits per division. */
+static const char digit_pairs[201] = "00010203040506070809"
+                                     "10111213141516171819"
+                                     "20212223242526272829"
+                                     "30313233343536373839"
+                                     "40414243444546474849"
+                                     "50515253545556575859"
+                                     "60616263646566676869"
+                                     "70717273747576777879"
+                                     "80818283848586878889"
+                                     "90919293949596979899";
 
-void rh_buf_append_str(struct rh_buf *b, const char *s)
+size_t rh_u64_to_dec(uint64_t v, char out[20])
 {
-    rh_buf_append(b, s, strlen(s));
-}
+    static const uint64_t powers[] = {10u,         100u,         1000u,         10000u,
+                                      100000u,     1000000u,     10000000u,     100000000u,
+                                      1000000000u, 10000000000u, 100000000000u, 1000000000000u};
+    size_t n = 1;
+    char *p;
 
-void rh_buf_append_char(struct rh_buf *b, char c)
-{
-    rh_buf_append(b, &c, 1);
-}
-
-void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width)
-{
-    char digits[20];
-    size_t n = 0;
-
-    do {
-        digits[sizeof digits - 1 - n] = (char)('0' + v % 10);
-        v /= 10;
+    /* n ends at 13 when v has 13 digits or more: count those (rare) by division. */
+    while (n < 13 && v >= powers[n - 1])
         n++;
-    } while (v != 0);
-    while (n < width && n < sizeof digits) {
-        digits[sizeof digits - 1 - n] = '0';
-        n++;
+    if (n == 13) {
+        n = 12;
+        for (uint64_t t = v / 1000000000000u; t > 0; t /= 10)
+            n++;
     }
-    rh_buf_append(b, digits + sizeof digits - n, n);
-}
-
-void rh_buf_append_hex(struct rh_buf *b, uint32_t v)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (int shift = 28; shift >= 0; shift -= 4)
-        if ((v >> shift) != 0 || shift == 0)
-            rh_buf_append_char(b, digits[(v >> shift) & 0xF]);
+    p = out + n;
+    while (v >= 100) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * v, 2);
+    } else {
+        *--p = (char)('0' + v);
+    }
+    return n;
 }
 
 void rh_buf_append_u64(struct rh_buf *b, uint64_t v)
 {
-    rh_buf_append_u64_padded(b, v, 1);
+    char digits[20];
+
+    if (!b->overflow && b->cap - b->len > 20) {
+        b->len += rh_u64_to_dec(v, b->data + b->len);
+        b->data[b->len] = '\0';
+        return;
+    }
+    rh_buf_append(b, digits, rh_u64_to_dec(v, digits));
+}
+
+size_t rh_u32_to_hex(uint32_t v, char out[8])
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0;
+
+    for (int shift = 28; shift >= 0; shift -= 4)
+        if ((v >> shift) != 0 || shift == 0)
+            out[n++] = digits[(v >> shift) & 0xF];
+    return n;
+}
+
+void rh_buf_append_hex(struct rh_buf *b, uint32_t v)
+{
+    char out[8];
+
+    rh_buf_append(b, out, rh_u32_to_hex(v, out));
 }
 
 size_t rh_strnlen(const char *s, size_t max)
@@ -133,6 +153,15 @@ size_t rh_utf16_to_utf8_ex(const rh_wchar *src, size_t src_cap, char *dst, size_
 
     if (truncated)
         *truncated = false;
+    /* A destination of 3 bytes per unit always fits: copy ASCII without checks. */
+    if (dst_cap / 3 > src_cap) {
+        while (in < src_cap && src[in] != 0 && src[in] < 0x80)
+            dst[out++] = (char)src[in++];
+        if (in == src_cap || src[in] == 0) {
+            dst[out] = '\0';
+            return out;
+        }
+    }
     if (dst_cap == 0) {
         if (truncated)
             *truncated = src_cap > 0 && src[0] != 0;
@@ -144,6 +173,16 @@ size_t rh_utf16_to_utf8_ex(const rh_wchar *src, size_t src_cap, char *dst, size_
         char enc[4];
         size_t n;
 
+        if (cp < 0x80) { /* the common case: one byte, no table, no copy */
+            if (out + 1 >= dst_cap) {
+                if (truncated)
+                    *truncated = true;
+                break;
+            }
+            dst[out++] = (char)cp;
+            in++;
+            continue;
+        }
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             if (in + 1 < src_cap && src[in + 1] >= 0xDC00 && src[in + 1] <= 0xDFFF) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (uint32_t)(src[in + 1] - 0xDC00);
@@ -295,32 +334,40 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+static void put2(char *p, unsigned v)
+{
+    memcpy(p, digit_pairs + 2 * v, 2);
+}
+
 void rh_time_format_rfc3339(uint64_t unix_ms, char out[RH_TIME_STRING_SIZE])
 {
     /* Years past 9999 do not fit RFC 3339; clamp to its last millisecond. */
     const uint64_t max_ms = 253402300799999ull;
     uint64_t ms = unix_ms > max_ms ? max_ms : unix_ms;
     uint64_t secs = ms / 1000;
+    unsigned sod = (unsigned)(secs % 86400);
+    unsigned milli = (unsigned)(ms % 1000);
     int64_t year;
     unsigned month, day;
-    struct rh_buf b;
 
     civil_from_days((int64_t)(secs / 86400), &year, &month, &day);
-    rh_buf_init(&b, out, RH_TIME_STRING_SIZE);
-    rh_buf_append_u64_padded(&b, (uint64_t)year, 4);
-    rh_buf_append_char(&b, '-');
-    rh_buf_append_u64_padded(&b, month, 2);
-    rh_buf_append_char(&b, '-');
-    rh_buf_append_u64_padded(&b, day, 2);
-    rh_buf_append_char(&b, 'T');
-    rh_buf_append_u64_padded(&b, secs % 86400 / 3600, 2);
-    rh_buf_append_char(&b, ':');
-    rh_buf_append_u64_padded(&b, secs % 3600 / 60, 2);
-    rh_buf_append_char(&b, ':');
-    rh_buf_append_u64_padded(&b, secs % 60, 2);
-    rh_buf_append_char(&b, '.');
-    rh_buf_append_u64_padded(&b, ms % 1000, 3);
-    rh_buf_append_char(&b, 'Z');
+    put2(out, (unsigned)(year / 100));
+    put2(out + 2, (unsigned)(year % 100));
+    out[4] = '-';
+    put2(out + 5, month);
+    out[7] = '-';
+    put2(out + 8, day);
+    out[10] = 'T';
+    put2(out + 11, sod / 3600);
+    out[13] = ':';
+    put2(out + 14, sod % 3600 / 60);
+    out[16] = ':';
+    put2(out + 17, sod % 60);
+    out[19] = '.';
+    out[20] = (char)('0' + milli / 100);
+    put2(out + 21, milli % 100);
+    out[23] = 'Z';
+    out[24] = '\0';
 }
 
 uint64_t rh_filetime_to_unix_ms(const struct rh_filetime *ft)
@@ -333,82 +380,90 @@ uint64_t rh_filetime_to_unix_ms(const struct rh_filetime *ft)
 
 bool rh_ipv4_parse(const rh_wchar *src, size_t src_cap, uint8_t out[4])
 {
-    size_t len = rh_wcsnlen(src, src_cap);
     size_t i = 0;
 
     for (int part = 0; part < 4; part++) {
         unsigned value = 0;
-        size_t digits = 0;
+        size_t start;
 
         if (part > 0) {
-            if (i >= len || src[i] != '.')
+            if (i >= src_cap || src[i] != '.')
                 return false;
             i++;
         }
-        while (i < len && src[i] >= '0' && src[i] <= '9' && digits < 4) {
-            value = value * 10 + (unsigned)(src[i] - '0');
-            digits++;
-            i++;
-        }
-        if (digits == 0 || digits > 3 || value > 255)
-            return false;
-        if (digits > 1 && src[i - digits] == '0')
+        start = i;
+        while (i < src_cap && i - start < 4 && src[i] >= '0' && src[i] <= '9')
+            value = value * 10 + (unsigned)(src[i++] - '0');
+        if (i == start || i - start > 3 || value > 255 || (i - start > 1 && src[start] == '0'))
             return false;
         out[part] = (uint8_t)value;
     }
-    return i == len;
+    return i == src_cap || src[i] == 0;
 }
 
-void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE])
+size_t rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE])
 {
-    struct rh_buf b;
+    char *p = text;
 
-    rh_buf_init(&b, text, RH_IPV4_STRING_SIZE);
     for (int i = 0; i < 4; i++) {
+        unsigned v = addr[i];
+
         if (i > 0)
-            rh_buf_append_char(&b, '.');
-        rh_buf_append_u64(&b, addr[i]);
+            *p++ = '.';
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
     }
+    *p = '\0';
+    return (size_t)(p - text);
 }
 
-void rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE])
+size_t rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE])
 {
     static const char hex[] = "0123456789abcdef";
-    uint16_t w[8];
+    unsigned w[8];
     int best = -1, best_len = 0;
-    struct rh_buf b;
+    char *p = text;
 
     for (int i = 0; i < 8; i++)
-        w[i] = (uint16_t)(addr[2 * i] << 8 | addr[2 * i + 1]);
+        w[i] = (unsigned)(addr[2 * i] << 8 | addr[2 * i + 1]);
     /* RFC 5952: the longest run of two or more zero words (the first of equals) is "::". */
-    for (int i = 0; i < 8;) {
+    for (int i = 0; i < 8; i++) {
         int j = i;
 
         while (j < 8 && w[j] == 0)
             j++;
-        if (j - i > best_len && j - i >= 2) {
+        if (j - i >= 2 && j - i > best_len) {
             best = i;
             best_len = j - i;
         }
-        i = j > i ? j : i + 1;
+        if (j > i)
+            i = j - 1;
     }
-    rh_buf_init(&b, text, RH_IPV6_STRING_SIZE);
+    /* At most 8 groups of 4 digits and 7 separators: 39 characters and the NUL. */
     for (int i = 0; i < 8; i++) {
-        char digits[4];
-        int n = 0;
+        unsigned v = w[i];
 
         if (i == best) {
-            rh_buf_append(&b, "::", 2);
+            *p++ = ':';
+            *p++ = ':';
             i += best_len - 1;
             continue;
         }
         if (i > 0 && i != best + best_len)
-            rh_buf_append_char(&b, ':');
-        for (int shift = 12; shift >= 0; shift -= 4)
-            if (n > 0 || (w[i] >> shift) != 0 || shift == 0)
-                digits[n++] = hex[(w[i] >> shift) & 0xF];
-        rh_buf_append(&b, digits, (size_t)n);
+            *p++ = ':';
+        if (v >= 0x1000)
+            *p++ = hex[v >> 12];
+        if (v >= 0x100)
+            *p++ = hex[(v >> 8) & 0xF];
+        if (v >= 0x10)
+            *p++ = hex[(v >> 4) & 0xF];
+        *p++ = hex[v & 0xF];
     }
+    *p = '\0';
+    return (size_t)(p - text);
 }
 
 void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10])

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rashangup/ras_abi.h"
 
@@ -31,14 +32,46 @@ void rh_buf_init(struct rh_buf *b, char *data, size_t cap);
 void rh_buf_reset(struct rh_buf *b);
 /* Drops what was appended after `mark` (a former len); the overflow flag stays. */
 void rh_buf_rewind(struct rh_buf *b, size_t mark);
-void rh_buf_append(struct rh_buf *b, const char *s, size_t n);
-void rh_buf_append_str(struct rh_buf *b, const char *s);
-void rh_buf_append_char(struct rh_buf *b, char c);
+
+/*
+ * The appends are inline: formatters make dozens per record. Each checks the
+ * bound once; len < cap always holds, so cap - len - 1 cannot wrap.
+ */
+static inline void rh_buf_append(struct rh_buf *b, const char *s, size_t n)
+{
+    if (b->overflow || n > b->cap - b->len - 1) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static inline void rh_buf_append_char(struct rh_buf *b, char c)
+{
+    if (b->overflow || b->cap - b->len < 2) {
+        b->overflow = true;
+        return;
+    }
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+static inline void rh_buf_append_str(struct rh_buf *b, const char *s)
+{
+    rh_buf_append(b, s, strlen(s));
+}
+
+/* Appends v in decimal. */
 void rh_buf_append_u64(struct rh_buf *b, uint64_t v);
 /* Appends v in lowercase hexadecimal, without leading zeros or prefix. */
 void rh_buf_append_hex(struct rh_buf *b, uint32_t v);
-/* Appends v in decimal with at least `width` digits, zero-padded. */
-void rh_buf_append_u64_padded(struct rh_buf *b, uint64_t v, unsigned width);
+/* Writes v in lowercase hexadecimal at out (room for 8); returns the digit count. */
+size_t rh_u32_to_hex(uint32_t v, char out[8]);
+
+/* Writes v in decimal at out (room for 20 digits); returns the digit count. */
+size_t rh_u64_to_dec(uint64_t v, char out[20]);
 
 /*
  * Converts UTF-16 to UTF-8. Reads at most `src_cap` units and stops at the first
@@ -83,11 +116,15 @@ uint64_t rh_filetime_to_unix_ms(const struct rh_filetime *ft);
 bool rh_ipv4_parse(const rh_wchar *src, size_t src_cap, uint8_t out[4]);
 /* Dotted-quad text for out[4]; `text` holds RH_IPV4_STRING_SIZE bytes. */
 #define RH_IPV4_STRING_SIZE 16
-void rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE]);
+/* Returns the length, excluding the NUL. */
+size_t rh_ipv4_format(const uint8_t addr[4], char text[RH_IPV4_STRING_SIZE]);
 
-/* RFC 5952 text for a 16-byte IPv6 address; `text` holds RH_IPV6_STRING_SIZE bytes. */
+/*
+ * RFC 5952 text for a 16-byte IPv6 address; `text` holds RH_IPV6_STRING_SIZE
+ * bytes. Returns the length, excluding the NUL.
+ */
 #define RH_IPV6_STRING_SIZE 40
-void rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE]);
+size_t rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE]);
 
 /*
  * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits

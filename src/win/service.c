@@ -298,10 +298,14 @@ static void deliver(const struct rh_record *r)
 {
     for (size_t i = 0; i < g_n_sinks; i++) {
         enum rh_sink_result res = g_sinks[i].ops->deliver(g_sinks[i].instance, r);
+        char id[RH_GUID_STRING_SIZE];
 
-        if (res != RH_SINK_OK)
-            rh_log(RH_LOG_ERROR, "sink %s: record for connection %s (user %s) not written",
-                   g_sinks[i].name, r->connection_id[0] ? r->connection_id : "(nil)", r->user);
+        if (res == RH_SINK_OK)
+            continue;
+        if (!rh_record_field_text(r, "connection_id", id, sizeof id))
+            snprintf(id, sizeof id, "(nil)");
+        rh_log(RH_LOG_ERROR, "sink %s: record for connection %s (user %s) not written",
+               g_sinks[i].name, id, r->user.s);
     }
 }
 

@@ -185,8 +185,8 @@ static enum rh_sink_result file_deliver(void *instance, const struct rh_record *
 
     rh_buf_init(&b, line, sizeof line);
     if (!rh_format_record(s->format, r, &b)) {
-        rh_log(RH_LOG_ERROR, "sink %s: record for connection %s does not fit %u bytes", s->name,
-               r->connection_id, (unsigned)sizeof line);
+        rh_log(RH_LOG_ERROR, "sink %s: record for user %s does not fit %u bytes", s->name,
+               r->user.s, (unsigned)sizeof line);
         return RH_SINK_ERROR;
     }
 

@@ -13,6 +13,16 @@
 
 static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
+/* The text of a field, or "(null)". */
+static const char *F(const struct rh_record *r, const char *name)
+{
+    static char text[RH_LIST_MAX];
+
+    if (!rh_record_field_text(r, name, text, sizeof text))
+        return "(null)";
+    return text;
+}
+
 static void convert(struct rh_record *r, const struct rh_ras_connection_ex *c)
 {
     rh_record_from_ex(r, c, RH_EX_OK, &meta);
@@ -26,32 +36,32 @@ static void ex_ppp_all_fields(void **state)
     (void)state;
     fx_ppp(&c);
     convert(&r, &c);
-    assert_string_equal(r.record_id, "019ad0b8-4f7a-7000-8000-00000000002a");
+    assert_string_equal(F(&r, "record_id"), "019ad0b8-4f7a-7000-8000-00000000002a");
     assert_int_equal(r.time_ms, FX_HANGUP_MS);
     assert_int_equal(r.start_ms, FX_HANGUP_MS - 3723000);
     assert_int_equal(r.duration_s, 3723);
-    assert_string_equal(r.server, "ras01.contoso.com");
-    assert_string_equal(r.connection_id, "6b29fc40-ca47-1067-b31d-00dd010662da");
-    assert_string_equal(r.user, "alice");
-    assert_string_equal(r.domain, "CONTOSO");
-    assert_string_equal(r.interface_name, "alice");
-    assert_string_equal(r.interface_type, "client");
-    assert_string_equal(r.remote_computer, "LAPTOP-7");
+    assert_string_equal(r.server.s, "ras01.contoso.com");
+    assert_string_equal(F(&r, "connection_id"), "6b29fc40-ca47-1067-b31d-00dd010662da");
+    assert_string_equal(r.user.s, "alice");
+    assert_string_equal(r.domain.s, "CONTOSO");
+    assert_string_equal(r.interface_name.s, "alice");
+    assert_string_equal(F(&r, "interface_type"), "client");
+    assert_string_equal(r.remote_computer.s, "LAPTOP-7");
     assert_int_equal(r.tunnel, RH_TUNNEL_PPP);
     assert_int_equal(r.connection_flags, RH_RAS_FLAGS_PPP_CONNECTION);
-    assert_string_equal(r.remote_endpoint, "203.0.113.9");
-    assert_string_equal(r.local_endpoint, "192.0.2.10");
-    assert_string_equal(r.client_ipv4, "198.51.100.23");
-    assert_string_equal(r.server_ipv4, "198.51.100.1");
-    assert_string_equal(r.client_ipv6, "2001:db8:42:0:215:5dff:fe01:203");
-    assert_string_equal(r.server_ipv6, "2001:db8:42::1");
-    assert_string_equal(r.ipv6_prefix, "2001:db8:42::/64");
-    assert_string_equal(r.authentication, "eap");
+    assert_string_equal(r.remote_endpoint.s, "203.0.113.9");
+    assert_string_equal(r.local_endpoint.s, "192.0.2.10");
+    assert_string_equal(F(&r, "client_ipv4"), "198.51.100.23");
+    assert_string_equal(F(&r, "server_ipv4"), "198.51.100.1");
+    assert_string_equal(F(&r, "client_ipv6"), "2001:db8:42:0:215:5dff:fe01:203");
+    assert_string_equal(F(&r, "server_ipv6"), "2001:db8:42::1");
+    assert_string_equal(F(&r, "ipv6_prefix"), "2001:db8:42::/64");
+    assert_string_equal(F(&r, "authentication"), "eap");
     assert_int_equal(r.eap_type, 26);
-    assert_string_equal(r.eap_method, "ms-chapv2");
-    assert_string_equal(r.encryption, "mppe-128");
-    assert_string_equal(r.compression, "mppc");
-    assert_string_equal(r.quarantine_state, "normal");
+    assert_string_equal(F(&r, "eap_method"), "ms-chapv2");
+    assert_string_equal(F(&r, "encryption"), "mppe-128");
+    assert_string_equal(F(&r, "compression"), "mppc");
+    assert_string_equal(F(&r, "quarantine_state"), "normal");
     assert_int_equal(r.bytes_sent, 1000000);
     assert_int_equal(r.bytes_received, 250000);
     assert_int_equal(r.frames_sent, 800);
@@ -77,12 +87,12 @@ static void ex_ikev2(void **state)
     fx_ikev2(&c);
     convert(&r, &c);
     assert_int_equal(r.tunnel, RH_TUNNEL_IKEV2);
-    assert_string_equal(r.client_ipv4, "198.51.100.24");
-    assert_string_equal(r.remote_endpoint, "2001:db8::7");
-    assert_string_equal(r.authentication, "certificate");
+    assert_string_equal(F(&r, "client_ipv4"), "198.51.100.24");
+    assert_string_equal(r.remote_endpoint.s, "2001:db8::7");
+    assert_string_equal(F(&r, "authentication"), "certificate");
     assert_false(r.present & RH_HAS_EAP);
-    assert_string_equal(r.encryption, "aes-256");
-    assert_string_equal(r.compression, "");
+    assert_string_equal(F(&r, "encryption"), "aes-256");
+    assert_string_equal(F(&r, "compression"), "(null)");
     assert_int_equal(r.mobike_switchovers, 2);
     assert_false(r.present & RH_HAS_PPP_ERRORS);
     assert_int_equal(r.warnings, 0);
@@ -91,9 +101,9 @@ static void ex_ikev2(void **state)
     c.ProjectionInfo.Ikev2ProjectionInfo.dwEapTypeId = 25;
     c.ProjectionInfo.Ikev2ProjectionInfo.dwEncryptionMethod = 9;
     convert(&r, &c);
-    assert_string_equal(r.authentication, "eap");
-    assert_string_equal(r.eap_method, "peap");
-    assert_string_equal(r.encryption, "unknown-9");
+    assert_string_equal(F(&r, "authentication"), "eap");
+    assert_string_equal(F(&r, "eap_method"), "peap");
+    assert_string_equal(F(&r, "encryption"), "unknown-9");
 }
 
 static void ppp_authentication_and_encryption_names(void **state)
@@ -109,8 +119,8 @@ static void ppp_authentication_and_encryption_names(void **state)
         {0xC223, 0x81, 0x20, 0, "ms-chapv2", "3des"},
         {0xC223, 0x07, 0x40, 0, "chap", "aes-128"},
         {0xC227, 0, 0xC0, 0x40, "eap", "aes-256"},
-        {0xC225, 0, 0, 0, "unknown-0xc225", ""},
-        {0, 0, 0, 0, "", ""},
+        {0xC225, 0, 0, 0, "unknown-0xc225", "(null)"},
+        {0, 0, 0, 0, "(null)", "(null)"},
     };
     struct rh_ras_connection_ex c;
     struct rh_record r;
@@ -125,8 +135,8 @@ static void ppp_authentication_and_encryption_names(void **state)
         p->dwLcpOptions = cases[i].lcp;
         p->dwCcpOptions = cases[i].ccp;
         convert(&r, &c);
-        assert_string_equal(r.authentication, cases[i].auth);
-        assert_string_equal(r.encryption, cases[i].enc);
+        assert_string_equal(F(&r, "authentication"), cases[i].auth);
+        assert_string_equal(F(&r, "encryption"), cases[i].enc);
     }
 }
 
@@ -140,18 +150,18 @@ static void eap_types_and_compression(void **state)
     c.ProjectionInfo.PppProjectionInfo.dwEapTypeId = 13;
     c.ProjectionInfo.PppProjectionInfo.dwCompressionAlgorithm = 5;
     convert(&r, &c);
-    assert_string_equal(r.eap_method, "tls");
-    assert_string_equal(r.compression, "stac");
+    assert_string_equal(F(&r, "eap_method"), "tls");
+    assert_string_equal(F(&r, "compression"), "stac");
     c.ProjectionInfo.PppProjectionInfo.dwEapTypeId = 21;
     c.ProjectionInfo.PppProjectionInfo.dwCompressionAlgorithm = 7;
     convert(&r, &c);
-    assert_string_equal(r.eap_method, "ttls");
-    assert_string_equal(r.compression, "unknown-7");
+    assert_string_equal(F(&r, "eap_method"), "ttls");
+    assert_string_equal(F(&r, "compression"), "unknown-7");
     c.ProjectionInfo.PppProjectionInfo.dwEapTypeId = 254; /* expanded types: number only */
     convert(&r, &c);
     assert_true(r.present & RH_HAS_EAP);
     assert_int_equal(r.eap_type, 254);
-    assert_string_equal(r.eap_method, "");
+    assert_string_equal(F(&r, "eap_method"), "(null)");
 }
 
 static void quarantine_and_probation(void **state)
@@ -166,19 +176,19 @@ static void quarantine_and_probation(void **state)
     c.probationTime.dwLowDateTime = (uint32_t)ticks;
     c.probationTime.dwHighDateTime = (uint32_t)(ticks >> 32);
     convert(&r, &c);
-    assert_string_equal(r.quarantine_state, "probation");
+    assert_string_equal(F(&r, "quarantine_state"), "probation");
     assert_true(r.present & RH_HAS_PROBATION);
     assert_int_equal(r.probation_ms, FX_HANGUP_MS);
     c.rasQuarState = 1; /* the time means nothing outside probation */
     convert(&r, &c);
-    assert_string_equal(r.quarantine_state, "quarantine");
+    assert_string_equal(F(&r, "quarantine_state"), "quarantine");
     assert_false(r.present & RH_HAS_PROBATION);
     c.rasQuarState = 3;
     convert(&r, &c);
-    assert_string_equal(r.quarantine_state, "not_capable");
+    assert_string_equal(F(&r, "quarantine_state"), "not_capable");
     c.rasQuarState = 77;
     convert(&r, &c);
-    assert_string_equal(r.quarantine_state, "unknown-77");
+    assert_string_equal(F(&r, "quarantine_state"), "unknown-77");
 }
 
 static void interface_types(void **state)
@@ -193,11 +203,11 @@ static void interface_types(void **state)
     for (uint32_t t = 0; t < 8; t++) {
         c.dwInterfaceType = t;
         convert(&r, &c);
-        assert_string_equal(r.interface_type, names[t]);
+        assert_string_equal(F(&r, "interface_type"), names[t]);
     }
     c.dwInterfaceType = 0xFFFFFFFFu;
     convert(&r, &c);
-    assert_string_equal(r.interface_type, "unknown-4294967295");
+    assert_string_equal(F(&r, "interface_type"), "unknown-4294967295");
 }
 
 static void projection_cross_checked_with_flags(void **state)
@@ -223,8 +233,9 @@ static void projection_cross_checked_with_flags(void **state)
     convert(&r, &c);
     assert_int_equal(r.tunnel, RH_TUNNEL_IKEV2);
     assert_int_equal(r.warnings, RH_WARN_PROJECTION_UNKNOWN);
-    assert_string_equal(r.client_ipv4, ""); /* the union cannot be trusted */
-    assert_false(r.present & (RH_HAS_IPV4 | RH_HAS_IPV6 | RH_HAS_AUTH));
+    assert_string_equal(F(&r, "client_ipv4"), "(null)"); /* the union cannot be trusted */
+    assert_false(r.present & (RH_HAS_IPV4 | RH_HAS_IPV6));
+    assert_string_equal(F(&r, "authentication"), "(null)");
     c.dwConnectionFlags = 0;
     convert(&r, &c);
     assert_int_equal(r.tunnel, RH_TUNNEL_UNKNOWN);
@@ -252,11 +263,11 @@ static void ex_unterminated_strings_stay_in_their_arrays(void **state)
     convert(&r, &c);
     memset(expected, 'A', RH_UNLEN + 1);
     expected[RH_UNLEN + 1] = '\0';
-    assert_string_equal(r.user, expected);
-    assert_int_equal(strlen(r.domain), RH_DNLEN + 1);
-    assert_int_equal(strlen(r.remote_computer), RH_NETBIOS_NAME_LEN + 1);
-    assert_int_equal(strlen(r.remote_endpoint), RH_MAXIPADRESSLEN + 1);
-    assert_string_equal(r.client_ipv4, "");
+    assert_string_equal(r.user.s, expected);
+    assert_int_equal(strlen(r.domain.s), RH_DNLEN + 1);
+    assert_int_equal(strlen(r.remote_computer.s), RH_NETBIOS_NAME_LEN + 1);
+    assert_int_equal(strlen(r.remote_endpoint.s), RH_MAXIPADRESSLEN + 1);
+    assert_string_equal(F(&r, "client_ipv4"), "(null)");
     assert_int_equal(r.warnings, RH_WARN_CLIENT_IPV4_INVALID);
 }
 
@@ -270,7 +281,7 @@ static void ex_invalid_utf16_is_repaired_and_noted(void **state)
     c.wszUserName[0] = 0xDC01;
     c.wszUserName[1] = 0;
     convert(&r, &c);
-    assert_string_equal(r.user, "\xEF\xBF\xBD");
+    assert_string_equal(r.user.s, "\xEF\xBF\xBD");
     assert_int_equal(r.warnings, RH_WARN_INVALID_UTF16);
 }
 
@@ -285,16 +296,16 @@ static void ex_addresses(void **state)
     memset(c.ProjectionInfo.PppProjectionInfo.bPrefix, 0, 8);
     c.ProjectionInfo.PppProjectionInfo.dwIPv6NegotiationError = 733;
     convert(&r, &c);
-    assert_string_equal(r.client_ipv4, "");
+    assert_string_equal(F(&r, "client_ipv4"), "(null)");
     assert_int_equal(r.warnings, 0); /* 0.0.0.0 is valid text, just no address */
-    assert_string_equal(r.client_ipv6, "");
-    assert_string_equal(r.ipv6_prefix, "");
+    assert_string_equal(F(&r, "client_ipv6"), "(null)");
+    assert_string_equal(F(&r, "ipv6_prefix"), "(null)");
     assert_int_equal(r.ipv6_error, 733);
 
     fx_ppp(&c);
     c.ProjectionInfo.PppProjectionInfo.dwPrefixLength = 200;
     convert(&r, &c);
-    assert_string_equal(r.ipv6_prefix, "2001:db8:42::/64");
+    assert_string_equal(F(&r, "ipv6_prefix"), "2001:db8:42::/64");
     assert_int_equal(r.warnings, RH_WARN_IPV6_PREFIX_LENGTH);
 }
 
@@ -309,11 +320,11 @@ static void ex_nil_guid_no_meta_and_early_clock(void **state)
     memset(&c.guid, 0, sizeof c.guid);
     c.dwConnectDuration = 0xFFFFFFFFu;
     rh_record_from_ex(&r, &c, RH_EX_OK, &early);
-    assert_string_equal(r.connection_id, "");
-    assert_string_equal(r.record_id, "");
+    assert_string_equal(F(&r, "connection_id"), "(null)");
+    assert_string_equal(F(&r, "record_id"), "(null)");
     assert_int_equal(r.start_ms, 0); /* never below the epoch */
     assert_int_equal(r.duration_s, 0xFFFFFFFFu);
-    assert_string_equal(r.server, "");
+    assert_string_equal(r.server.s, "");
 }
 
 static void ex_header_rules(void **state)
@@ -414,40 +425,40 @@ static void legacy_levels(void **state)
     c3.rasQuarState = 1;
 
     rh_record_from_legacy(&r, &c0, &c1, &c2, &c3, &meta);
-    assert_string_equal(r.user, "bob");
-    assert_string_equal(r.domain, "FABRIKAM");
-    assert_string_equal(r.interface_type, "dialout");
+    assert_string_equal(r.user.s, "bob");
+    assert_string_equal(r.domain.s, "FABRIKAM");
+    assert_string_equal(F(&r, "interface_type"), "dialout");
     assert_int_equal(r.duration_s, 60);
     assert_int_equal(r.tunnel, RH_TUNNEL_PPP);
-    assert_string_equal(r.connection_id, "01020304-0506-0708-090a-0b0c0d0e0f10");
-    assert_string_equal(r.client_ipv4, "198.51.100.51"); /* level 3 wins */
-    assert_string_equal(r.authentication, "eap");
-    assert_string_equal(r.eap_method, "tls");
-    assert_string_equal(r.encryption, "mppe-128");
+    assert_string_equal(F(&r, "connection_id"), "01020304-0506-0708-090a-0b0c0d0e0f10");
+    assert_string_equal(F(&r, "client_ipv4"), "198.51.100.51"); /* level 3 wins */
+    assert_string_equal(F(&r, "authentication"), "eap");
+    assert_string_equal(F(&r, "eap_method"), "tls");
+    assert_string_equal(F(&r, "encryption"), "mppe-128");
     assert_int_equal(r.ccp_error, 5);
-    assert_string_equal(r.client_ipv6, "2001::9");
-    assert_string_equal(r.quarantine_state, "quarantine");
+    assert_string_equal(F(&r, "client_ipv6"), "2001::9");
+    assert_string_equal(F(&r, "quarantine_state"), "quarantine");
     assert_int_equal(r.bytes_sent, 7);
     assert_int_equal(r.frames_received, 10);
     assert_int_equal(r.framing_errors, 11);
     assert_false(r.present & RH_HAS_ENDPOINTS); /* the legacy set has no endpoints */
 
     rh_record_from_legacy(&r, &c0, &c1, &c2, NULL, &meta);
-    assert_string_equal(r.authentication, "ms-chapv2");
+    assert_string_equal(F(&r, "authentication"), "ms-chapv2");
     assert_false(r.present & (RH_HAS_IPV6 | RH_HAS_QUARANTINE));
 
     rh_record_from_legacy(&r, &c0, NULL, NULL, NULL, &meta);
-    assert_string_equal(r.user, "bob");
-    assert_string_equal(r.connection_id, "");
+    assert_string_equal(r.user.s, "bob");
+    assert_string_equal(F(&r, "connection_id"), "(null)");
     assert_false(r.present & RH_HAS_COUNTERS);
 
     rh_record_from_legacy(&r, NULL, NULL, NULL, &c3, &meta);
-    assert_string_equal(r.connection_id, "01020304-0506-0708-090a-0b0c0d0e0f10");
+    assert_string_equal(F(&r, "connection_id"), "01020304-0506-0708-090a-0b0c0d0e0f10");
     assert_int_equal(r.duration_s, 0);
     assert_false(r.present & RH_HAS_INTERFACE);
 
     rh_record_from_legacy(&r, NULL, NULL, NULL, NULL, &meta);
-    assert_string_equal(r.user, "");
+    assert_string_equal(r.user.s, "");
 }
 
 static void fields_have_stable_names_and_nulls(void **state)
@@ -524,15 +535,13 @@ static void list_items(void **state)
 {
     char unnamed[16];
     char out[64];
-    struct rh_buf b;
 
     (void)state;
     assert_string_equal(rh_list_item(RH_LIST_CONNECTION_FLAGS, 4, unnamed), "ikev2");
     assert_string_equal(rh_list_item(RH_LIST_CONNECTION_FLAGS, 6, unnamed), "0x40");
     assert_string_equal(rh_list_item(RH_LIST_WARNINGS, 2, unnamed), "projection_mismatch");
     assert_string_equal(rh_list_item(RH_LIST_WARNINGS, 31, unnamed), "0x80000000");
-    rh_buf_init(&b, out, sizeof out);
-    rh_list_append(&b, RH_LIST_CONNECTION_FLAGS, 0x13, ',', true);
+    *rh_list_write(out, RH_LIST_CONNECTION_FLAGS, 0x13, ',', true) = '\0';
     assert_string_equal(out, "\"ppp\",\"messenger\",\"ikev2\"");
 }
 

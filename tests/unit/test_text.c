@@ -119,8 +119,17 @@ static void buf_numbers(void **state)
     rh_buf_append_char(&b, ' ');
     rh_buf_append_u64(&b, UINT64_MAX);
     rh_buf_append_char(&b, ' ');
-    rh_buf_append_u64_padded(&b, 7, 3);
-    assert_string_equal(data, "0 18446744073709551615 007");
+    rh_buf_append_u64(&b, 100);
+    rh_buf_append_char(&b, ' ');
+    rh_buf_append_u64(&b, 9);
+    assert_string_equal(data, "0 18446744073709551615 100 9");
+    /* Near the end of the buffer the digits go through the bounded path. */
+    rh_buf_init(&b, data, 4);
+    rh_buf_append_u64(&b, 123);
+    assert_string_equal(data, "123");
+    rh_buf_append_u64(&b, 4);
+    assert_true(b.overflow);
+    assert_string_equal(data, "123");
 }
 
 static void guid_lowercase_no_braces(void **state)
