@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+#include "journal.h"
+
+#include <stdatomic.h>
+#include <string.h>
+
+_Static_assert(sizeof(struct rh_jentry) == RH_JOURNAL_ALIGN, "an entry header is 64 bytes");
+_Static_assert(sizeof(struct rh_jheader) <= RH_JOURNAL_HEADER_SIZE, "the header fits its page");
+
+static const char journal_magic[8] = "RHJRNL1";
+
+/* CRC-32C, slice-by-8: tables built once from the reflected polynomial 0x82F63B78. */
+static uint32_t crc_table[8][256];
+static atomic_int crc_ready;
+
+static void crc_init(void)
+{
+    if (atomic_load_explicit(&crc_ready, memory_order_acquire))
+        return;
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
+        crc_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++)
+        for (int t = 1; t < 8; t++)
+            crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
+    /* Two threads may both build the tables: they write identical values. */
+    atomic_store_explicit(&crc_ready, 1, memory_order_release);
+}
+
+uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    crc_init();
+    crc = ~crc;
+    while (len >= 8) {
+        uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                             (uint32_t)p[3] << 24);
+        uint32_t hi =
+            (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+
+        crc = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+              crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^ crc_table[3][hi & 0xFF] ^
+              crc_table[2][(hi >> 8) & 0xFF] ^ crc_table[1][(hi >> 16) & 0xFF] ^
+              crc_table[0][hi >> 24];
+        p += 8;
+        len -= 8;
+    }
+    while (len-- > 0)
+        crc = (crc >> 8) ^ crc_table[0][(crc ^ *p++) & 0xFF];
+    return ~crc;
+}
+
+size_t rh_pack(const void *src, size_t len, void *dst, size_t cap)
+{
+    const uint8_t *s = src;
+    uint8_t *d = dst;
+    size_t words = len / 8;
+    size_t map_len = (words + 7) / 8;
+    size_t out;
+
+    if (cap < RH_PACK_BOUND(len) || len > UINT32_MAX)
+        return 0;
+    d[0] = (uint8_t)len;
+    d[1] = (uint8_t)(len >> 8);
+    d[2] = (uint8_t)(len >> 16);
+    d[3] = (uint8_t)(len >> 24);
+    memset(d + 4, 0, map_len);
+    out = 4 + map_len;
+    for (size_t w = 0; w < words; w++) {
+        uint64_t v;
+
+        memcpy(&v, s + 8 * w, 8);
+        if (v == 0)
+            continue;
+        d[4 + w / 8] |= (uint8_t)(1u << (w % 8));
+        memcpy(d + out, &v, 8);
+        out += 8;
+    }
+    memcpy(d + out, s + 8 * words, len % 8);
+    return out + len % 8;
+}
+
+size_t rh_unpack(const void *packed, size_t packed_len, void *dst, size_t cap)
+{
+    const uint8_t *p = packed;
+    uint8_t *d = dst;
+    size_t len, words, map_len, in;
+
+    if (packed_len < 4)
+        return 0;
+    len = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+    words = len / 8;
+    map_len = (words + 7) / 8;
+    if (len > cap || len == 0 || packed_len < 4 + map_len)
+        return 0;
+    in = 4 + map_len;
+    for (size_t w = 0; w < words; w++) {
+        if (p[4 + w / 8] & (1u << (w % 8))) {
+            if (packed_len - in < 8)
+                return 0;
+            memcpy(d + 8 * w, p + in, 8);
+            in += 8;
+        } else {
+            memset(d + 8 * w, 0, 8);
+        }
+    }
+    if (packed_len - in != len % 8)
+        return 0;
+    memcpy(d + 8 * words, p + in, len % 8);
+    return len;
+}
+
+uint64_t rh_journal_data_size(uint64_t total)
+{
+    uint64_t size;
+
+    if (total < RH_JOURNAL_HEADER_SIZE + RH_JOURNAL_MIN_DATA)
+        return 0;
+    size = total - RH_JOURNAL_HEADER_SIZE;
+    return size - size % RH_JOURNAL_ALIGN;
+}
+
+uint64_t rh_journal_entry_size(uint32_t len)
+{
+    if (len > RH_JOURNAL_MAX_PAYLOAD)
+        return 0;
+    return (sizeof(struct rh_jentry) + len + RH_JOURNAL_ALIGN - 1) / RH_JOURNAL_ALIGN *
+           RH_JOURNAL_ALIGN;
+}
+
+static struct rh_jentry *entry_at(const struct rh_journal *j, uint64_t pos)
+{
+    return (struct rh_jentry *)(void *)(j->ring + pos % j->size);
+}
+
+static uint32_t entry_crc(const struct rh_jentry *e, const void *payload)
+{
+    struct rh_jentry h = *e;
+
+    h.crc = 0;
+    return rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, e->payload_len);
+}
+
+/* An entry is valid where it is if everything about it agrees. */
+static bool entry_valid(const struct rh_journal *j, uint64_t pos, uint64_t seq)
+{
+    const struct rh_jentry *e = entry_at(j, pos);
+    uint64_t room = j->size - pos % j->size;
+
+    if (e->magic != RH_JENTRY_MAGIC || e->pos != pos || e->seq != seq ||
+        e->size % RH_JOURNAL_ALIGN != 0 || e->size < sizeof *e || e->size > room)
+        return false;
+    if (e->kind == RH_JKIND_PAD)
+        return e->payload_len == 0 && e->size == room && entry_crc(e, NULL) == e->crc;
+    if (e->payload_len > RH_JOURNAL_MAX_PAYLOAD || rh_journal_entry_size(e->payload_len) != e->size)
+        return false;
+    return entry_crc(e, e + 1) == e->crc;
+}
+
+enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint64_t total,
+                                         uint64_t now_ms)
+{
+    uint64_t size = rh_journal_data_size(total);
+
+    if (size == 0)
+        return RH_J_BAD_HEADER;
+    memset(base, 0, RH_JOURNAL_HEADER_SIZE);
+    j->hdr = base;
+    j->ring = (uint8_t *)base + RH_JOURNAL_HEADER_SIZE;
+    j->size = size;
+    j->tail_pos = 0;
+    j->next_seq = 1;
+    memcpy(j->hdr->magic, journal_magic, sizeof journal_magic);
+    j->hdr->version = RH_JOURNAL_VERSION;
+    j->hdr->header_size = RH_JOURNAL_HEADER_SIZE;
+    j->hdr->data_size = size;
+    j->hdr->head_pos = 0;
+    j->hdr->head_seq = 1;
+    j->hdr->created_ms = now_ms;
+    /* A stale entry at position 0 must not pass for the first one. */
+    memset(j->ring, 0, sizeof(struct rh_jentry));
+    return RH_J_OK;
+}
+
+enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_t total,
+                                       struct rh_journal_recovery *rec)
+{
+    struct rh_jheader *h = base;
+    uint64_t size = rh_journal_data_size(total);
+    uint64_t pos, seq;
+
+    memset(rec, 0, sizeof *rec);
+    if (size == 0 || memcmp(h->magic, journal_magic, sizeof journal_magic) != 0 ||
+        h->version != RH_JOURNAL_VERSION || h->header_size != RH_JOURNAL_HEADER_SIZE ||
+        h->data_size != size || h->head_pos % RH_JOURNAL_ALIGN != 0 || h->head_seq == 0)
+        return RH_J_BAD_HEADER;
+    j->hdr = h;
+    j->ring = (uint8_t *)base + RH_JOURNAL_HEADER_SIZE;
+    j->size = size;
+
+    /* Walk from the head; the tail is just past the last valid entry. */
+    pos = h->head_pos;
+    seq = h->head_seq;
+    while (pos - h->head_pos < size) {
+        const struct rh_jentry *e = entry_at(j, pos);
+
+        if (!entry_valid(j, pos, seq)) {
+            /* Unwritten space reads as zero: only something else is a torn entry. */
+            if (e->magic != 0 || e->size != 0 || e->seq != 0) {
+                rec->torn = true;
+                rec->torn_pos = pos;
+            }
+            break;
+        }
+        if (e->kind != RH_JKIND_PAD)
+            rec->entries++;
+        pos += e->size;
+        seq++;
+    }
+    j->tail_pos = pos;
+    j->next_seq = seq;
+    /* Cursors outside [head, tail] come from a damaged header: bring them in. */
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        struct rh_jcursor *cur = &h->cursors[c];
+
+        cur->name[RH_JOURNAL_NAME_SIZE - 1] = '\0';
+        if (cur->name[0] == '\0')
+            continue;
+        if (cur->pos < h->head_pos || cur->pos > pos || cur->seq < h->head_seq || cur->seq > seq) {
+            cur->pos = h->head_pos;
+            cur->seq = h->head_seq;
+        }
+    }
+    return RH_J_OK;
+}
+
+uint64_t rh_journal_free(const struct rh_journal *j)
+{
+    return j->size - (j->tail_pos - j->hdr->head_pos);
+}
+
+/* Bytes an entry of `size` needs at the tail: padding to the ring's end, if it must wrap. */
+static uint64_t needed_at_tail(const struct rh_journal *j, uint64_t tail, uint64_t size)
+{
+    uint64_t room = j->size - tail % j->size;
+
+    return size <= room ? size : room + size;
+}
+
+bool rh_journal_fits(const struct rh_journal *j, uint32_t len, uint64_t count)
+{
+    uint64_t size = rh_journal_entry_size(len);
+    uint64_t tail = j->tail_pos;
+
+    if (size == 0)
+        return false;
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t need = needed_at_tail(j, tail, size);
+
+        if (tail + need - j->hdr->head_pos > j->size)
+            return false;
+        tail += need;
+    }
+    return true;
+}
+
+/* Moves cursors that point before the head up to it, counting what they missed. */
+static void clamp_cursors(struct rh_journal *j)
+{
+    struct rh_jheader *h = j->hdr;
+
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        struct rh_jcursor *cur = &h->cursors[c];
+
+        if (cur->name[0] == '\0' || cur->pos >= h->head_pos)
+            continue;
+        cur->dropped += h->head_seq - cur->seq;
+        cur->pos = h->head_pos;
+        cur->seq = h->head_seq;
+    }
+}
+
+/* Drops the oldest entry; returns false if the journal is empty. */
+static bool drop_oldest(struct rh_journal *j, uint64_t *dropped)
+{
+    struct rh_jheader *h = j->hdr;
+    const struct rh_jentry *e;
+
+    if (h->head_pos == j->tail_pos)
+        return false;
+    e = entry_at(j, h->head_pos);
+    if (e->kind != RH_JKIND_PAD) {
+        h->dropped++;
+        (*dropped)++;
+    }
+    h->head_pos += e->size;
+    h->head_seq++;
+    return true;
+}
+
+static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, uint64_t time_ms,
+                        const uint8_t record_id[16], const void *payload, uint32_t len,
+                        uint32_t size)
+{
+    struct rh_jentry *e = entry_at(j, pos);
+    struct rh_jentry h;
+
+    memset(&h, 0, sizeof h);
+    h.magic = RH_JENTRY_MAGIC;
+    h.size = size;
+    h.seq = j->next_seq;
+    h.pos = pos;
+    h.time_ms = time_ms;
+    if (record_id != NULL)
+        memcpy(h.record_id, record_id, sizeof h.record_id);
+    h.kind = (uint16_t)kind;
+    h.payload_len = len;
+    h.crc = rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, len);
+    /* Payload and header first, the CRC last: a crash in between leaves a bad CRC. */
+    if (len > 0)
+        memcpy(e + 1, payload, len);
+    e->crc = ~h.crc;
+    atomic_thread_fence(memory_order_release);
+    memcpy(e, &h, offsetof(struct rh_jentry, crc));
+    atomic_thread_fence(memory_order_release);
+    e->crc = h.crc;
+    e->reserved1 = 0;
+    j->next_seq++;
+}
+
+enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kind, uint64_t time_ms,
+                                         const uint8_t record_id[16], const void *payload,
+                                         uint32_t len, enum rh_journal_policy policy,
+                                         uint64_t *dropped)
+{
+    uint64_t size = rh_journal_entry_size(len);
+    uint64_t ignored = 0;
+    uint64_t room;
+
+    if (dropped == NULL)
+        dropped = &ignored;
+    if (size == 0)
+        return RH_J_TOO_LARGE;
+    while (j->tail_pos + needed_at_tail(j, j->tail_pos, size) - j->hdr->head_pos > j->size) {
+        if (policy == RH_J_FAIL || !drop_oldest(j, dropped))
+            return RH_J_FULL;
+    }
+    clamp_cursors(j);
+    room = j->size - j->tail_pos % j->size;
+    if (size > room) {
+        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room);
+        j->tail_pos += room;
+    }
+    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size);
+    j->tail_pos += size;
+    /* The next slot reads as unwritten, so recovery stops there and not at an old entry. */
+    if (j->tail_pos - j->hdr->head_pos < j->size && j->size - j->tail_pos % j->size >= 64)
+        memset(entry_at(j, j->tail_pos), 0, offsetof(struct rh_jentry, time_ms));
+    return RH_J_OK;
+}
+
+int rh_journal_cursor(struct rh_journal *j, const char *name, bool create)
+{
+    struct rh_jheader *h = j->hdr;
+    int free_slot = -1;
+    size_t len = strlen(name);
+
+    if (len == 0 || len >= RH_JOURNAL_NAME_SIZE)
+        return -1;
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        if (strcmp(h->cursors[c].name, name) == 0)
+            return c;
+        if (h->cursors[c].name[0] == '\0' && free_slot < 0)
+            free_slot = c;
+    }
+    if (!create || free_slot < 0)
+        return -1;
+    memset(&h->cursors[free_slot], 0, sizeof h->cursors[free_slot]);
+    h->cursors[free_slot].pos = j->tail_pos; /* a new sink starts with what comes next */
+    h->cursors[free_slot].seq = j->next_seq;
+    memcpy(h->cursors[free_slot].name, name, len + 1);
+    return free_slot;
+}
+
+/* The head follows the slowest cursor: what every sink has delivered is free again. */
+static void reclaim(struct rh_journal *j)
+{
+    struct rh_jheader *h = j->hdr;
+    uint64_t pos = j->tail_pos;
+    uint64_t seq = j->next_seq;
+
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        if (h->cursors[c].name[0] != '\0' && h->cursors[c].pos < pos) {
+            pos = h->cursors[c].pos;
+            seq = h->cursors[c].seq;
+        }
+    }
+    if (pos > h->head_pos) {
+        h->head_pos = pos;
+        h->head_seq = seq;
+    }
+}
+
+void rh_journal_keep_cursors(struct rh_journal *j, const char *const *names, size_t n)
+{
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        struct rh_jcursor *cur = &j->hdr->cursors[c];
+        bool keep = false;
+
+        for (size_t i = 0; i < n && !keep && cur->name[0] != '\0'; i++)
+            keep = strcmp(cur->name, names[i]) == 0;
+        if (!keep)
+            memset(cur, 0, sizeof *cur);
+    }
+    reclaim(j);
+}
+
+enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
+                                       size_t cap)
+{
+    struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    for (;;) {
+        const struct rh_jentry *at;
+
+        if (cur->pos >= j->tail_pos)
+            return RH_J_EMPTY;
+        if (!entry_valid(j, cur->pos, cur->seq))
+            return RH_J_CORRUPT;
+        at = entry_at(j, cur->pos);
+        if (at->kind == RH_JKIND_PAD) {
+            cur->pos += at->size;
+            cur->seq++;
+            continue;
+        }
+        if (at->payload_len > cap)
+            return RH_J_TOO_LARGE;
+        *e = *at;
+        memcpy(buf, at + 1, at->payload_len);
+        return RH_J_OK;
+    }
+}
+
+void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)
+{
+    struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    /* Only if the cursor is still on that entry: a drop may have moved it on. */
+    if (cur->pos == e->pos && cur->seq == e->seq) {
+        cur->pos += e->size;
+        cur->seq++;
+        cur->delivered++;
+    }
+    reclaim(j);
+}
+
+uint64_t rh_journal_pending(const struct rh_journal *j, int c)
+{
+    const struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    return j->next_seq > cur->seq ? j->next_seq - cur->seq : 0;
+}
+
+uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c)
+{
+    const struct rh_jcursor *cur = &j->hdr->cursors[c];
+    uint64_t pos = cur->pos;
+
+    /* The first real entry at or after the cursor (at most one padding entry). */
+    for (int i = 0; i < 2 && pos < j->tail_pos; i++) {
+        const struct rh_jentry *e = entry_at(j, pos);
+
+        if (e->kind != RH_JKIND_PAD)
+            return e->time_ms;
+        pos += e->size;
+    }
+    return 0;
+}
+
+uint64_t rh_journal_depth(const struct rh_journal *j)
+{
+    return j->next_seq - j->hdr->head_seq;
+}

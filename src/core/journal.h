@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The journal: RRAS's events, kept until every sink has delivered them.
+ *
+ * A journal is one region of memory (in the product, a memory-mapped file): a
+ * 4 KiB header, then a ring of entries. An entry is a 64-byte header and a
+ * payload, padded to 64 bytes, and never wraps: an entry that would cross the
+ * end of the ring is preceded by a padding entry. Positions are monotonic byte
+ * counts (offset = position mod ring size), so an old position is recognisable.
+ *
+ * Crash safety: an entry's CRC-32C is written last. After a crash, opening the
+ * journal walks from the oldest retained entry and stops at the first entry whose
+ * magic, position, sequence or CRC is wrong: a torn tail is found and skipped, and
+ * every entry completely written before it survives. Each sink's cursor (the next
+ * position it must deliver) lives in the header, so delivery is at-least-once.
+ *
+ * Not thread-safe: the caller holds one lock around every call. No call does I/O
+ * or allocates; all copy at most one entry.
+ */
+#ifndef RH_JOURNAL_H
+#define RH_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RH_JOURNAL_HEADER_SIZE 4096u
+#define RH_JOURNAL_ALIGN       64u
+#define RH_JOURNAL_CURSORS     16
+#define RH_JOURNAL_NAME_SIZE   64
+#define RH_JOURNAL_VERSION     1u
+/* The largest payload an entry holds (the legacy set, packed, is well below). */
+#define RH_JOURNAL_MAX_PAYLOAD 8192u
+/* The smallest ring: room for a few of the largest entries. */
+#define RH_JOURNAL_MIN_DATA (16u * (RH_JOURNAL_MAX_PAYLOAD + 2 * RH_JOURNAL_ALIGN))
+
+enum rh_jkind {
+    RH_JKIND_PAD = 0,           /* filler up to the end of the ring */
+    RH_JKIND_HANGUP_EX = 1,     /* a RAS_CONNECTION_EX, packed */
+    RH_JKIND_HANGUP_LEGACY = 2, /* the RAS_CONNECTION_0..3 set, packed (see service) */
+    RH_JKIND_ACCEPT_EX = 3,     /* a new connection (RADIUS Accounting-Start) */
+};
+
+/* Entry header, in the ring. */
+struct rh_jentry {
+    uint32_t magic; /* RH_JENTRY_MAGIC */
+    uint32_t size;  /* of the whole entry, a multiple of 64 */
+    uint64_t seq;   /* 1, 2, 3...: gap-free over the journal's life */
+    uint64_t pos;   /* the entry's own position: a stale or misplaced copy shows */
+    uint64_t time_ms;
+    uint8_t record_id[16];
+    uint16_t kind; /* enum rh_jkind */
+    uint16_t reserved0;
+    uint32_t payload_len;
+    uint32_t crc; /* CRC-32C of this header with crc = 0, then the payload */
+    uint32_t reserved1;
+};
+#define RH_JENTRY_MAGIC 0x454A4852u /* "RHJE" */
+
+/* A sink's place in the journal, in the header. */
+struct rh_jcursor {
+    char name[RH_JOURNAL_NAME_SIZE]; /* the sink's name; "" for a free slot */
+    uint64_t pos;                    /* the next position to deliver */
+    uint64_t seq;                    /* the sequence number expected there */
+    uint64_t delivered;              /* over the journal's life */
+    uint64_t dropped;                /* entries dropped before this sink had them */
+    uint64_t reserved[4];
+};
+
+/* The first RH_JOURNAL_HEADER_SIZE bytes of a journal. */
+struct rh_jheader {
+    char magic[8]; /* "RHJRNL1\0" */
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t data_size; /* bytes of ring after the header */
+    uint64_t head_pos;  /* the oldest retained entry */
+    uint64_t head_seq;
+    uint64_t dropped; /* entries dropped to make room, over the journal's life */
+    uint64_t created_ms;
+    uint64_t reserved[8];
+    struct rh_jcursor cursors[RH_JOURNAL_CURSORS];
+};
+
+struct rh_journal {
+    struct rh_jheader *hdr;
+    uint8_t *ring;
+    uint64_t size;     /* ring bytes */
+    uint64_t tail_pos; /* where the next entry goes */
+    uint64_t next_seq;
+};
+
+enum rh_journal_status {
+    RH_J_OK = 0,
+    RH_J_EMPTY,      /* read: nothing at the cursor yet */
+    RH_J_FULL,       /* append, fail-closed: no room without dropping */
+    RH_J_TOO_LARGE,  /* append: the payload exceeds RH_JOURNAL_MAX_PAYLOAD */
+    RH_J_BAD_HEADER, /* open: not a journal, another version, or another size */
+    RH_J_NO_CURSOR,  /* every cursor slot is taken */
+    RH_J_CORRUPT,    /* read: an entry inside the retained range fails its checks */
+};
+
+enum rh_journal_policy {
+    RH_J_DROP_OLDEST, /* make room by dropping the oldest entries (counted) */
+    RH_J_FAIL,        /* never drop: RH_J_FULL */
+};
+
+/* What opening found. */
+struct rh_journal_recovery {
+    uint64_t entries;  /* valid entries retained */
+    bool torn;         /* an invalid entry ended the walk before the ring did */
+    uint64_t torn_pos; /* where */
+};
+
+/* The ring size that `total` bytes of region give (0 if too small). */
+uint64_t rh_journal_data_size(uint64_t total);
+
+/* Formats a new journal over `total` bytes at base (contents are overwritten). */
+enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint64_t total,
+                                         uint64_t now_ms);
+
+/* Opens an existing journal, finding its tail as described above. */
+enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_t total,
+                                       struct rh_journal_recovery *rec);
+
+/*
+ * Appends one entry. Under RH_J_DROP_OLDEST, room is made by dropping the
+ * oldest entries; *dropped (if given) counts them, and cursors behind the new
+ * head move to it (their `dropped` counts grow).
+ */
+enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kind, uint64_t time_ms,
+                                         const uint8_t record_id[16], const void *payload,
+                                         uint32_t len, enum rh_journal_policy policy,
+                                         uint64_t *dropped);
+
+/* The bytes an entry with a payload of `len` takes, or 0 if it is too large. */
+uint64_t rh_journal_entry_size(uint32_t len);
+/* Free bytes in the ring (an entry may also need padding at the end). */
+uint64_t rh_journal_free(const struct rh_journal *j);
+/* True if an entry of `len` fits now without dropping anything. */
+bool rh_journal_fits(const struct rh_journal *j, uint32_t len, uint64_t count);
+
+/*
+ * Finds (or, with `create`, makes at the tail) the cursor called `name`.
+ * Returns its index, or -1 (RH_J_NO_CURSOR) when none is free.
+ */
+int rh_journal_cursor(struct rh_journal *j, const char *name, bool create);
+/* Frees every cursor whose name is not in names[0..n): sinks no longer configured. */
+void rh_journal_keep_cursors(struct rh_journal *j, const char *const *names, size_t n);
+
+/*
+ * Reads the entry at cursor `c`: its header into *e and its payload into
+ * buf[0..cap). Padding is skipped. RH_J_EMPTY when the cursor is at the tail.
+ * The cursor does not move: call rh_journal_advance after delivering.
+ */
+enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
+                                       size_t cap);
+
+/* Moves cursor `c` past the entry *e that rh_journal_read returned, and reclaims space. */
+void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e);
+
+/* Entries not yet delivered to cursor `c`, and the time of the oldest (0 if none). */
+uint64_t rh_journal_pending(const struct rh_journal *j, int c);
+uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c);
+/* Entries retained (from the head to the tail). */
+uint64_t rh_journal_depth(const struct rh_journal *j);
+
+/* CRC-32C (Castagnoli), as iSCSI and ext4 use it. */
+uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len);
+
+/*
+ * Zero suppression for payloads: RRAS's structures are mostly zero (long string
+ * arrays, mostly empty). Packed: a bitmap of the non-zero 8-byte words, then those
+ * words, then the tail bytes. rh_pack returns the packed length (0 if `cap` is
+ * too small); rh_unpack returns the unpacked length, or 0 if `packed` is not one.
+ */
+size_t rh_pack(const void *src, size_t len, void *dst, size_t cap);
+size_t rh_unpack(const void *packed, size_t packed_len, void *dst, size_t cap);
+/* The most bytes rh_pack can produce for `len` bytes. */
+#define RH_PACK_BOUND(len) (4 + ((len) / 8 + 7) / 8 + (len))
+
+#endif /* RH_JOURNAL_H */

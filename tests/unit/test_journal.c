@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "journal.h"
+
+/* A journal with room for a few hundred small entries. */
+#define TOTAL (RH_JOURNAL_HEADER_SIZE + RH_JOURNAL_MIN_DATA)
+
+static uint8_t *region;
+
+static int setup(void **state)
+{
+    (void)state;
+    region = malloc(TOTAL);
+    memset(region, 0xA5, TOTAL); /* not zero: old contents must not matter */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(region);
+    return 0;
+}
+
+/* Appends an entry whose payload is `len` bytes of `fill`, its record id the fill too. */
+static enum rh_journal_status put(struct rh_journal *j, uint8_t fill, uint32_t len,
+                                  enum rh_journal_policy policy, uint64_t *dropped)
+{
+    uint8_t payload[RH_JOURNAL_MAX_PAYLOAD];
+    uint8_t id[16];
+
+    memset(payload, fill, len);
+    memset(id, fill, sizeof id);
+    return rh_journal_append(j, RH_JKIND_HANGUP_EX, 1000 + fill, id, payload, len, policy, dropped);
+}
+
+/* Reads the next entry at cursor c, checks it is `fill`, and advances. */
+static void take(struct rh_journal *j, int c, uint8_t fill, uint32_t len)
+{
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    struct rh_jentry e;
+
+    assert_int_equal(rh_journal_read(j, c, &e, buf, sizeof buf), RH_J_OK);
+    assert_int_equal(e.payload_len, len);
+    assert_int_equal(e.record_id[0], fill);
+    assert_int_equal(e.time_ms, 1000 + fill);
+    for (uint32_t i = 0; i < len; i++)
+        assert_int_equal(buf[i], fill);
+    rh_journal_advance(j, c, &e);
+}
+
+static void crc32c_check_value(void **state)
+{
+    (void)state;
+    /* The CRC-32C check value (RFC 3720, appendix B.4). */
+    assert_int_equal(rh_crc32c(0, "123456789", 9), 0xE3069283u);
+    assert_int_equal(rh_crc32c(0, "", 0), 0);
+    assert_int_equal(rh_crc32c(rh_crc32c(0, "1234", 4), "56789", 5), 0xE3069283u);
+}
+
+static void pack_round_trips(void **state)
+{
+    uint8_t src[1677], packed[RH_PACK_BOUND(1677)], out[1677];
+    size_t n;
+
+    (void)state;
+    memset(src, 0, sizeof src);
+    src[3] = 1;
+    src[800] = 0xFF;
+    src[1676] = 7; /* in the tail, after the last whole word */
+    n = rh_pack(src, sizeof src, packed, sizeof packed);
+    assert_true(n > 0 && n < 64);
+    assert_int_equal(rh_unpack(packed, n, out, sizeof out), sizeof src);
+    assert_memory_equal(out, src, sizeof src);
+    /* Damaged or short input is refused, never read past. */
+    assert_int_equal(rh_unpack(packed, n - 1, out, sizeof out), 0);
+    assert_int_equal(rh_unpack(packed, n, out, sizeof out - 1), 0);
+    assert_int_equal(rh_unpack(packed, 3, out, sizeof out), 0);
+    assert_int_equal(rh_pack(src, sizeof src, packed, 10), 0);
+    /* All non-zero: the bound holds. */
+    memset(src, 0x11, sizeof src);
+    n = rh_pack(src, sizeof src, packed, sizeof packed);
+    assert_int_equal(n, RH_PACK_BOUND(sizeof src) - 0);
+    assert_int_equal(rh_unpack(packed, n, out, sizeof out), sizeof src);
+    assert_memory_equal(out, src, sizeof src);
+}
+
+static void append_read_reopen(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    int a, b;
+
+    (void)state;
+    assert_int_equal(rh_journal_create(&j, region, TOTAL, 42), RH_J_OK);
+    a = rh_journal_cursor(&j, "file", true);
+    b = rh_journal_cursor(&j, "syslog", true);
+    assert_true(a >= 0 && b >= 0 && a != b);
+    assert_int_equal(rh_journal_cursor(&j, "file", false), a);
+    assert_int_equal(rh_journal_cursor(&j, "radius", false), -1);
+    for (uint8_t i = 1; i <= 5; i++)
+        assert_int_equal(put(&j, i, 100u * i, RH_J_FAIL, NULL), RH_J_OK);
+    assert_int_equal(rh_journal_depth(&j), 5);
+    take(&j, a, 1, 100);
+    take(&j, a, 2, 200);
+    assert_int_equal(rh_journal_pending(&j, a), 3);
+    assert_int_equal(rh_journal_pending(&j, b), 5);
+    assert_int_equal(rh_journal_oldest_ms(&j, a), 1003);
+    assert_int_equal(rh_journal_depth(&j), 5); /* b still needs them all */
+
+    /* After a crash: the same memory, opened anew. */
+    assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_OK);
+    assert_false(rec.torn);
+    assert_int_equal(rec.entries, 5);
+    assert_int_equal(k.tail_pos, j.tail_pos);
+    assert_int_equal(k.next_seq, 6);
+    take(&k, a, 3, 300);
+    take(&k, b, 1, 100);
+    assert_int_equal(put(&k, 6, 60, RH_J_FAIL, NULL), RH_J_OK);
+    take(&k, a, 4, 400);
+    take(&k, a, 5, 500);
+    take(&k, a, 6, 60);
+    assert_int_equal(rh_journal_read(&k, a, &(struct rh_jentry){0}, NULL, 0), RH_J_EMPTY);
+}
+
+static void torn_tail_is_detected_and_skipped(void **state)
+{
+    struct rh_journal j;
+    struct rh_journal_recovery rec;
+    struct rh_jentry *third;
+    uint64_t third_pos;
+    int c;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    put(&j, 1, 300, RH_J_FAIL, NULL);
+    put(&j, 2, 300, RH_J_FAIL, NULL);
+    third_pos = j.tail_pos;
+    put(&j, 3, 300, RH_J_FAIL, NULL);
+    /* The process died while copying the third payload. */
+    third = (struct rh_jentry *)(void *)(region + RH_JOURNAL_HEADER_SIZE + third_pos);
+    ((uint8_t *)(third + 1))[150] ^= 0xFF;
+
+    assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_OK);
+    assert_true(rec.torn);
+    assert_int_equal(rec.torn_pos, third_pos);
+    assert_int_equal(rec.entries, 2);
+    take(&j, c, 1, 300);
+    take(&j, c, 2, 300);
+    assert_int_equal(rh_journal_read(&j, c, &(struct rh_jentry){0}, NULL, 0), RH_J_EMPTY);
+    /* The next entry takes the torn one's place and is read normally. */
+    assert_int_equal(put(&j, 4, 300, RH_J_FAIL, NULL), RH_J_OK);
+    take(&j, c, 4, 300);
+}
+
+static void torn_header_too(void **state)
+{
+    struct rh_journal j;
+    struct rh_journal_recovery rec;
+    struct rh_jentry *second;
+    uint64_t pos;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    rh_journal_cursor(&j, "file", true);
+    put(&j, 1, 64, RH_J_FAIL, NULL);
+    pos = j.tail_pos;
+    put(&j, 2, 64, RH_J_FAIL, NULL);
+    second = (struct rh_jentry *)(void *)(region + RH_JOURNAL_HEADER_SIZE + pos);
+    second->crc = ~second->crc; /* the header was written, its CRC not yet */
+    assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_OK);
+    assert_true(rec.torn);
+    assert_int_equal(rec.entries, 1);
+}
+
+static void wraps_with_padding(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    int c;
+    uint8_t fill = 0;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    /* Three laps of the ring with odd sizes: entries never straddle the end. */
+    for (int i = 0; i < 3 * (int)(j.size / 3000); i++) {
+        assert_int_equal(put(&j, ++fill, 2900, RH_J_FAIL, NULL), RH_J_OK);
+        take(&j, c, fill, 2900);
+    }
+    assert_true(j.tail_pos > 2 * j.size);
+    assert_int_equal(put(&j, ++fill, 2900, RH_J_FAIL, NULL), RH_J_OK);
+    assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_OK);
+    assert_false(rec.torn); /* last lap's entries after the tail are not "torn" */
+    assert_int_equal(rec.entries, 1);
+    take(&k, c, fill, 2900);
+}
+
+static void full_drop_oldest(void **state)
+{
+    struct rh_journal j;
+    int slow, fast;
+    uint64_t dropped = 0, total_dropped = 0;
+    uint8_t fill;
+    int appended = 0;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    slow = rh_journal_cursor(&j, "slow", true);
+    fast = rh_journal_cursor(&j, "fast", true);
+    for (fill = 1; appended < 200; fill++, appended++) {
+        assert_int_equal(put(&j, fill, 1000, RH_J_DROP_OLDEST, &dropped), RH_J_OK);
+        total_dropped += dropped;
+        dropped = 0;
+        take(&j, fast, fill, 1000);
+    }
+    assert_true(total_dropped > 0);
+    assert_int_equal(j.hdr->dropped, total_dropped);
+    assert_int_equal(j.hdr->cursors[slow].dropped, total_dropped);
+    assert_int_equal(j.hdr->cursors[fast].dropped, 0);
+    /* The slow sink resumes with the oldest entry still kept, in order. */
+    {
+        uint8_t expect = (uint8_t)(1 + total_dropped);
+        uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+        struct rh_jentry e;
+        uint64_t n = 0;
+
+        while (rh_journal_read(&j, slow, &e, buf, sizeof buf) == RH_J_OK) {
+            assert_int_equal(e.record_id[0], expect++);
+            rh_journal_advance(&j, slow, &e);
+            n++;
+        }
+        assert_int_equal(n + total_dropped, 200);
+    }
+}
+
+static void full_fail_closed_and_reserve(void **state)
+{
+    struct rh_journal j;
+    uint64_t before_tail;
+    uint8_t fill = 0;
+    int c;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "stuck", true);
+    assert_true(rh_journal_fits(&j, 1000, 10));
+    while (rh_journal_fits(&j, 1000, 1))
+        assert_int_equal(put(&j, ++fill, 1000, RH_J_FAIL, NULL), RH_J_OK);
+    before_tail = j.tail_pos;
+    assert_int_equal(put(&j, 99, 1000, RH_J_FAIL, NULL), RH_J_FULL);
+    assert_int_equal(j.tail_pos, before_tail); /* nothing changed, nothing dropped */
+    assert_int_equal(j.hdr->dropped, 0);
+    assert_false(rh_journal_fits(&j, 1000, 1));
+    /* Delivering one frees room for one. */
+    take(&j, c, 1, 1000);
+    assert_true(rh_journal_fits(&j, 1000, 1));
+    assert_false(rh_journal_fits(&j, 1000, 3));
+    assert_int_equal(put(&j, ++fill, 1000, RH_J_FAIL, NULL), RH_J_OK);
+    assert_int_equal(rh_journal_append(&j, RH_JKIND_HANGUP_EX, 0, NULL, region,
+                                       RH_JOURNAL_MAX_PAYLOAD + 1, RH_J_DROP_OLDEST, NULL),
+                     RH_J_TOO_LARGE);
+}
+
+static void bad_headers_are_refused(void **state)
+{
+    struct rh_journal j;
+    struct rh_journal_recovery rec;
+
+    (void)state;
+    memset(region, 0, TOTAL);
+    assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_BAD_HEADER);
+    rh_journal_create(&j, region, TOTAL, 0);
+    assert_int_equal(rh_journal_open(&j, region, TOTAL - 4096, &rec), RH_J_BAD_HEADER);
+    region[8] = 9; /* version */
+    assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_BAD_HEADER);
+    assert_int_equal(rh_journal_create(&j, region, 4096, 0), RH_J_BAD_HEADER);
+}
+
+static void cursors_are_kept_or_released(void **state)
+{
+    struct rh_journal j;
+    const char *const keep[] = {"b"};
+    int a, b;
+    char long_name[RH_JOURNAL_NAME_SIZE + 1];
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    a = rh_journal_cursor(&j, "a", true);
+    b = rh_journal_cursor(&j, "b", true);
+    put(&j, 1, 10, RH_J_FAIL, NULL);
+    take(&j, b, 1, 10);
+    assert_int_equal(rh_journal_depth(&j), 1); /* "a" holds it */
+    rh_journal_keep_cursors(&j, keep, 1);
+    assert_int_equal(rh_journal_cursor(&j, "a", false), -1);
+    assert_int_equal(rh_journal_cursor(&j, "b", false), b);
+    assert_int_equal(rh_journal_depth(&j), 0); /* released with "a" */
+    (void)a;
+    for (int i = 0; i < RH_JOURNAL_CURSORS - 1; i++) {
+        char name[8] = {'s', (char)('a' + i), 0};
+        assert_true(rh_journal_cursor(&j, name, true) >= 0);
+    }
+    assert_int_equal(rh_journal_cursor(&j, "one-too-many", true), -1);
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    assert_int_equal(rh_journal_cursor(&j, long_name, true), -1);
+    assert_int_equal(rh_journal_cursor(&j, "", true), -1);
+}
+
+/*
+ * A model check: random appends, deliveries and crashes (reopening the same
+ * memory). Each sink must see every entry that was not dropped, in order, at
+ * least once; a redelivery happens only for an entry taken but not yet advanced
+ * past when the "crash" came.
+ */
+static void random_operations_keep_order(void **state)
+{
+    struct rh_journal j;
+    struct rh_journal_recovery rec;
+    uint64_t next_expected[2] = {1, 1}; /* by fill sequence number */
+    uint32_t appended = 0;
+    uint32_t rnd = 12345;
+    int cur[2];
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    cur[0] = rh_journal_cursor(&j, "x", true);
+    cur[1] = rh_journal_cursor(&j, "y", true);
+    for (int step = 0; step < 20000; step++) {
+        uint32_t op;
+
+        rnd = rnd * 1103515245u + 12345u;
+        op = (rnd >> 16) % 100;
+        if (op < 50) {
+            uint8_t payload[RH_JOURNAL_MAX_PAYLOAD];
+            uint32_t len = 8 + (rnd >> 8) % 3000;
+            uint32_t seq = appended + 1;
+
+            memset(payload, 0, len);
+            memcpy(payload, &seq, sizeof seq);
+            if (rh_journal_append(&j, RH_JKIND_HANGUP_EX, seq, NULL, payload, len, RH_J_DROP_OLDEST,
+                                  NULL) == RH_J_OK)
+                appended++;
+        } else if (op < 98) {
+            int s = (int)(op % 2);
+            uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+            struct rh_jentry e;
+            uint32_t seq;
+
+            if (rh_journal_read(&j, cur[s], &e, buf, sizeof buf) != RH_J_OK)
+                continue;
+            memcpy(&seq, buf, sizeof seq);
+            /* Never older than expected; newer only past what was dropped. */
+            assert_true(seq >= next_expected[s]);
+            if (seq > next_expected[s])
+                assert_true(j.hdr->cursors[cur[s]].dropped > 0);
+            next_expected[s] = seq + 1;
+            rh_journal_advance(&j, cur[s], &e);
+        } else {
+            assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_OK);
+            assert_false(rec.torn);
+        }
+    }
+    assert_true(appended > 5000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(crc32c_check_value),
+        cmocka_unit_test(pack_round_trips),
+        cmocka_unit_test_setup_teardown(append_read_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_is_detected_and_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(torn_header_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(wraps_with_padding, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_drop_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(full_fail_closed_and_reserve, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_headers_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(cursors_are_kept_or_released, setup, teardown),
+        cmocka_unit_test_setup_teardown(random_operations_keep_order, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
