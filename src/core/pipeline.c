@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "format.h"
+
+uint32_t rh_backoff_ms(uint32_t attempt, uint32_t base_ms, uint32_t max_ms, uint32_t random)
+{
+    uint64_t delay = base_ms;
+    uint64_t half;
+
+    if (attempt == 0 || base_ms == 0)
+        return 0;
+    for (uint32_t i = 1; i < attempt && delay < max_ms; i++)
+        delay *= 2;
+    if (delay > max_ms)
+        delay = max_ms;
+    half = delay / 2;
+    return (uint32_t)(delay - half + (half == 0 ? 0 : random % (half + 1)));
+}
+
+const char *rh_sink_state_name(enum rh_sink_state s)
+{
+    switch (s) {
+    case RH_SINK_STATE_IDLE:
+        return "idle";
+    case RH_SINK_STATE_SENDING:
+        return "sending";
+    case RH_SINK_STATE_RETRYING:
+        return "retrying";
+    case RH_SINK_STATE_STUCK:
+        return "stuck";
+    }
+    return "unknown";
+}
+
+static void key(struct rh_buf *b, const char *k)
+{
+    rh_buf_append_char(b, ',');
+    rh_json_append_string(b, k, strlen(k));
+    rh_buf_append_char(b, ':');
+}
+
+static void str(struct rh_buf *b, const char *k, const char *v)
+{
+    key(b, k);
+    if (v == NULL)
+        rh_buf_append_str(b, "null");
+    else
+        rh_json_append_string(b, v, strlen(v));
+}
+
+static void num(struct rh_buf *b, const char *k, uint64_t v)
+{
+    key(b, k);
+    rh_buf_append_u64(b, v);
+}
+
+static void time_or_null(struct rh_buf *b, const char *k, uint64_t ms)
+{
+    char t[RH_TIME_STRING_SIZE];
+
+    key(b, k);
+    if (ms == 0) {
+        rh_buf_append_str(b, "null");
+        return;
+    }
+    rh_time_format_rfc3339(ms, t);
+    rh_buf_append_char(b, '"');
+    rh_buf_append_str(b, t);
+    rh_buf_append_char(b, '"');
+}
+
+static void boolean(struct rh_buf *b, const char *k, bool v)
+{
+    key(b, k);
+    rh_buf_append_str(b, v ? "true" : "false");
+}
+
+bool rh_format_status(const struct rh_status *s, struct rh_buf *out)
+{
+    size_t mark = out->len;
+    char t[RH_TIME_STRING_SIZE];
+
+    rh_time_format_rfc3339(s->time_ms, t);
+    rh_buf_append_str(out, "{\"time\":\"");
+    rh_buf_append_str(out, t);
+    rh_buf_append_char(out, '"');
+    time_or_null(out, "started", s->started_ms);
+    str(out, "server", s->server);
+    str(out, "version", s->version);
+    str(out, "journal_path", s->journal_path);
+    num(out, "journal_bytes", s->journal_bytes);
+    num(out, "journal_used_bytes", s->journal_used);
+    num(out, "journal_depth", s->journal_depth);
+    boolean(out, "journal_full", s->full);
+    str(out, "full_policy", s->fail_closed ? "fail_closed" : "drop_oldest");
+    num(out, "received", s->received);
+    num(out, "journaled", s->journaled);
+    num(out, "dropped", s->dropped);
+    num(out, "refused_connections", s->refused);
+    key(out, "sinks");
+    rh_buf_append_char(out, '[');
+    for (uint32_t i = 0; i < s->n_sinks && i < RH_MAX_SINKS; i++) {
+        const struct rh_sink_status *k = &s->sinks[i];
+        uint64_t age =
+            k->oldest_ms != 0 && s->time_ms > k->oldest_ms ? (s->time_ms - k->oldest_ms) / 1000 : 0;
+
+        if (i > 0)
+            rh_buf_append_char(out, ',');
+        rh_buf_append_str(out, "{\"name\":");
+        rh_json_append_string(out, k->name, strlen(k->name));
+        str(out, "type", k->type);
+        str(out, "state", rh_sink_state_name(k->state));
+        num(out, "delivered", k->delivered);
+        num(out, "retried", k->retried);
+        num(out, "failed", k->failed);
+        num(out, "dropped", k->dropped);
+        num(out, "pending", k->pending);
+        time_or_null(out, "oldest_pending", k->oldest_ms);
+        num(out, "oldest_pending_age_s", age);
+        num(out, "last_error", k->last_error);
+        rh_buf_append_char(out, '}');
+    }
+    rh_buf_append_str(out, "]}\n");
+    if (out->overflow) {
+        rh_buf_rewind(out, mark);
+        return false;
+    }
+    return true;
+}

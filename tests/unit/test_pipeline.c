@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json_check.h"
+#include "pipeline.h"
+
+static void backoff_doubles_caps_and_jitters(void **state)
+{
+    (void)state;
+    assert_int_equal(rh_backoff_ms(0, 1000, 60000, 0), 0);
+    /* The upper half of base * 2^(attempt-1): [500, 1000], [1000, 2000], ... */
+    assert_int_equal(rh_backoff_ms(1, 1000, 60000, 0), 500);
+    assert_int_equal(rh_backoff_ms(1, 1000, 60000, 500), 1000);
+    assert_int_equal(rh_backoff_ms(2, 1000, 60000, 0), 1000);
+    assert_int_equal(rh_backoff_ms(3, 1000, 60000, 1000), 3000);
+    assert_int_equal(rh_backoff_ms(3, 1000, 60000, 2000), 4000);
+    for (uint32_t a = 1; a < 100; a++) {
+        for (uint32_t r = 0; r < 5000; r += 97) {
+            uint32_t d = rh_backoff_ms(a, 1000, 60000, r * 2654435761u);
+            assert_true(d <= 60000);
+            assert_true(d >= (a >= 7 ? 30000u : 500u << (a - 1)));
+        }
+    }
+    /* Different random values spread the retries. */
+    assert_int_not_equal(rh_backoff_ms(5, 1000, 60000, 1), rh_backoff_ms(5, 1000, 60000, 7777));
+}
+
+static void status_is_json(void **state)
+{
+    struct rh_status s;
+    char out[8192];
+    char v[64];
+    struct rh_buf b;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.time_ms = 1795975260000ull;
+    s.started_ms = 1795975200000ull;
+    s.server = "ras01";
+    s.version = "0.1.0";
+    s.journal_path = "C:\\ProgramData\\RasHangup\\journal\\journal.dat";
+    s.journal_bytes = 268431360;
+    s.received = 10;
+    s.journaled = 10;
+    s.n_sinks = 2;
+    s.sinks[0] = (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 10, 0, 0, 0, 0, 0, 0};
+    s.sinks[1] = (struct rh_sink_status){
+        "syslog \"a\"", "syslog", RH_SINK_STATE_RETRYING, 4, 3, 0, 0, 6, 1795975200000ull, 10061};
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_int_equal(jc_get(out, b.len - 1, "journal_path", v, sizeof v), JC_STRING);
+    assert_string_equal(v, s.journal_path);
+    assert_int_equal(jc_get(out, b.len - 1, "full_policy", v, sizeof v), JC_STRING);
+    assert_string_equal(v, "drop_oldest");
+    assert_non_null(strstr(out, "\"state\":\"retrying\",\"delivered\":4,\"retried\":3,"));
+    assert_non_null(strstr(out, "\"oldest_pending\":\"2026-11-29T18:00:00.000Z\","
+                                "\"oldest_pending_age_s\":60,\"last_error\":10061}"));
+    rh_buf_init(&b, out, 100);
+    assert_false(rh_format_status(&s, &b));
+    assert_int_equal(b.len, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(backoff_doubles_caps_and_jitters),
+        cmocka_unit_test(status_is_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
