@@ -10,7 +10,7 @@ cd "$RH_ROOT"
 rh_say "dependencies"
 bash scripts/deps.sh build
 rh_say "build"
-rh_build windows -DRASHANGUP_TESTS=OFF
+rh_build windows
 
 rh_say "Wine prefix ($WINEPREFIX)"
 rh_wine_start

@@ -208,13 +208,20 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
 bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *config, char *err,
                             size_t err_size)
 {
+    return rh_config_read_table(key, ops->options, ops->n_options, ops->config_size, config, err,
+                                err_size);
+}
+
+bool rh_config_read_table(HKEY key, const struct rh_option *options, size_t n_options,
+                          size_t config_size, void *config, char *err, size_t err_size)
+{
     unsigned char *base = config;
 
-    for (size_t i = 0; i < ops->n_options; i++) {
-        const struct rh_option *opt = &ops->options[i];
+    for (size_t i = 0; i < n_options; i++) {
+        const struct rh_option *opt = &options[i];
         bool ok;
 
-        if (opt->offset > ops->config_size || opt->size > ops->config_size - opt->offset) {
+        if (opt->offset > config_size || opt->size > config_size - opt->offset) {
             set_err(err, err_size, "value %s: internal option table error", opt->name);
             return false;
         }

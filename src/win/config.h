@@ -23,10 +23,14 @@
 #define RH_DEFAULT_SINK    "default"
 
 /*
- * Fills `config` (ops->config_size bytes, zeroed by the caller) from the values
- * of `key` (NULL: no values), applying defaults for absent values. On a bad value returns false
- * and writes "value <Name>: <reason>" into err.
+ * Fills `config` (config_size bytes, zeroed by the caller) from the values of
+ * `key` (NULL: no values), applying defaults for absent values. On a bad value
+ * returns false and writes "value <Name>: <reason>" into err.
  */
+bool rh_config_read_table(HKEY key, const struct rh_option *options, size_t n_options,
+                          size_t config_size, void *config, char *err, size_t err_size);
+
+/* The same for a sink type's options. */
 bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *config, char *err,
                             size_t err_size);
 

@@ -5,8 +5,9 @@
  * RRAS binds an admin DLL one of two ways. If MprAdminInitializeDllEx is exported
  * it fills a callbacks structure and looks up no other export; otherwise it
  * resolves the legacy exports by name. Both ways reach the same runtime
- * (service.c). Every Accept callback accepts: rashangup records, it does not
- * decide who connects.
+ * (service.c). The Accept callbacks accept, unless FailClosed is set and the
+ * journal could not record the connection's end: rashangup records, it decides
+ * who connects only when an administrator asked it to.
  *
  * Nothing here may fail RRAS for a recoverable reason: a failed Initialize stops
  * the RemoteAccess service. Nor may anything here change RRAS's last-error value:
@@ -79,8 +80,13 @@ DWORD APIENTRY MprAdminTerminateDll(VOID)
 
 BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
 {
+    DWORD last_error = GetLastError();
+    BOOL accept;
+
     (void)conn;
-    return TRUE;
+    accept = rh_service_accept() ? TRUE : FALSE;
+    SetLastError(last_error);
+    return accept;
 }
 
 VOID APIENTRY MprAdminConnectionHangupNotificationEx(struct rh_ras_connection_ex *conn)
@@ -102,11 +108,16 @@ BOOL APIENTRY MprAdminAcceptNewConnection3(struct rh_ras_connection_0 *c0,
                                            struct rh_ras_connection_2 *c2,
                                            struct rh_ras_connection_3 *c3)
 {
+    DWORD last_error = GetLastError();
+    BOOL accept;
+
     (void)c0;
     (void)c1;
     (void)c2;
     (void)c3;
-    return TRUE;
+    accept = rh_service_accept() ? TRUE : FALSE;
+    SetLastError(last_error);
+    return accept;
 }
 
 VOID APIENTRY MprAdminConnectionHangupNotification3(struct rh_ras_connection_0 *c0,

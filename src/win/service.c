@@ -8,60 +8,66 @@
 
 #include "config.h"
 #include "diag.h"
+#include "event.h"
 #include "record.h"
+#include "runtime.h"
 #include "sink.h"
 #include "wstr.h"
 
-#include <bcrypt.h>
-
-struct sink_slot {
-    char name[RH_SINK_NAME_SIZE];
-    const struct rh_sink_ops *ops;
-    void *instance;
+/* The global values of HKLM\SOFTWARE\RasHangup. */
+struct global_config {
+    char journal_path[1024];
+    uint32_t journal_size_mb;
+    uint32_t fail_closed;
+    uint32_t drain_timeout_ms;
+    uint32_t flush_interval_ms;
+    uint32_t status_interval_ms;
+    uint32_t retry_min_ms;
+    uint32_t retry_max_ms;
 };
 
-/* Exclusive for start and stop; shared while a hangup is delivered. */
+#define OPT(name, type, def, member, doc)                                                          \
+    {                                                                                              \
+        name, type, def, offsetof(struct global_config, member),                                   \
+            sizeof(((struct global_config *)0)->member), doc                                       \
+    }
+
+static const struct rh_option global_options[] = {
+    OPT("JournalPath", RH_OPT_PATH, "%ProgramData%\\RasHangup\\journal", journal_path,
+        "folder of the journal (journal.dat) and of status.json"),
+    OPT("JournalSizeMB", RH_OPT_DWORD, "256", journal_size_mb,
+        "journal size in MiB (1 to 65536): how many records an outage can hold"),
+    OPT("FailClosed", RH_OPT_DWORD, "0", fail_closed,
+        "1: refuse new connections while the journal could not take their records"),
+    OPT("DrainTimeoutMs", RH_OPT_DWORD, "5000", drain_timeout_ms,
+        "how long MprAdminTerminateDll waits for sinks to deliver (0 to 600000)"),
+    OPT("FlushIntervalMs", RH_OPT_DWORD, "1000", flush_interval_ms,
+        "how often the journal is written to disk: the power-loss window (10 to 60000)"),
+    OPT("StatusIntervalMs", RH_OPT_DWORD, "10000", status_interval_ms,
+        "how often status.json is rewritten without a change (1000 to 3600000)"),
+    OPT("RetryMinMs", RH_OPT_DWORD, "1000", retry_min_ms,
+        "first retry delay of a failing sink (10 to 600000)"),
+    OPT("RetryMaxMs", RH_OPT_DWORD, "60000", retry_max_ms,
+        "longest retry delay of a failing sink (10 to 3600000)"),
+};
+
+/* The bounds of each DWORD above, in order (JournalPath has none). */
+static const struct {
+    const char *name;
+    uint32_t min, max;
+} global_bounds[] = {
+    {"JournalSizeMB", 1, 65536},         {"FailClosed", 0, 1},
+    {"DrainTimeoutMs", 0, 600000},       {"FlushIntervalMs", 10, 60000},
+    {"StatusIntervalMs", 1000, 3600000}, {"RetryMinMs", 10, 600000},
+    {"RetryMaxMs", 10, 3600000},
+};
+
+/* Exclusive for start and stop; shared while a callback runs. */
 static SRWLOCK g_lock = SRWLOCK_INIT;
 static bool g_running;
-static struct sink_slot g_sinks[RH_MAX_SINKS];
+static struct rh_runtime_sink g_sinks[RH_MAX_SINKS];
 static size_t g_n_sinks;
 static char g_server[RH_SERVER_SIZE];
-
-/*
- * Record ids are UUIDv7: the hangup's millisecond, then 74 bits that are a random
- * base drawn at start plus a counter, so ids are unique across processes and
- * restarts without a system call per record (RFC 9562, section 6.2, method 2).
- */
-static uint8_t g_id_base[10];
-static volatile LONG64 g_id_counter;
-
-static void load_id_base(void)
-{
-    if (!BCRYPT_SUCCESS(
-            BCryptGenRandom(NULL, g_id_base, sizeof g_id_base, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
-        /* Without the system RNG: the clock and the process id still differ per start. */
-        ULONGLONG t = rh_now_unix_ms() ^ ((ULONGLONG)GetCurrentProcessId() << 40);
-
-        memcpy(g_id_base, &t, sizeof t);
-        rh_log(RH_LOG_WARNING, "BCryptGenRandom failed: record ids use the clock instead");
-    }
-}
-
-static void next_record_id(uint8_t id[16], uint64_t time_ms)
-{
-    uint64_t n = (uint64_t)InterlockedIncrement64(&g_id_counter);
-    uint8_t random[10];
-    unsigned carry = 0;
-
-    /* random = base + n, as a big-endian number. */
-    for (int i = 9; i >= 0; i--) {
-        unsigned sum = g_id_base[i] + (unsigned)(i >= 2 ? (n >> (8 * (9 - i))) & 0xFF : 0) + carry;
-
-        random[i] = (uint8_t)sum;
-        carry = sum >> 8;
-    }
-    rh_uuid7_make(id, time_ms, random);
-}
 
 static void load_server_name(void)
 {
@@ -193,7 +199,48 @@ static void load_default_sink(void)
     free(config);
 }
 
-static void load_config(void)
+/*
+ * Reads the global values. A bad one is reported by name and replaced by its
+ * default: it never stops RRAS, and it never stops the others from applying.
+ */
+static void load_globals(HKEY root, struct global_config *g)
+{
+    char err[512] = "";
+    uint32_t *dwords = &g->journal_size_mb;
+
+    memset(g, 0, sizeof *g);
+    if (rh_config_read_table(root, global_options, sizeof global_options / sizeof global_options[0],
+                             sizeof *g, g, err, sizeof err))
+        goto check_bounds;
+    rh_log(RH_LOG_ERROR, "%s: %s; the defaults are used for the global values", RH_CONFIG_KEY_TEXT,
+           err);
+    memset(g, 0, sizeof *g);
+    rh_config_read_table(NULL, global_options, sizeof global_options / sizeof global_options[0],
+                         sizeof *g, g, err, sizeof err);
+check_bounds:
+    for (size_t i = 0; i < sizeof global_bounds / sizeof global_bounds[0]; i++) {
+        if (dwords[i] >= global_bounds[i].min && dwords[i] <= global_bounds[i].max)
+            continue;
+        {
+            struct global_config d;
+            uint32_t *defaults = &d.journal_size_mb;
+
+            memset(&d, 0, sizeof d);
+            rh_config_read_table(NULL, global_options,
+                                 sizeof global_options / sizeof global_options[0], sizeof d, &d,
+                                 err, sizeof err);
+            rh_log(RH_LOG_ERROR, "%s: value %s: %lu is outside %lu to %lu; %lu is used instead",
+                   RH_CONFIG_KEY_TEXT, global_bounds[i].name, (unsigned long)dwords[i],
+                   (unsigned long)global_bounds[i].min, (unsigned long)global_bounds[i].max,
+                   (unsigned long)defaults[i]);
+            dwords[i] = defaults[i];
+        }
+    }
+    if (g->retry_max_ms < g->retry_min_ms)
+        g->retry_max_ms = g->retry_min_ms;
+}
+
+static void load_config(struct global_config *g)
 {
     HKEY root = NULL;
     HKEY sinks = NULL;
@@ -201,6 +248,7 @@ static void load_config(void)
     LSTATUS rc;
 
     rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, KEY_READ | KEY_WOW64_64KEY, &root);
+    load_globals(rc == ERROR_SUCCESS ? root : NULL, g);
     if (rc == ERROR_SUCCESS)
         rc = RegOpenKeyExW(root, L"Sinks", 0, KEY_READ, &sinks);
     if (rc == ERROR_FILE_NOT_FOUND) {
@@ -244,15 +292,35 @@ out:
 /* Called with g_lock held exclusively. */
 static void start_locked(void)
 {
+    struct global_config g;
+    struct rh_runtime_config rc;
+
     if (g_running)
         return;
     rh_diag_open();
     load_server_name();
-    load_id_base();
-    load_config();
+    g_n_sinks = 0;
+    load_config(&g);
+
+    memset(&rc, 0, sizeof rc);
+    if (!rh_utf8_to_wide(g.journal_path, rc.journal_dir, MAX_PATH)) {
+        rh_log(RH_LOG_ERROR, "%s: value JournalPath is too long; the default is used",
+               RH_CONFIG_KEY_TEXT);
+        ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal", rc.journal_dir, MAX_PATH);
+    }
+    rh_wide_to_utf8(rc.journal_dir, -1, rc.journal_dir_utf8, sizeof rc.journal_dir_utf8);
+    rc.journal_bytes = (uint64_t)g.journal_size_mb * 1024 * 1024;
+    rc.fail_closed = g.fail_closed != 0;
+    rc.drain_ms = g.drain_timeout_ms;
+    rc.flush_ms = g.flush_interval_ms;
+    rc.status_ms = g.status_interval_ms;
+    rc.retry_min_ms = g.retry_min_ms;
+    rc.retry_max_ms = g.retry_max_ms;
+    rh_runtime_start(&rc, g_sinks, g_n_sinks, g_server);
     g_running = true;
-    rh_log(RH_LOG_INFO, "started on %s with %u sink(s)", g_server[0] ? g_server : "(unnamed)",
-           (unsigned)g_n_sinks);
+    rh_log(RH_LOG_INFO, "started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
+           g_server[0] ? g_server : "(unnamed)", (unsigned)g_n_sinks, rc.journal_dir_utf8,
+           (unsigned long)g.journal_size_mb, rc.fail_closed ? "fail-closed" : "drop oldest");
 }
 
 void rh_service_start(void)
@@ -266,10 +334,8 @@ void rh_service_stop(void)
 {
     AcquireSRWLockExclusive(&g_lock);
     if (g_running) {
-        for (size_t i = 0; i < g_n_sinks; i++) {
-            g_sinks[i].ops->destroy(g_sinks[i].instance);
-            memset(&g_sinks[i], 0, sizeof g_sinks[i]);
-        }
+        rh_runtime_stop(); /* it owns the sink instances now */
+        memset(g_sinks, 0, sizeof g_sinks);
         g_n_sinks = 0;
         g_running = false;
         rh_log(RH_LOG_INFO, "stopped");
@@ -294,30 +360,28 @@ static void enter_running(void)
     }
 }
 
-static void deliver(const struct rh_record *r)
+bool rh_service_accept(void)
 {
-    for (size_t i = 0; i < g_n_sinks; i++) {
-        enum rh_sink_result res = g_sinks[i].ops->deliver(g_sinks[i].instance, r);
-        char id[RH_GUID_STRING_SIZE];
+    bool ok;
 
-        if (res == RH_SINK_OK)
-            continue;
-        if (!rh_record_field_text(r, "connection_id", id, sizeof id))
-            snprintf(id, sizeof id, "(nil)");
-        rh_log(RH_LOG_ERROR, "sink %s: record for connection %s (user %s) not written",
-               g_sinks[i].name, id, r->user.s);
-    }
+    enter_running();
+    ok = rh_runtime_accept();
+    ReleaseSRWLockShared(&g_lock);
+    return ok;
 }
 
+/*
+ * RRAS's thread does no more than this: check, copy, pack, append. Everything
+ * else (conversion, formatting, I/O) happens on the sinks' workers.
+ */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
+    uint64_t now = rh_now_unix_ms();
     struct rh_ras_connection_ex copy;
-    struct rh_event_meta meta;
-    struct rh_record *rec;
-    uint8_t id[16];
+    uint8_t packed[RH_EVENT_MAX];
     enum rh_ex_status st;
+    size_t n;
 
-    meta.time_ms = rh_now_unix_ms();
     /* RRAS's buffer is its own revision's size: read no more than the header declares. */
     st = rh_ex_capture(&copy, conn, conn != NULL ? sizeof copy : 0);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
@@ -330,20 +394,10 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
         rh_log(RH_LOG_WARNING,
                "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX header size %u is %s",
                (unsigned)conn->Header.size, rh_ex_status_text(st));
-
-    rec = malloc(sizeof *rec);
-    if (rec == NULL) {
-        rh_log(RH_LOG_ERROR, "out of memory: a hangup record was lost");
-        return;
-    }
+    n = rh_event_pack_ex(&copy, st, packed);
     enter_running();
-    next_record_id(id, meta.time_ms);
-    meta.server = g_server;
-    meta.record_id = id;
-    rh_record_from_ex(rec, &copy, st, &meta);
-    deliver(rec);
+    rh_runtime_append(RH_JKIND_HANGUP_EX, now, packed, (uint32_t)n);
     ReleaseSRWLockShared(&g_lock);
-    free(rec);
 }
 
 void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
@@ -351,21 +405,11 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_2 *c2,
                               const struct rh_ras_connection_3 *c3)
 {
-    struct rh_event_meta meta;
-    struct rh_record *rec = malloc(sizeof *rec);
-    uint8_t id[16];
+    uint64_t now = rh_now_unix_ms();
+    uint8_t packed[RH_EVENT_MAX];
+    size_t n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
 
-    meta.time_ms = rh_now_unix_ms();
-    if (rec == NULL) {
-        rh_log(RH_LOG_ERROR, "out of memory: a hangup record was lost");
-        return;
-    }
     enter_running();
-    next_record_id(id, meta.time_ms);
-    meta.server = g_server;
-    meta.record_id = id;
-    rh_record_from_legacy(rec, c0, c1, c2, c3, &meta);
-    deliver(rec);
+    rh_runtime_append(RH_JKIND_HANGUP_LEGACY, now, packed, (uint32_t)n);
     ReleaseSRWLockShared(&g_lock);
-    free(rec);
 }

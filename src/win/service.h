@@ -10,10 +10,15 @@
 #ifndef RH_SERVICE_H
 #define RH_SERVICE_H
 
+#include <stdbool.h>
+
 #include "rashangup/ras_abi.h"
 
 void rh_service_start(void);
 void rh_service_stop(void);
+
+/* Whether a new connection may start (FailClosed and a journal that is full: no). */
+bool rh_service_accept(void);
 
 /* Copies what is needed out of RRAS's structures before returning. */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn);

@@ -14,6 +14,7 @@
 #include <windows.h>
 
 #include "diag.h"
+#include "files.h"
 #include "format.h"
 #include "sink.h"
 #include "wstr.h"
@@ -43,44 +44,6 @@ struct file_sink {
     char path_utf8[PATH_UTF8_SIZE];
     WCHAR path[PATH_UTF8_SIZE];
 };
-
-static bool is_absolute(const WCHAR *p)
-{
-    bool drive = ((p[0] >= L'A' && p[0] <= L'Z') || (p[0] >= L'a' && p[0] <= L'z')) &&
-                 p[1] == L':' && (p[2] == L'\\' || p[2] == L'/');
-    bool unc = (p[0] == L'\\' || p[0] == L'/') && (p[1] == L'\\' || p[1] == L'/');
-
-    return drive || unc;
-}
-
-/* Creates every missing directory above the file. */
-static void create_parent_dirs(const WCHAR *path)
-{
-    WCHAR dir[PATH_UTF8_SIZE];
-    size_t len = wcslen(path);
-    size_t start = 3; /* after "C:\" */
-
-    if (len >= PATH_UTF8_SIZE)
-        return;
-    memcpy(dir, path, (len + 1) * sizeof(WCHAR));
-    if (dir[0] == L'\\' || dir[0] == L'/') {
-        /* \\server\share\ or \\?\C:\ : skip the root the system owns. */
-        size_t seps = 0;
-
-        for (start = 2; start < len && seps < 2; start++)
-            if (dir[start] == L'\\' || dir[start] == L'/')
-                seps++;
-    }
-    for (size_t i = start; i < len; i++) {
-        if (dir[i] == L'\\' || dir[i] == L'/') {
-            WCHAR saved = dir[i];
-
-            dir[i] = L'\0';
-            CreateDirectoryW(dir, NULL);
-            dir[i] = saved;
-        }
-    }
-}
 
 static bool write_all(HANDLE h, const char *p, size_t n)
 {
@@ -118,7 +81,7 @@ static bool ensure_open(struct file_sink *s)
 
     if (s->file != INVALID_HANDLE_VALUE)
         return true;
-    create_parent_dirs(s->path);
+    rh_create_parent_dirs(s->path);
     s->file =
         CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_DELETE,
                     NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
@@ -165,7 +128,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     s->format = format;
     snprintf(s->name, sizeof s->name, "%s", name);
     snprintf(s->path_utf8, sizeof s->path_utf8, "%s", cfg->path);
-    if (!rh_utf8_to_wide(cfg->path, s->path, PATH_UTF8_SIZE) || !is_absolute(s->path)) {
+    if (!rh_utf8_to_wide(cfg->path, s->path, PATH_UTF8_SIZE) || !rh_path_is_absolute(s->path)) {
         snprintf(err, err_size, "value Path: \"%s\" is not an absolute path", cfg->path);
         free(s);
         return NULL;

@@ -380,7 +380,9 @@ static void bad_configuration_is_named_and_others_run(void **state)
 
 static void unwritable_output_degrades_and_reports(void **state)
 {
-    WCHAR path[MAX_PATH], log[MAX_PATH];
+    WCHAR path[MAX_PATH], log[MAX_PATH], status_path[MAX_PATH];
+    char *status;
+    size_t len;
     size_t log_from;
     uint64_t t0, t1;
 
@@ -389,15 +391,25 @@ static void unwritable_output_degrades_and_reports(void **state)
     /* No drive Q: under Wine: the file can never be opened. */
     wt_set_sink_string(L"lost", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"lost", L"Path", REG_SZ, L"Q:\\nowhere\\records.jsonl");
+    wt_set_global_dword(L"DrainTimeoutMs", 300);
     wt_program_data_file(L"rashangup.log", log, MAX_PATH);
     log_from = wt_file_size(log);
     t0 = now_ms();
     run_replay(RH_HOST_MODEL_AUTO, 22, 20, 2, true); /* binds: Initialize still succeeds */
     t1 = now_ms();
+    /* The other sink is not held back; the failing one keeps its records and retries. */
     check_records(path, 22, 20, false, t0, t1);
     assert_true(
         wt_log_contains(log_from, "sink lost: cannot open file Q:\\nowhere\\records.jsonl"));
-    assert_true(wt_log_contains(log_from, "sink lost: record for connection 5eed0016-"));
+    assert_true(wt_log_contains(log_from, "sink lost: delivery failed; retrying with backoff"));
+    wt_program_data_file(L"journal\\status.json", status_path, MAX_PATH);
+    status = wt_read_file(status_path, &len);
+    assert_non_null(status);
+    assert_true(jc_valid(status, len - 1));
+    assert_non_null(strstr(status, "{\"name\":\"lost\",\"type\":\"file\",\"state\":\"retrying\""));
+    assert_non_null(strstr(status, "\"pending\":20,"));
+    assert_non_null(strstr(status, "\"last_error\":3}"));
+    free(status);
 }
 
 static void default_sink_without_configuration(void **state)

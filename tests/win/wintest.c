@@ -39,6 +39,37 @@ void wt_set_sink_dword(const WCHAR *sink, const WCHAR *name, DWORD value)
     RegCloseKey(key);
 }
 
+static HKEY config_key(void)
+{
+    HKEY key = NULL;
+
+    if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY, 0, NULL, 0,
+                        KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &key, NULL) != ERROR_SUCCESS)
+        return NULL;
+    return key;
+}
+
+void wt_set_global_dword(const WCHAR *name, DWORD value)
+{
+    HKEY key = config_key();
+
+    if (key == NULL)
+        return;
+    RegSetValueExW(key, name, 0, REG_DWORD, (const BYTE *)&value, sizeof value);
+    RegCloseKey(key);
+}
+
+void wt_set_global_string(const WCHAR *name, DWORD type, const WCHAR *value)
+{
+    HKEY key = config_key();
+
+    if (key == NULL)
+        return;
+    RegSetValueExW(key, name, 0, type, (const BYTE *)value,
+                   (DWORD)((wcslen(value) + 1) * sizeof(WCHAR)));
+    RegCloseKey(key);
+}
+
 void wt_reset_config(void)
 {
     RegDeleteTreeW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY);

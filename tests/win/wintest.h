@@ -13,6 +13,9 @@
 /* Sets HKLM\SOFTWARE\RasHangup\Sinks\<sink> value <name> (REG_SZ/REG_EXPAND_SZ). */
 void wt_set_sink_string(const WCHAR *sink, const WCHAR *name, DWORD type, const WCHAR *value);
 void wt_set_sink_dword(const WCHAR *sink, const WCHAR *name, DWORD value);
+/* Sets a global value of HKLM\SOFTWARE\RasHangup. */
+void wt_set_global_dword(const WCHAR *name, DWORD value);
+void wt_set_global_string(const WCHAR *name, DWORD type, const WCHAR *value);
 /* Removes HKLM\SOFTWARE\RasHangup entirely (all tests start from no configuration). */
 void wt_reset_config(void);
 

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+#include "event.h"
+
+#include <string.h>
+
+#define FLAG_SHORT 0x01u
+
+struct legacy_set {
+    struct rh_ras_connection_0 c0;
+    struct rh_ras_connection_1 c1;
+    struct rh_ras_connection_2 c2;
+    struct rh_ras_connection_3 c3;
+};
+
+_Static_assert(1 + sizeof(struct legacy_set) <= RH_EVENT_MAX - 64 &&
+                   RH_PACK_BOUND(1 + sizeof(struct legacy_set)) <= RH_EVENT_MAX,
+               "the packed legacy set fits a journal entry");
+_Static_assert(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex)) <= RH_EVENT_MAX,
+               "the packed RAS_CONNECTION_EX fits a journal entry");
+
+size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
+                        uint8_t out[RH_EVENT_MAX])
+{
+    size_t n;
+
+    out[0] = status == RH_EX_SHORT ? FLAG_SHORT : 0;
+    n = rh_pack(copy, sizeof *copy, out + 1, RH_EVENT_MAX - 1);
+    return n == 0 ? 0 : n + 1;
+}
+
+size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,
+                            const struct rh_ras_connection_1 *c1,
+                            const struct rh_ras_connection_2 *c2,
+                            const struct rh_ras_connection_3 *c3, uint8_t out[RH_EVENT_MAX])
+{
+    uint8_t blob[1 + sizeof(struct legacy_set)];
+    size_t len = 1;
+
+    blob[0] = (uint8_t)((c0 != NULL) | (c1 != NULL) << 1 | (c2 != NULL) << 2 | (c3 != NULL) << 3);
+    if (c0 != NULL) {
+        memcpy(blob + len, c0, sizeof *c0);
+        len += sizeof *c0;
+    }
+    if (c1 != NULL) {
+        memcpy(blob + len, c1, sizeof *c1);
+        len += sizeof *c1;
+    }
+    if (c2 != NULL) {
+        memcpy(blob + len, c2, sizeof *c2);
+        len += sizeof *c2;
+    }
+    if (c3 != NULL) {
+        memcpy(blob + len, c3, sizeof *c3);
+        len += sizeof *c3;
+    }
+    return rh_pack(blob, len, out, RH_EVENT_MAX);
+}
+
+static bool decode_ex(const uint8_t *p, size_t len, const struct rh_event_meta *meta,
+                      struct rh_record *r)
+{
+    struct rh_ras_connection_ex c;
+
+    if (len < 2 || (p[0] & ~FLAG_SHORT) != 0 || rh_unpack(p + 1, len - 1, &c, sizeof c) != sizeof c)
+        return false;
+    rh_record_from_ex(r, &c, (p[0] & FLAG_SHORT) ? RH_EX_SHORT : RH_EX_OK, meta);
+    return true;
+}
+
+static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_event_meta *meta,
+                          struct rh_record *r)
+{
+    uint8_t blob[1 + sizeof(struct legacy_set)];
+    struct legacy_set s;
+    size_t n = rh_unpack(p, len, blob, sizeof blob);
+    size_t at = 1;
+    uint8_t mask;
+
+    if (n == 0 || (blob[0] & 0xF0) != 0)
+        return false;
+    mask = blob[0];
+    if (n != 1 + ((mask & 1) ? sizeof s.c0 : 0) + ((mask & 2) ? sizeof s.c1 : 0) +
+                 ((mask & 4) ? sizeof s.c2 : 0) + ((mask & 8) ? sizeof s.c3 : 0))
+        return false;
+    if (mask & 1) {
+        memcpy(&s.c0, blob + at, sizeof s.c0);
+        at += sizeof s.c0;
+    }
+    if (mask & 2) {
+        memcpy(&s.c1, blob + at, sizeof s.c1);
+        at += sizeof s.c1;
+    }
+    if (mask & 4) {
+        memcpy(&s.c2, blob + at, sizeof s.c2);
+        at += sizeof s.c2;
+    }
+    if (mask & 8)
+        memcpy(&s.c3, blob + at, sizeof s.c3);
+    rh_record_from_legacy(r, (mask & 1) ? &s.c0 : NULL, (mask & 2) ? &s.c1 : NULL,
+                          (mask & 4) ? &s.c2 : NULL, (mask & 8) ? &s.c3 : NULL, meta);
+    return true;
+}
+
+bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
+                     const struct rh_event_meta *meta, struct rh_record *r)
+{
+    switch (kind) {
+    case RH_JKIND_HANGUP_EX:
+        return decode_ex(payload, len, meta, r);
+    case RH_JKIND_HANGUP_LEGACY:
+        return decode_legacy(payload, len, meta, r);
+    default:
+        return false;
+    }
+}

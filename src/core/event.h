@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Journal payloads: what a callback captured from RRAS, packed for the journal,
+ * and turned back into a record by a sink's worker. Both directions live here so
+ * that they cannot drift apart.
+ *
+ *   HANGUP_EX:     flags (1 byte), then the packed RAS_CONNECTION_EX
+ *   HANGUP_LEGACY: the packed blob: levels present (1 byte), then each present
+ *                  RAS_CONNECTION_n in order
+ */
+#ifndef RH_EVENT_H
+#define RH_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+#include "record.h"
+
+/* Room enough for any packed event. */
+#define RH_EVENT_MAX RH_JOURNAL_MAX_PAYLOAD
+
+/* Packs a captured RAS_CONNECTION_EX (status from rh_ex_capture); returns the length. */
+size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
+                        uint8_t out[RH_EVENT_MAX]);
+
+/* Packs the legacy set (any pointer may be NULL); returns the length. */
+size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,
+                            const struct rh_ras_connection_1 *c1,
+                            const struct rh_ras_connection_2 *c2,
+                            const struct rh_ras_connection_3 *c3, uint8_t out[RH_EVENT_MAX]);
+
+/*
+ * Decodes a hangup payload of `kind` into a record. False if the payload is not
+ * one this version wrote (the record is then untouched).
+ */
+bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
+                     const struct rh_event_meta *meta, struct rh_record *r);
+
+#endif /* RH_EVENT_H */

@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: MIT */
+#include "runtime.h"
+
+#include <bcrypt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "event.h"
+#include "files.h"
+#include "journal_file.h"
+#include "pipeline.h"
+#include "wstr.h"
+
+#ifndef RASHANGUP_VERSION
+#define RASHANGUP_VERSION "0.0.0"
+#endif
+
+/* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
+#define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
+
+struct worker {
+    struct runtime *rt;
+    struct rh_runtime_sink sink;
+    int cursor;
+    HANDLE thread;
+    volatile LONG state; /* enum rh_sink_state */
+    volatile LONG in_delivery;
+    volatile LONG64 delivered, retried, failed;
+    volatile LONG last_error;
+    volatile LONG exited;
+};
+
+/*
+ * One runtime per start, on the heap: if a stuck worker must be abandoned at
+ * stop, it keeps its runtime (leaked on purpose) and a later start gets a new one.
+ */
+struct runtime {
+    struct rh_runtime_config cfg;
+    char server[RH_SERVER_SIZE];
+    uint64_t started_ms;
+
+    SRWLOCK jlock; /* the journal and everything in it */
+    CONDITION_VARIABLE jcv;
+    struct rh_journal journal;
+    struct rh_journal_file file;
+    void *memory_journal; /* when no file could be had */
+    bool file_backed;
+    bool full; /* the last append found no room */
+
+    uint8_t id_base[10];
+    uint64_t id_counter;
+
+    HANDLE stop_event; /* manual reset: set when workers must stop */
+    volatile LONG quit;
+    HANDLE flusher;
+    volatile LONG status_dirty;
+
+    volatile LONG64 received, journaled, dropped, refused;
+    volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
+    volatile LONG64 dropped_reported;
+
+    size_t n_workers;
+    struct worker workers[RH_MAX_SINKS];
+};
+
+static struct runtime *g_rt;
+
+static void load_id_base(struct runtime *rt)
+{
+    if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rt->id_base, sizeof rt->id_base,
+                                        BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+        /* Without the system RNG: the clock and the process id still differ per start. */
+        ULONGLONG t = rh_now_unix_ms() ^ ((ULONGLONG)GetCurrentProcessId() << 40);
+
+        memcpy(rt->id_base, &t, sizeof t);
+        rh_log(RH_LOG_WARNING, "BCryptGenRandom failed: record ids use the clock instead");
+    }
+}
+
+/*
+ * Record ids are UUIDv7: the event's millisecond, then 74 bits that are a random
+ * base drawn at start plus a counter (RFC 9562, section 6.2, method 2): unique
+ * across processes and restarts, increasing in journal order, no system call.
+ * Called with jlock held.
+ */
+static void next_record_id(struct runtime *rt, uint8_t id[16], uint64_t time_ms)
+{
+    uint64_t n = ++rt->id_counter;
+    uint8_t random[10];
+    unsigned carry = 0;
+
+    for (int i = 9; i >= 0; i--) {
+        unsigned add = i >= 2 ? (unsigned)(n >> (8 * (9 - i))) & 0xFF : 0;
+        unsigned sum = rt->id_base[i] + add + carry;
+
+        random[i] = (uint8_t)sum;
+        carry = sum >> 8;
+    }
+    rh_uuid7_make(id, time_ms, random);
+}
+
+static void set_state(struct worker *w, enum rh_sink_state s)
+{
+    if (InterlockedExchange(&w->state, (LONG)s) != (LONG)s)
+        InterlockedExchange(&w->rt->status_dirty, 1);
+}
+
+/* Waits `ms`, or less if the runtime stops; true if it stopped. */
+static bool wait_or_stop(struct runtime *rt, DWORD ms)
+{
+    return WaitForSingleObject(rt->stop_event, ms) == WAIT_OBJECT_0;
+}
+
+static DWORD WINAPI worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct runtime *rt = w->rt;
+    uint8_t *payload = malloc(RH_JOURNAL_MAX_PAYLOAD);
+    struct rh_record *rec = malloc(sizeof *rec);
+    uint32_t attempt = 0;
+    uint32_t random = (uint32_t)(uintptr_t)w ^ GetCurrentThreadId();
+
+    if (payload == NULL || rec == NULL) {
+        rh_log(RH_LOG_ERROR, "sink %s: out of memory; its worker did not start", w->sink.name);
+        goto out;
+    }
+    for (;;) {
+        struct rh_jentry e;
+        enum rh_journal_status st = RH_J_EMPTY;
+        enum rh_sink_result res;
+        struct rh_event_meta meta;
+
+        AcquireSRWLockExclusive(&rt->jlock);
+        while (!rt->quit && (st = rh_journal_read(&rt->journal, w->cursor, &e, payload,
+                                                  RH_JOURNAL_MAX_PAYLOAD)) == RH_J_EMPTY) {
+            set_state(w, RH_SINK_STATE_IDLE);
+            SleepConditionVariableSRW(&rt->jcv, &rt->jlock, 1000, 0);
+        }
+        ReleaseSRWLockExclusive(&rt->jlock);
+        if (rt->quit)
+            break;
+        if (st != RH_J_OK) {
+            /* Cannot happen while the journal is ours; if it does, say so, slowly. */
+            rh_log(RH_LOG_ERROR, "sink %s: the journal entry at its cursor is unreadable (%d)",
+                   w->sink.name, (int)st);
+            if (wait_or_stop(rt, 5000))
+                break;
+            continue;
+        }
+
+        meta.time_ms = e.time_ms;
+        meta.server = rt->server;
+        meta.record_id = e.record_id;
+        if (e.kind == RH_JKIND_HANGUP_EX || e.kind == RH_JKIND_HANGUP_LEGACY) {
+            if (!rh_event_decode((enum rh_jkind)e.kind, payload, e.payload_len, &meta, rec)) {
+                InterlockedIncrement64(&w->failed);
+                rh_log(RH_LOG_ERROR, "sink %s: journal entry %llu cannot be decoded; skipped",
+                       w->sink.name, (unsigned long long)e.seq);
+                res = RH_SINK_ERROR;
+            } else {
+                set_state(w, RH_SINK_STATE_SENDING);
+                InterlockedExchange(&w->in_delivery, 1);
+                res = w->sink.ops->deliver(w->sink.instance, rec);
+                InterlockedExchange(&w->in_delivery, 0);
+            }
+        } else {
+            res = RH_SINK_OK; /* an event this sink has no use for */
+        }
+        /* Stopped while delivering: leave the cursor; the record goes out again next start. */
+        if (rt->quit)
+            break;
+        if (res == RH_SINK_RETRY) {
+            InterlockedExchange(&w->last_error, (LONG)GetLastError());
+            InterlockedIncrement64(&w->retried);
+            if (attempt++ == 0)
+                rh_log(RH_LOG_WARNING, "sink %s: delivery failed; retrying with backoff",
+                       w->sink.name);
+            set_state(w, RH_SINK_STATE_RETRYING);
+            random = random * 1664525u + 1013904223u;
+            if (wait_or_stop(
+                    rt, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random)))
+                break;
+            continue;
+        }
+        if (attempt > 0)
+            rh_log(RH_LOG_INFO, "sink %s: delivering again after %u failed attempt(s)",
+                   w->sink.name, (unsigned)attempt);
+        attempt = 0;
+        if (res == RH_SINK_OK)
+            InterlockedIncrement64(&w->delivered);
+        else
+            InterlockedIncrement64(&w->failed);
+        AcquireSRWLockExclusive(&rt->jlock);
+        rh_journal_advance(&rt->journal, w->cursor, &e);
+        ReleaseSRWLockExclusive(&rt->jlock);
+    }
+out:
+    free(payload);
+    free(rec);
+    InterlockedExchange(&w->exited, 1);
+    return 0;
+}
+
+static void write_status(struct runtime *rt)
+{
+    struct rh_status *s = calloc(1, sizeof *s);
+    char *text = malloc(16384);
+    WCHAR path[MAX_PATH];
+    struct rh_buf b;
+
+    if (s == NULL || text == NULL)
+        goto out;
+    s->time_ms = rh_now_unix_ms();
+    s->started_ms = rt->started_ms;
+    s->server = rt->server;
+    s->version = RASHANGUP_VERSION;
+    s->journal_path = rt->file_backed ? rt->file.path_utf8 : "(memory)";
+    s->fail_closed = rt->cfg.fail_closed;
+    s->received = (uint64_t)rt->received;
+    s->journaled = (uint64_t)rt->journaled;
+    s->dropped = (uint64_t)rt->dropped;
+    s->refused = (uint64_t)rt->refused;
+    s->n_sinks = (uint32_t)rt->n_workers;
+    AcquireSRWLockShared(&rt->jlock);
+    s->journal_bytes = rt->journal.size;
+    s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
+    s->journal_depth = rh_journal_depth(&rt->journal);
+    s->full = rt->full;
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+        struct rh_sink_status *k = &s->sinks[i];
+
+        k->name = w->sink.name;
+        k->type = w->sink.ops->type;
+        k->state = (enum rh_sink_state)w->state;
+        k->delivered = (uint64_t)w->delivered;
+        k->retried = (uint64_t)w->retried;
+        k->failed = (uint64_t)w->failed;
+        k->last_error = (uint32_t)w->last_error;
+        if (w->cursor >= 0) {
+            k->dropped = rt->journal.hdr->cursors[w->cursor].dropped;
+            k->pending = rh_journal_pending(&rt->journal, w->cursor);
+            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, w->cursor);
+        }
+    }
+    ReleaseSRWLockShared(&rt->jlock);
+
+    rh_buf_init(&b, text, 16384);
+    if (rh_format_status(s, &b) &&
+        _snwprintf(path, MAX_PATH, L"%ls\\status.json", rt->cfg.journal_dir) > 0) {
+        path[MAX_PATH - 1] = L'\0';
+        rh_write_file_atomic(path, b.data, b.len);
+    }
+out:
+    free(s);
+    free(text);
+}
+
+/* Reports what the callbacks only counted: drops and a full journal. */
+static void report(struct runtime *rt)
+{
+    LONG64 dropped = rt->dropped;
+    LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
+
+    if (dropped > before)
+        rh_log(RH_LOG_ERROR,
+               "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
+               "a sink is failing or JournalSizeMB is too small",
+               (long long)(dropped - before), (long long)dropped);
+}
+
+static DWORD WINAPI flusher_main(void *arg)
+{
+    struct runtime *rt = arg;
+    ULONGLONG last_status = 0;
+    bool stop = false;
+
+    while (!stop) {
+        ULONGLONG now;
+
+        stop = wait_or_stop(rt, rt->cfg.flush_ms);
+        if (rt->file_backed)
+            rh_journal_file_flush(&rt->file);
+        report(rt);
+        now = GetTickCount64();
+        if (stop || InterlockedExchange(&rt->status_dirty, 0) != 0 ||
+            now - last_status >= rt->cfg.status_ms) {
+            write_status(rt);
+            last_status = now;
+        }
+    }
+    return 0;
+}
+
+static void open_journal(struct runtime *rt)
+{
+    struct rh_journal_recovery rec;
+    char err[512] = "";
+
+    if (rh_journal_file_open(&rt->file, rt->cfg.journal_dir, rt->cfg.journal_bytes, &rt->journal,
+                             &rec, err, sizeof err)) {
+        rt->file_backed = true;
+        if (rec.torn)
+            rh_log(RH_LOG_WARNING,
+                   "journal %s: an incomplete entry at position %llu (written when the process "
+                   "stopped) was skipped; %llu record(s) before it are intact",
+                   rt->file.path_utf8, (unsigned long long)rec.torn_pos,
+                   (unsigned long long)rec.entries);
+        if (rec.entries > 0)
+            rh_log(RH_LOG_INFO,
+                   "journal %s: %llu record(s) kept from before; delivering them first",
+                   rt->file.path_utf8, (unsigned long long)rec.entries);
+        return;
+    }
+    /* No journal file: keep going in memory, so that RRAS and delivery still run. */
+    rh_log(RH_LOG_ERROR,
+           "%s; records are kept in memory only, and lost if the service stops "
+           "before they are delivered",
+           err);
+    rt->memory_journal =
+        VirtualAlloc(NULL, (SIZE_T)rt->cfg.journal_bytes, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+    if (rt->memory_journal == NULL ||
+        rh_journal_create(&rt->journal, rt->memory_journal, rt->cfg.journal_bytes,
+                          rh_now_unix_ms()) != RH_J_OK) {
+        /* The last resort: the smallest journal there is, from the heap. */
+        uint64_t small = RH_JOURNAL_HEADER_SIZE + RH_JOURNAL_MIN_DATA;
+
+        if (rt->memory_journal != NULL)
+            VirtualFree(rt->memory_journal, 0, MEM_RELEASE);
+        rt->memory_journal =
+            VirtualAlloc(NULL, (SIZE_T)small, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+        if (rt->memory_journal != NULL)
+            rh_journal_create(&rt->journal, rt->memory_journal, small, rh_now_unix_ms());
+    }
+}
+
+void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
+                      size_t n_sinks, const char *server)
+{
+    struct runtime *rt = calloc(1, sizeof *rt);
+    const char *names[RH_MAX_SINKS];
+
+    if (rt == NULL) {
+        rh_log(RH_LOG_ERROR, "out of memory: rashangup does not record this session");
+        for (size_t i = 0; i < n_sinks; i++)
+            sinks[i].ops->destroy(sinks[i].instance);
+        return;
+    }
+    rt->cfg = *cfg;
+    snprintf(rt->server, sizeof rt->server, "%s", server);
+    rt->started_ms = rh_now_unix_ms();
+    InitializeSRWLock(&rt->jlock);
+    InitializeConditionVariable(&rt->jcv);
+    rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    load_id_base(rt);
+    open_journal(rt);
+
+    /* Cursors: the sinks configured now keep theirs; others release what they held. */
+    for (size_t i = 0; i < n_sinks && i < RH_MAX_SINKS; i++)
+        names[i] = sinks[i].name;
+    if (rt->journal.hdr != NULL)
+        rh_journal_keep_cursors(&rt->journal, names,
+                                n_sinks < RH_MAX_SINKS ? n_sinks : RH_MAX_SINKS);
+    for (size_t i = 0; i < n_sinks && i < RH_MAX_SINKS; i++) {
+        struct worker *w = &rt->workers[rt->n_workers];
+
+        w->rt = rt;
+        w->sink = sinks[i];
+        w->cursor =
+            rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, w->sink.name, true) : -1;
+        if (w->cursor < 0 || rt->stop_event == NULL) {
+            rh_log(RH_LOG_ERROR, "sink %s: no journal cursor; this sink is disabled", w->sink.name);
+            w->sink.ops->destroy(w->sink.instance);
+            continue;
+        }
+        rt->n_workers++;
+    }
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        w->thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
+        if (w->thread == NULL) {
+            rh_log(RH_LOG_ERROR, "sink %s: its worker thread cannot start (error %lu)",
+                   w->sink.name, (unsigned long)GetLastError());
+            w->exited = 1;
+        }
+    }
+    if (rt->stop_event != NULL)
+        rt->flusher = CreateThread(NULL, 0, flusher_main, rt, 0, NULL);
+    g_rt = rt;
+}
+
+static bool drained(struct runtime *rt)
+{
+    bool done = true;
+
+    AcquireSRWLockShared(&rt->jlock);
+    for (size_t i = 0; i < rt->n_workers && done; i++)
+        done =
+            rt->workers[i].exited || rh_journal_pending(&rt->journal, rt->workers[i].cursor) == 0;
+    ReleaseSRWLockShared(&rt->jlock);
+    return done;
+}
+
+void rh_runtime_stop(void)
+{
+    struct runtime *rt = g_rt;
+    ULONGLONG deadline;
+    bool abandoned = false;
+
+    if (rt == NULL)
+        return;
+    g_rt = NULL;
+    deadline = GetTickCount64() + rt->cfg.drain_ms;
+
+    /* Let the workers finish what the journal holds, for at most drain_ms. */
+    while (!drained(rt) && GetTickCount64() < deadline)
+        Sleep(10);
+    InterlockedExchange(&rt->quit, 1);
+    if (rt->stop_event != NULL)
+        SetEvent(rt->stop_event);
+    WakeAllConditionVariable(&rt->jcv);
+
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        if (w->thread == NULL)
+            continue;
+        if (WaitForSingleObject(w->thread, 250) == WAIT_TIMEOUT) {
+            /* In a delivery that does not return: cancel its I/O, then give up on it. */
+            CancelSynchronousIo(w->thread);
+            if (WaitForSingleObject(w->thread, 250) == WAIT_TIMEOUT) {
+                set_state(w, RH_SINK_STATE_STUCK);
+                rh_log(RH_LOG_ERROR,
+                       "sink %s: a delivery did not return within the drain time; its thread is "
+                       "left to finish, and its undelivered records go out at the next start",
+                       w->sink.name);
+                abandoned = true;
+                continue;
+            }
+        }
+        CloseHandle(w->thread);
+        w->thread = NULL;
+    }
+    if (rt->flusher != NULL) {
+        WaitForSingleObject(rt->flusher, INFINITE); /* it never blocks: flush, status, return */
+        CloseHandle(rt->flusher);
+    }
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].thread == NULL)
+            rt->workers[i].sink.ops->destroy(rt->workers[i].sink.instance);
+    if (rt->file_backed)
+        rh_journal_file_close(&rt->file);
+    else if (rt->memory_journal != NULL)
+        VirtualFree(rt->memory_journal, 0, MEM_RELEASE);
+
+    if (abandoned) {
+        HMODULE self;
+
+        /* The abandoned thread still runs our code: never let FreeLibrary unmap it. */
+        GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                           (LPCWSTR)(const void *)&g_rt, &self);
+        return; /* rt stays allocated for that thread; it exits without touching the journal */
+    }
+    if (rt->stop_event != NULL)
+        CloseHandle(rt->stop_event);
+    free(rt);
+}
+
+void rh_runtime_append(enum rh_jkind kind, uint64_t time_ms, const void *payload, uint32_t len)
+{
+    struct runtime *rt = g_rt;
+    enum rh_journal_policy policy;
+    enum rh_journal_status st;
+    uint64_t dropped = 0;
+    uint8_t id[16];
+
+    if (rt == NULL || rt->journal.hdr == NULL)
+        return;
+    InterlockedIncrement64(&rt->received);
+    policy = rt->cfg.fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
+    AcquireSRWLockExclusive(&rt->jlock);
+    next_record_id(rt, id, time_ms);
+    st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, policy, &dropped);
+    if (st == RH_J_FULL) {
+        /* Fail-closed kept room for every connection it accepted; this one it did not
+         * know (accepted before we started): keep the newest record, drop the oldest. */
+        st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, RH_J_DROP_OLDEST,
+                               &dropped);
+    }
+    rt->full = dropped > 0;
+    ReleaseSRWLockExclusive(&rt->jlock);
+    WakeAllConditionVariable(&rt->jcv);
+
+    if (st == RH_J_OK)
+        InterlockedIncrement64(&rt->journaled);
+    if (dropped > 0) {
+        InterlockedAdd64(&rt->dropped, (LONG64)dropped);
+        InterlockedExchange(&rt->status_dirty, 1);
+    }
+    if (kind == RH_JKIND_HANGUP_EX || kind == RH_JKIND_HANGUP_LEGACY) {
+        LONG active = rt->active;
+
+        /* One fewer connection to reserve room for (never below zero). */
+        while (active > 0 && InterlockedCompareExchange(&rt->active, active - 1, active) != active)
+            active = rt->active;
+    }
+}
+
+bool rh_runtime_accept(void)
+{
+    struct runtime *rt = g_rt;
+    bool fits;
+
+    if (rt == NULL || !rt->cfg.fail_closed || rt->journal.hdr == NULL)
+        return true;
+    AcquireSRWLockShared(&rt->jlock);
+    fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX, (uint64_t)rt->active + 1);
+    ReleaseSRWLockShared(&rt->jlock);
+    if (!fits) {
+        InterlockedIncrement64(&rt->refused);
+        InterlockedExchange(&rt->status_dirty, 1);
+        return false;
+    }
+    InterlockedIncrement(&rt->active);
+    return true;
+}

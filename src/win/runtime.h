@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The delivery runtime: the journal, one worker thread per sink, and a flusher.
+ *
+ * RRAS's thread only appends to the journal (rh_runtime_append: a copy under a
+ * short lock, no I/O, no formatting). Each sink's worker reads the journal at
+ * its own cursor, converts and delivers, and moves the cursor only once the sink
+ * has the record, retrying with backoff until it does: delivery is at-least-once,
+ * in journal order, and a failing sink holds back no other. The flusher writes
+ * the journal to disk every FlushIntervalMs (the power-loss window) and keeps
+ * status.json current.
+ *
+ * Start and stop are called with the service's lifecycle lock held; append and
+ * accept may run on any number of threads at once.
+ */
+#ifndef RH_RUNTIME_H
+#define RH_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <windows.h>
+
+#include "journal.h"
+#include "sink.h"
+
+struct rh_runtime_config {
+    WCHAR journal_dir[MAX_PATH];
+    char journal_dir_utf8[MAX_PATH * 3];
+    uint64_t journal_bytes;
+    bool fail_closed;
+    uint32_t drain_ms;
+    uint32_t flush_ms;
+    uint32_t status_ms;
+    uint32_t retry_min_ms;
+    uint32_t retry_max_ms;
+};
+
+struct rh_runtime_sink {
+    char name[RH_SINK_NAME_SIZE];
+    const struct rh_sink_ops *ops;
+    void *instance;
+};
+
+/*
+ * Opens the journal (or, if it cannot be had, keeps records in memory and says
+ * so), takes ownership of the sink instances, and starts the threads. Never
+ * fails: what goes wrong is logged and the runtime does what it still can.
+ */
+void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
+                      size_t n_sinks, const char *server);
+
+/*
+ * Drains for at most cfg->drain_ms, persists cursors, stops the threads and
+ * destroys the sinks. A sink stuck in a delivery past the bound is abandoned
+ * (its thread left to finish on its own, the DLL pinned in memory for it): stop
+ * never hangs RRAS's shutdown.
+ */
+void rh_runtime_stop(void);
+
+/* Appends an event (a packed payload) for the sinks. Safe from any thread. */
+void rh_runtime_append(enum rh_jkind kind, uint64_t time_ms, const void *payload, uint32_t len);
+
+/*
+ * Whether a new connection may start: always, unless FailClosed is set and the
+ * journal could not take the hangups of every connection already accepted plus
+ * this one.
+ */
+bool rh_runtime_accept(void);
+
+#endif /* RH_RUNTIME_H */
