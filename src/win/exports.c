@@ -13,6 +13,7 @@
  * the RemoteAccess service. Nor may anything here change RRAS's last-error value:
  * the exports that do work keep it as they found it.
  */
+#include <stddef.h>
 #include <windows.h>
 
 #include "rashangup/admin_dll.h"
@@ -81,10 +82,14 @@ DWORD APIENTRY MprAdminTerminateDll(VOID)
 BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
 {
     DWORD last_error = GetLastError();
+    struct rh_guid guid = {0};
     BOOL accept;
 
-    (void)conn;
-    accept = rh_service_accept() ? TRUE : FALSE;
+    /* Only the GUID is read, and only from a structure that says what it is. */
+    if (conn != NULL && conn->Header.type == RH_MPRAPI_OBJECT_TYPE_RAS_CONNECTION_OBJECT &&
+        conn->Header.size >= offsetof(struct rh_ras_connection_ex, guid) + sizeof guid)
+        guid = conn->guid;
+    accept = rh_service_accept(&guid) ? TRUE : FALSE;
     SetLastError(last_error);
     return accept;
 }
@@ -113,9 +118,11 @@ BOOL APIENTRY MprAdminAcceptNewConnection3(struct rh_ras_connection_0 *c0,
 
     (void)c0;
     (void)c1;
-    (void)c2;
-    (void)c3;
-    accept = rh_service_accept() ? TRUE : FALSE;
+    accept = rh_service_accept(c3 != NULL   ? &c3->guid
+                               : c2 != NULL ? &c2->guid
+                                            : NULL)
+                 ? TRUE
+                 : FALSE;
     SetLastError(last_error);
     return accept;
 }

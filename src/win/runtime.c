@@ -11,11 +11,15 @@
 #include "files.h"
 #include "journal_file.h"
 #include "pipeline.h"
+#include "text.h"
 #include "wstr.h"
 
 #ifndef RASHANGUP_VERSION
 #define RASHANGUP_VERSION "0.0.0"
 #endif
+
+/* Refused connections remembered at once, oldest forgotten first. */
+#define REFUSED_MAX 1024
 
 /* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
 #define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
@@ -60,6 +64,12 @@ struct runtime {
     volatile LONG64 received, journaled, dropped, refused;
     volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
     volatile LONG64 dropped_reported;
+
+    /* Connections refused (fail-closed): their hangups, if RRAS sends them, are not records. */
+    SRWLOCK refused_lock;
+    struct rh_guid refused_ids[REFUSED_MAX];
+    size_t refused_next;
+    size_t refused_count;
 
     size_t n_workers;
     struct worker workers[RH_MAX_SINKS];
@@ -352,6 +362,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
     InitializeSRWLock(&rt->jlock);
+    InitializeSRWLock(&rt->refused_lock);
     InitializeConditionVariable(&rt->jcv);
     rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     load_id_base(rt);
@@ -469,19 +480,53 @@ void rh_runtime_stop(void)
     free(rt);
 }
 
-void rh_runtime_append(enum rh_jkind kind, uint64_t time_ms, const void *payload, uint32_t len)
+static void remember_refused(struct runtime *rt, const struct rh_guid *conn)
 {
+    if (conn == NULL || rh_guid_is_nil(conn))
+        return;
+    AcquireSRWLockExclusive(&rt->refused_lock);
+    rt->refused_ids[rt->refused_next] = *conn;
+    rt->refused_next = (rt->refused_next + 1) % REFUSED_MAX;
+    if (rt->refused_count < REFUSED_MAX)
+        rt->refused_count++;
+    ReleaseSRWLockExclusive(&rt->refused_lock);
+}
+
+/* True (and forgets it) if `conn` was refused. */
+static bool was_refused(struct runtime *rt, const struct rh_guid *conn)
+{
+    bool found = false;
+
+    if (conn == NULL || rt->refused_count == 0)
+        return false;
+    AcquireSRWLockExclusive(&rt->refused_lock);
+    for (size_t i = 0; i < REFUSED_MAX && !found; i++) {
+        if (memcmp(&rt->refused_ids[i], conn, sizeof *conn) == 0 && !rh_guid_is_nil(conn)) {
+            memset(&rt->refused_ids[i], 0, sizeof rt->refused_ids[i]);
+            rt->refused_count--;
+            found = true;
+        }
+    }
+    ReleaseSRWLockExclusive(&rt->refused_lock);
+    return found;
+}
+
+void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
+                       const struct rh_guid *conn)
+{
+    uint64_t time_ms;
     struct runtime *rt = g_rt;
     enum rh_journal_policy policy;
     enum rh_journal_status st;
     uint64_t dropped = 0;
     uint8_t id[16];
 
-    if (rt == NULL || rt->journal.hdr == NULL)
+    if (rt == NULL || rt->journal.hdr == NULL || was_refused(rt, conn))
         return;
     InterlockedIncrement64(&rt->received);
     policy = rt->cfg.fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
     AcquireSRWLockExclusive(&rt->jlock);
+    time_ms = rh_now_unix_ms();
     next_record_id(rt, id, time_ms);
     st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, policy, &dropped);
     if (st == RH_J_FULL) {
@@ -509,7 +554,7 @@ void rh_runtime_append(enum rh_jkind kind, uint64_t time_ms, const void *payload
     }
 }
 
-bool rh_runtime_accept(void)
+bool rh_runtime_accept(const struct rh_guid *conn)
 {
     struct runtime *rt = g_rt;
     bool fits;
@@ -522,6 +567,7 @@ bool rh_runtime_accept(void)
     if (!fits) {
         InterlockedIncrement64(&rt->refused);
         InterlockedExchange(&rt->status_dirty, 1);
+        remember_refused(rt, conn);
         return false;
     }
     InterlockedIncrement(&rt->active);

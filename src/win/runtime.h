@@ -57,14 +57,21 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
  */
 void rh_runtime_stop(void);
 
-/* Appends an event (a packed payload) for the sinks. Safe from any thread. */
-void rh_runtime_append(enum rh_jkind kind, uint64_t time_ms, const void *payload, uint32_t len);
+/*
+ * Appends an event (a packed payload) for the sinks, stamped with the time it
+ * is journaled (so that times and record ids grow in journal order). Safe from
+ * any thread. The
+ * hangup of a connection this runtime refused (`conn` as given to accept) is not
+ * recorded: that connection never started.
+ */
+void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
+                       const struct rh_guid *conn);
 
 /*
  * Whether a new connection may start: always, unless FailClosed is set and the
  * journal could not take the hangups of every connection already accepted plus
- * this one.
+ * this one. `conn` (or NULL) identifies the connection.
  */
-bool rh_runtime_accept(void);
+bool rh_runtime_accept(const struct rh_guid *conn);
 
 #endif /* RH_RUNTIME_H */

@@ -360,12 +360,12 @@ static void enter_running(void)
     }
 }
 
-bool rh_service_accept(void)
+bool rh_service_accept(const struct rh_guid *conn)
 {
     bool ok;
 
     enter_running();
-    ok = rh_runtime_accept();
+    ok = rh_runtime_accept(conn);
     ReleaseSRWLockShared(&g_lock);
     return ok;
 }
@@ -376,7 +376,6 @@ bool rh_service_accept(void)
  */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
-    uint64_t now = rh_now_unix_ms();
     struct rh_ras_connection_ex copy;
     uint8_t packed[RH_EVENT_MAX];
     enum rh_ex_status st;
@@ -396,7 +395,7 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
                (unsigned)conn->Header.size, rh_ex_status_text(st));
     n = rh_event_pack_ex(&copy, st, packed);
     enter_running();
-    rh_runtime_append(RH_JKIND_HANGUP_EX, now, packed, (uint32_t)n);
+    rh_runtime_append(RH_JKIND_HANGUP_EX, packed, (uint32_t)n, &copy.guid);
     ReleaseSRWLockShared(&g_lock);
 }
 
@@ -405,11 +404,13 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_2 *c2,
                               const struct rh_ras_connection_3 *c3)
 {
-    uint64_t now = rh_now_unix_ms();
     uint8_t packed[RH_EVENT_MAX];
     size_t n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
 
     enter_running();
-    rh_runtime_append(RH_JKIND_HANGUP_LEGACY, now, packed, (uint32_t)n);
+    rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n,
+                      c3 != NULL   ? &c3->guid
+                      : c2 != NULL ? &c2->guid
+                                   : NULL);
     ReleaseSRWLockShared(&g_lock);
 }

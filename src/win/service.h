@@ -17,8 +17,11 @@
 void rh_service_start(void);
 void rh_service_stop(void);
 
-/* Whether a new connection may start (FailClosed and a journal that is full: no). */
-bool rh_service_accept(void);
+/*
+ * Whether a new connection may start (FailClosed and a journal that is full: no).
+ * `conn` is the connection's GUID, or NULL.
+ */
+bool rh_service_accept(const struct rh_guid *conn);
 
 /* Copies what is needed out of RRAS's structures before returning. */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn);

@@ -29,7 +29,8 @@ struct file_config {
 static const struct rh_option file_options[] = {
     {"Path", RH_OPT_PATH, "%ProgramData%\\RasHangup\\hangups.jsonl",
      offsetof(struct file_config, path), sizeof(((struct file_config *)0)->path),
-     "absolute path of the file records are appended to; environment strings are expanded"},
+     "absolute path of the file records are appended to, or a named pipe (\\\\.\\pipe\\name) a "
+     "local reader drains; environment strings are expanded"},
     {"Format", RH_OPT_STRING, "json", offsetof(struct file_config, format),
      sizeof(((struct file_config *)0)->format),
      "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"},
@@ -40,6 +41,7 @@ struct file_sink {
     HANDLE file;
     enum rh_format format;
     bool failing; /* the last open or write failed, and that was reported */
+    bool pipe;    /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
     char name[RH_SINK_NAME_SIZE];
     char path_utf8[PATH_UTF8_SIZE];
     WCHAR path[PATH_UTF8_SIZE];
@@ -66,6 +68,8 @@ static bool start_file(struct file_sink *s)
     char header[4096];
     struct rh_buf b;
 
+    if (s->pipe)
+        return true; /* a stream, not a file: no header, no size */
     if (!GetFileSizeEx(s->file, &size))
         return false;
     if (size.QuadPart != 0)
@@ -133,6 +137,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         free(s);
         return NULL;
     }
+    s->pipe = _wcsnicmp(s->path, L"\\\\.\\pipe\\", 9) == 0;
     AcquireSRWLockExclusive(&s->lock);
     ensure_open(s); /* a failure is reported and retried at the next record */
     ReleaseSRWLockExclusive(&s->lock);
@@ -178,7 +183,8 @@ static void file_destroy(void *instance)
     if (s == NULL)
         return;
     if (s->file != INVALID_HANDLE_VALUE) {
-        FlushFileBuffers(s->file);
+        if (!s->pipe)
+            FlushFileBuffers(s->file);
         CloseHandle(s->file);
     }
     free(s);

@@ -269,8 +269,23 @@ struct replay {
     volatile LONG next;
     bool serialized;
     SRWLOCK group; /* RRAS's accept/hangup serialization */
+    SRWLOCK ack_lock;
     struct rh_replay_stats *stats;
 };
+
+static void ack(struct replay *r, LONG index, bool accepted)
+{
+    char line[32];
+    int n;
+    DWORD written;
+
+    if (r->stats->ack == NULL)
+        return;
+    n = snprintf(line, sizeof line, "%ld %c\n", (long)index, accepted ? 'a' : 'r');
+    AcquireSRWLockExclusive(&r->ack_lock);
+    WriteFile(r->stats->ack, line, (DWORD)n, &written, NULL);
+    ReleaseSRWLockExclusive(&r->ack_lock);
+}
 
 static void group_enter(struct replay *r)
 {
@@ -315,6 +330,7 @@ static DWORD WINAPI replay_thread(void *arg)
         for (size_t i = 0; i < r->n_dlls; i++)
             rh_host_hangup(&r->dlls[i], c);
         group_leave(r);
+        ack(r, index, accepted);
         InterlockedIncrement(&r->stats->connections);
     }
     free(c);
@@ -332,6 +348,7 @@ DWORD rh_host_replay(struct rh_host_dll *dlls, size_t n_dlls, unsigned seed, uns
         .next = 0,
         .serialized = serialized,
         .group = SRWLOCK_INIT,
+        .ack_lock = SRWLOCK_INIT,
         .stats = stats,
     };
     HANDLE handles[MAXIMUM_WAIT_OBJECTS];

@@ -89,6 +89,12 @@ void rh_host_hangup(const struct rh_host_dll *dll, struct rh_scenario_conn *c);
 struct rh_replay_stats {
     volatile LONG connections; /* fully replayed */
     volatile LONG refused;     /* refused by some DLL's accept */
+    /*
+     * If set: each connection's index and whether it was accepted ("17 a" or
+     * "17 r"), written once its hangup callback has returned. A test that kills
+     * the host knows from it which records must survive.
+     */
+    HANDLE ack;
 };
 
 /*

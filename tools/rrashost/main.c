@@ -3,7 +3,7 @@
  * rrashost.exe: plays the RemoteAccess service for RAS administration DLLs.
  *
  *   rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]
- *            [--legacy] [--unserialized] [--list]
+ *            [--legacy] [--unserialized] [--ack-file PATH] [--list]
  *
  * Without --dll it loads the DLLs registered in HKLM\SOFTWARE\Microsoft\RAS\
  * AdminDll\DLLPath, as RRAS does at service start. Exit status: 0 when every DLL
@@ -21,7 +21,7 @@ int wmain(int argc, wchar_t **argv);
 static void usage(void)
 {
     fputs("usage: rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
-          "                [--legacy] [--unserialized] [--list]\n"
+          "                [--legacy] [--unserialized] [--ack-file PATH] [--list]\n"
           "\n"
           "Plays the RemoteAccess service: loads the RAS administration DLLs registered in\n"
           "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath), or those given with\n"
@@ -34,6 +34,7 @@ static void usage(void)
           "  --seed N           scenario seed (default 1)\n"
           "  --legacy           bind through the legacy exports, as before Windows 7\n"
           "  --unserialized     do not serialize accept and hangup calls as RRAS does\n"
+          "  --ack-file PATH    append \"INDEX a|r\" for each connection whose hangup returned\n"
           "  --list             print the DLLs RRAS would load, and exit\n",
           stderr);
 }
@@ -86,6 +87,15 @@ int wmain(int argc, wchar_t **argv)
             model = RH_HOST_MODEL_LEGACY;
         } else if (wcscmp(a, L"--unserialized") == 0) {
             serialized = false;
+        } else if (wcscmp(a, L"--ack-file") == 0 && v != NULL) {
+            stats.ack = CreateFileW(v, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
+                                    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+            if (stats.ack == INVALID_HANDLE_VALUE) {
+                fprintf(stderr, "rrashost: cannot open %ls (error %lu)\n", v,
+                        (unsigned long)GetLastError());
+                return 1;
+            }
+            i++;
         } else if (wcscmp(a, L"--list") == 0) {
             list_only = true;
         } else {
@@ -148,5 +158,7 @@ int wmain(int argc, wchar_t **argv)
 out:
     for (size_t i = n_dlls; i-- > 0;)
         rh_host_unload(&dlls[i]);
+    if (stats.ack != NULL)
+        CloseHandle(stats.ack);
     return status;
 }
