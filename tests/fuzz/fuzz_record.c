@@ -5,14 +5,16 @@
  * claims to be (RFC 8259, RFC 4180, RFC 5424), holds one value per field, and
  * carries the user name exactly. Any failure traps.
  *
- * Input: byte 0 chooses the source (bit 0: legacy) and which legacy levels are
- * present (bits 1-4); bytes 1-8 are the hangup time; the rest is the structure.
+ * Input: byte 0 chooses the source (bit 0: legacy; bit 5: a journal payload to
+ * decode, bit 6 its kind) and which legacy levels are present (bits 1-4); bytes
+ * 1-8 are the hangup time; the rest is the structure or payload.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csv_check.h"
+#include "event.h"
 #include "format.h"
 #include "json_check.h"
 #include "record.h"
@@ -88,7 +90,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (r == NULL)
         return 0;
 
-    if (!(mode & 1)) {
+    if (mode & 0x20) {
+        /* A journal payload, as a damaged disk might hand it back. */
+        enum rh_jkind kind = (mode & 0x40) ? RH_JKIND_HANGUP_LEGACY : RH_JKIND_HANGUP_EX;
+        uint8_t *exact = malloc(size > 0 ? size : 1);
+
+        if (exact != NULL) {
+            memcpy(exact, data, size);
+            if (rh_event_decode(kind, exact, size, &meta, r))
+                check_formats(r);
+            free(exact);
+        }
+    } else if (!(mode & 1)) {
         /* An exact-size copy: ASan sees any read past what RRAS would have given. */
         uint8_t *exact = malloc(size > 0 ? size : 1);
         struct rh_ras_connection_ex copy;
