@@ -420,22 +420,21 @@ void rh_journal_keep_cursors(struct rh_journal *j, const char *const *names, siz
     reclaim(j);
 }
 
-enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
-                                       size_t cap)
+/* Reads the entry at (*pos, *seq), stepping over padding; leaves them at the entry. */
+static enum rh_journal_status read_at(const struct rh_journal *j, uint64_t *pos, uint64_t *seq,
+                                      struct rh_jentry *e, void *buf, size_t cap)
 {
-    struct rh_jcursor *cur = &j->hdr->cursors[c];
-
     for (;;) {
         const struct rh_jentry *at;
 
-        if (cur->pos >= j->tail_pos)
+        if (*pos >= j->tail_pos)
             return RH_J_EMPTY;
-        if (!entry_valid(j, cur->pos, cur->seq))
+        if (!entry_valid(j, *pos, *seq))
             return RH_J_CORRUPT;
-        at = entry_at(j, cur->pos);
+        at = entry_at(j, *pos);
         if (at->kind == RH_JKIND_PAD) {
-            cur->pos += at->size;
-            cur->seq++;
+            *pos += at->size;
+            (*seq)++;
             continue;
         }
         if (at->payload_len > cap)
@@ -444,6 +443,46 @@ enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_je
         memcpy(buf, at + 1, at->payload_len);
         return RH_J_OK;
     }
+}
+
+enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
+                                       size_t cap)
+{
+    struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    return read_at(j, &cur->pos, &cur->seq, e, buf, cap);
+}
+
+void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead *a)
+{
+    a->start_pos = a->pos = j->hdr->cursors[c].pos;
+    a->start_seq = a->seq = j->hdr->cursors[c].seq;
+}
+
+enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct rh_jahead *a,
+                                             struct rh_jentry *e, void *buf, size_t cap)
+{
+    enum rh_journal_status st = read_at(j, &a->pos, &a->seq, e, buf, cap);
+
+    if (st == RH_J_OK) {
+        a->pos += e->size;
+        a->seq++;
+    }
+    return st;
+}
+
+void rh_journal_advance_to(struct rh_journal *j, int c, const struct rh_jahead *a,
+                           uint64_t delivered)
+{
+    struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    /* Only if the cursor is where the batch began: a drop may have moved it on. */
+    if (cur->pos == a->start_pos && cur->seq == a->start_seq && a->pos <= j->tail_pos) {
+        cur->pos = a->pos;
+        cur->seq = a->seq;
+        cur->delivered += delivered;
+    }
+    reclaim(j);
 }
 
 void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)

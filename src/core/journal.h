@@ -158,6 +158,24 @@ enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_je
 /* Moves cursor `c` past the entry *e that rh_journal_read returned, and reclaims space. */
 void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e);
 
+/*
+ * Reading ahead of a cursor, for batches: a position and sequence, starting
+ * where the cursor is (rh_journal_ahead_start), read entry by entry
+ * (rh_journal_read_ahead, which skips padding like rh_journal_read), then the
+ * cursor moved to the end of what was delivered (rh_journal_advance_to). The
+ * move happens only if the cursor has not moved since the batch started (a drop
+ * may have moved it), and counts `delivered` entries.
+ */
+struct rh_jahead {
+    uint64_t start_pos, start_seq; /* the cursor when the batch began */
+    uint64_t pos, seq;             /* the next entry to read */
+};
+void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead *a);
+enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct rh_jahead *a,
+                                             struct rh_jentry *e, void *buf, size_t cap);
+void rh_journal_advance_to(struct rh_journal *j, int c, const struct rh_jahead *a,
+                           uint64_t delivered);
+
 /* Entries not yet delivered to cursor `c`, and the time of the oldest (0 if none). */
 uint64_t rh_journal_pending(const struct rh_journal *j, int c);
 uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c);

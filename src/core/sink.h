@@ -8,9 +8,10 @@
  * implementations (files, sockets, Event Log) live in the Windows shell, one
  * file per sink type, and format records with the pure functions of format.h.
  *
- * Threading: deliver() may be called from several threads at once; each sink
- * serializes its own I/O. create() and destroy() are never concurrent with
- * deliver() on the same instance.
+ * Threading: one worker thread per instance calls deliver() and flush(), in
+ * batches: deliver() for each record, then flush(); the journal cursor moves past
+ * the batch only when flush() (or, without one, every deliver()) said OK.
+ * create() and destroy() are never concurrent with them.
  */
 #ifndef RH_SINK_H
 #define RH_SINK_H
@@ -56,7 +57,18 @@ struct rh_sink_ops {
      * err (UTF-8, at most err_size bytes).
      */
     void *(*create)(const char *name, const void *config, char *err, size_t err_size);
+    /*
+     * Takes one record. A sink may hold it (in a buffer) until flush; it may also
+     * send at once. RETRY and ERROR as below; RETRY makes the caller repeat the
+     * whole batch, so records can arrive twice, never not at all.
+     */
     enum rh_sink_result (*deliver)(void *instance, const struct rh_record *r);
+    /*
+     * Sends what deliver held, at the end of a batch; OK means the collector has
+     * every record of the batch. NULL for a sink that holds nothing. On RETRY the
+     * sink discards what it held: the caller delivers the batch again.
+     */
+    enum rh_sink_result (*flush)(void *instance);
     void (*destroy)(void *instance); /* accepts NULL */
 };
 

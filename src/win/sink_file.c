@@ -36,9 +36,14 @@ static const struct rh_option file_options[] = {
      "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"},
 };
 
+/* Lines are gathered here and written once per batch. */
+#define BUFFER_SIZE (512u * 1024)
+
 struct file_sink {
     SRWLOCK lock;
     HANDLE file;
+    char *buf;
+    size_t buf_len;
     enum rh_format format;
     bool failing; /* the last open or write failed, and that was reported */
     bool pipe;    /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
@@ -123,8 +128,11 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         return NULL;
     }
     s = calloc(1, sizeof *s);
-    if (s == NULL) {
+    if (s != NULL)
+        s->buf = malloc(BUFFER_SIZE);
+    if (s == NULL || s->buf == NULL) {
         snprintf(err, err_size, "out of memory");
+        free(s);
         return NULL;
     }
     InitializeSRWLock(&s->lock);
@@ -134,6 +142,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     snprintf(s->path_utf8, sizeof s->path_utf8, "%s", cfg->path);
     if (!rh_utf8_to_wide(cfg->path, s->path, PATH_UTF8_SIZE) || !rh_path_is_absolute(s->path)) {
         snprintf(err, err_size, "value Path: \"%s\" is not an absolute path", cfg->path);
+        free(s->buf);
         free(s);
         return NULL;
     }
@@ -144,36 +153,57 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     return s;
 }
 
-static enum rh_sink_result file_deliver(void *instance, const struct rh_record *r)
+/* Writes what the buffer holds; on failure the buffer is dropped (the batch is redone). */
+static enum rh_sink_result write_buffer(struct file_sink *s)
 {
-    struct file_sink *s = instance;
-    char line[RH_FORMAT_MAX];
-    struct rh_buf b;
     enum rh_sink_result result = RH_SINK_RETRY;
 
-    rh_buf_init(&b, line, sizeof line);
-    if (!rh_format_record(s->format, r, &b)) {
-        rh_log(RH_LOG_ERROR, "sink %s: record for user %s does not fit %u bytes", s->name,
-               r->user.s, (unsigned)sizeof line);
-        return RH_SINK_ERROR;
-    }
-
+    if (s->buf_len == 0)
+        return RH_SINK_OK;
     AcquireSRWLockExclusive(&s->lock);
     if (ensure_open(s)) {
-        if (write_all(s->file, b.data, b.len)) {
+        if (write_all(s->file, s->buf, s->buf_len)) {
             result = RH_SINK_OK;
         } else {
             char text[256];
+            DWORD err = GetLastError();
 
-            rh_win32_error_text(GetLastError(), text, sizeof text);
+            rh_win32_error_text(err, text, sizeof text);
             rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
-            CloseHandle(s->file); /* reopen at the next record */
+            CloseHandle(s->file); /* reopen at the next attempt */
             s->file = INVALID_HANDLE_VALUE;
             s->failing = true;
+            SetLastError(err);
         }
     }
     ReleaseSRWLockExclusive(&s->lock);
+    s->buf_len = 0;
     return result;
+}
+
+static enum rh_sink_result file_deliver(void *instance, const struct rh_record *r)
+{
+    struct file_sink *s = instance;
+    struct rh_buf b;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rh_buf_init(&b, s->buf + s->buf_len, BUFFER_SIZE - s->buf_len);
+        if (rh_format_record(s->format, r, &b)) {
+            s->buf_len += b.len;
+            return RH_SINK_OK;
+        }
+        /* The buffer is full: write it out and format again into the empty one. */
+        if (attempt == 0 && write_buffer(s) != RH_SINK_OK)
+            return RH_SINK_RETRY;
+    }
+    rh_log(RH_LOG_ERROR, "sink %s: a record for user %s does not fit %u bytes", s->name, r->user.s,
+           BUFFER_SIZE);
+    return RH_SINK_ERROR;
+}
+
+static enum rh_sink_result file_flush(void *instance)
+{
+    return write_buffer(instance);
 }
 
 static void file_destroy(void *instance)
@@ -187,6 +217,7 @@ static void file_destroy(void *instance)
             FlushFileBuffers(s->file);
         CloseHandle(s->file);
     }
+    free(s->buf);
     free(s);
 }
 
@@ -197,5 +228,6 @@ const struct rh_sink_ops rh_sink_file = {
     .n_options = sizeof file_options / sizeof file_options[0],
     .create = file_create,
     .deliver = file_deliver,
+    .flush = file_flush,
     .destroy = file_destroy,
 };

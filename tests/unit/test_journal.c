@@ -373,6 +373,43 @@ static void random_operations_keep_order(void **state)
     assert_true(appended > 5000);
 }
 
+static void batches_read_ahead_and_advance_once(void **state)
+{
+    struct rh_journal j;
+    struct rh_jahead a;
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    struct rh_jentry e;
+    uint64_t dropped = 0;
+    int c, n = 0;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    for (uint8_t i = 1; i <= 10; i++)
+        put(&j, i, 500, RH_J_FAIL, NULL);
+    rh_journal_ahead_start(&j, c, &a);
+    while (n < 4 && rh_journal_read_ahead(&j, &a, &e, buf, sizeof buf) == RH_J_OK)
+        assert_int_equal(e.record_id[0], ++n);
+    assert_int_equal(rh_journal_pending(&j, c), 10); /* reading ahead moves nothing */
+    rh_journal_advance_to(&j, c, &a, 4);
+    assert_int_equal(rh_journal_pending(&j, c), 6);
+    assert_int_equal(j.hdr->cursors[c].delivered, 4);
+    take(&j, c, 5, 500);
+
+    /* A batch overtaken by drops does not move the cursor back or sideways. */
+    rh_journal_ahead_start(&j, c, &a);
+    assert_int_equal(rh_journal_read_ahead(&j, &a, &e, buf, sizeof buf), RH_J_OK);
+    while (j.hdr->cursors[c].dropped == 0)
+        put(&j, 99, 2000, RH_J_DROP_OLDEST, &dropped);
+    {
+        uint64_t pos = j.hdr->cursors[c].pos;
+
+        rh_journal_advance_to(&j, c, &a, 1);
+        assert_int_equal(j.hdr->cursors[c].pos, pos);
+        assert_int_equal(j.hdr->cursors[c].delivered, 5);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +424,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_headers_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(cursors_are_kept_or_released, setup, teardown),
         cmocka_unit_test_setup_teardown(random_operations_keep_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(batches_read_ahead_and_advance_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
