@@ -41,10 +41,13 @@ bool rh_format_csv_header(struct rh_buf *out);
 void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n);
 
 /*
- * The most bytes field f takes in a format whose text escaping can grow a byte
- * to `text_factor` bytes: for one bound check per record, then unchecked writes.
+ * Checks once that `out` can take the worst case of fields f[0..n) in a format
+ * whose escaping grows a byte of text to at most `text_factor` bytes, plus `fixed`
+ * bytes of the format's own: returns where to write, unchecked, or NULL (and sets
+ * out->overflow). The caller sets out->len when done.
  */
-size_t rh_field_bound(const struct rh_field *f, size_t text_factor);
+char *rh_fields_reserve(struct rh_buf *out, const struct rh_field *f, size_t n, size_t text_factor,
+                        size_t fixed);
 
 /* RFC 5424. */
 #define RH_SYSLOG_DEFAULT_SD_ID    "rashangup@32473" /* 32473: for documentation, RFC 5612 */

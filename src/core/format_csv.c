@@ -82,16 +82,10 @@ bool rh_format_csv(const struct rh_record *r, struct rh_buf *out)
 {
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
-    size_t bound = 3;
-    char *p;
+    char *p = rh_fields_reserve(out, fields, n, 2, 3);
 
-    for (size_t i = 0; i < n; i++)
-        bound += rh_field_bound(&fields[i], 2);
-    if (out->overflow || bound > out->cap - out->len - 1) {
-        out->overflow = true;
+    if (p == NULL)
         return false;
-    }
-    p = out->data + out->len;
     for (size_t i = 0; i < n; i++) {
         const struct rh_field *f = &fields[i];
 

@@ -72,42 +72,15 @@ void rh_json_append_string(struct rh_buf *out, const char *s, size_t n)
     out->data[out->len] = '\0';
 }
 
-size_t rh_field_bound(const struct rh_field *f, size_t text_factor)
-{
-    /* The name, and room for the punctuation any format puts around it. */
-    size_t bound = (size_t)f->name_len + 8;
-
-    if (f->null)
-        return bound + 4;
-    switch (f->kind) {
-    case RH_FIELD_TEXT:
-        return bound + text_factor * (size_t)f->num + 4;
-    case RH_FIELD_LIST:
-        return bound + RH_LIST_MAX + 2;
-    default:
-        return bound + RH_FIELD_VALUE_MAX + 2;
-    }
-}
-
-/*
- * Measures the record's worst case first, then writes it unchecked: one bound
- * check per record instead of one per byte run. The slack lets a field name be
- * copied as a whole fixed-size block.
- */
+/* One bound check per record, then unchecked writes (see rh_fields_reserve). */
 bool rh_format_json(const struct rh_record *r, struct rh_buf *out)
 {
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
-    size_t bound = 3 + RH_FIELD_NAME_STORAGE;
-    char *p;
+    char *p = rh_fields_reserve(out, fields, n, 6, 3 + RH_FIELD_NAME_STORAGE);
 
-    for (size_t i = 0; i < n; i++)
-        bound += rh_field_bound(&fields[i], 6);
-    if (out->overflow || bound > out->cap - out->len - 1) {
-        out->overflow = true;
+    if (p == NULL)
         return false;
-    }
-    p = out->data + out->len;
     *p++ = '{';
     for (size_t i = 0; i < n; i++) {
         const struct rh_field *f = &fields[i];
@@ -148,50 +121,4 @@ bool rh_format_json(const struct rh_record *r, struct rh_buf *out)
     *p = '\0';
     out->len = (size_t)(p - out->data);
     return true;
-}
-
-bool rh_format_from_name(const char *name, enum rh_format *out)
-{
-    if (strcmp(name, "json") == 0) {
-        *out = RH_FORMAT_JSON;
-        return true;
-    }
-    if (strcmp(name, "csv") == 0) {
-        *out = RH_FORMAT_CSV;
-        return true;
-    }
-    return false;
-}
-
-const char *rh_format_name(enum rh_format f)
-{
-    switch (f) {
-    case RH_FORMAT_JSON:
-        return "json";
-    case RH_FORMAT_CSV:
-        return "csv";
-    }
-    return "unknown";
-}
-
-bool rh_format_record(enum rh_format f, const struct rh_record *r, struct rh_buf *out)
-{
-    switch (f) {
-    case RH_FORMAT_JSON:
-        return rh_format_json(r, out);
-    case RH_FORMAT_CSV:
-        return rh_format_csv(r, out);
-    }
-    return false;
-}
-
-bool rh_format_file_header(enum rh_format f, struct rh_buf *out)
-{
-    switch (f) {
-    case RH_FORMAT_JSON:
-        return !out->overflow;
-    case RH_FORMAT_CSV:
-        return rh_format_csv_header(out);
-    }
-    return false;
 }

@@ -175,17 +175,11 @@ bool rh_format_syslog(const struct rh_record *r, const struct rh_syslog_options 
     struct rh_field fields[RH_FIELD_COUNT];
     size_t n = rh_record_fields(r, fields);
     size_t mark = out->len;
-    size_t bound = 640; /* the header: PRI, time, host, APP-NAME, PROCID, MSGID, SD-ID */
     char *p;
 
-    if (out->overflow || !rh_syslog_options_check(o, NULL, 0))
+    /* 640: the header (PRI, time, host, APP-NAME, PROCID, MSGID) and the SD-ID. */
+    if (!rh_syslog_options_check(o, NULL, 0) || rh_fields_reserve(out, fields, n, 2, 640) == NULL)
         return false;
-    for (size_t i = 0; i < n; i++)
-        bound += rh_field_bound(&fields[i], 2);
-    if (bound > out->cap - out->len - 1) {
-        out->overflow = true;
-        return false;
-    }
     rh_buf_append_char(out, '<');
     rh_buf_append_u64(out, o->facility * 8 + o->severity);
     rh_buf_append_str(out, ">1 ");

@@ -1,7 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+void rh_set_err(char *err, size_t err_size, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || err_size == 0)
+        return;
+    va_start(ap, fmt);
+    if (vsnprintf(err, err_size, fmt, ap) < 0)
+        err[0] = '\0';
+    va_end(ap);
+}
 
 void rh_buf_init(struct rh_buf *b, char *data, size_t cap)
 {

@@ -16,6 +16,12 @@
 
 #include "rashangup/ras_abi.h"
 
+#if defined(__MINGW32__)
+#define RH_PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define RH_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 /*
  * An append-only output buffer of fixed capacity. An append that does not fit
  * stores nothing of itself, sets `overflow`, and leaves the content as it was, so
@@ -133,5 +139,8 @@ size_t rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE]);
 void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10]);
 /* 8-4-4-4-12 lowercase text of 16 bytes in network order; RH_GUID_STRING_SIZE bytes. */
 void rh_uuid_format(const uint8_t uuid[16], char out[RH_GUID_STRING_SIZE]);
+
+/* snprintf into err[0..err_size) that never fails its caller: "" on an encoding error. */
+void rh_set_err(char *err, size_t err_size, const char *fmt, ...) RH_PRINTF_LIKE(3, 4);
 
 #endif /* RH_TEXT_H */

@@ -12,20 +12,6 @@
 
 #define VALUE_MAX_CHARS 2048 /* the longest string value read, in UTF-16 units */
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...) RH_PRINTF(3, 4);
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err_size == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(err, err_size, fmt, ap) < 0)
-        err[0] = '\0';
-    va_end(ap);
-}
-
 static const char *reg_type_name(DWORD type)
 {
     switch (type) {
@@ -51,7 +37,7 @@ static void read_error(char *err, size_t err_size, const char *name, LSTATUS rc)
     char text[256];
 
     rh_win32_error_text((DWORD)rc, text, sizeof text);
-    set_err(err, err_size, "value %s: cannot be read: %s", name, text);
+    rh_set_err(err, err_size, "value %s: cannot be read: %s", name, text);
 }
 
 /*
@@ -70,14 +56,14 @@ static LSTATUS read_wide(HKEY key, const char *name, bool expand, WCHAR *out, DW
     if (key == NULL)
         return ERROR_FILE_NOT_FOUND;
     if (!rh_utf8_to_wide(name, wname, sizeof wname / sizeof wname[0])) {
-        set_err(err, err_size, "value %s: name too long", name);
+        rh_set_err(err, err_size, "value %s: name too long", name);
         return ERROR_INVALID_PARAMETER;
     }
     rc = RegQueryValueExW(key, wname, NULL, &type, (BYTE *)raw, &bytes);
     if (rc == ERROR_FILE_NOT_FOUND)
         return rc;
     if (rc == ERROR_MORE_DATA) {
-        set_err(err, err_size, "value %s: longer than %u characters", name, VALUE_MAX_CHARS);
+        rh_set_err(err, err_size, "value %s: longer than %u characters", name, VALUE_MAX_CHARS);
         return rc;
     }
     if (rc != ERROR_SUCCESS) {
@@ -85,15 +71,15 @@ static LSTATUS read_wide(HKEY key, const char *name, bool expand, WCHAR *out, DW
         return rc;
     }
     if (type != REG_SZ && !(expand && type == REG_EXPAND_SZ)) {
-        set_err(err, err_size, "value %s: has type %s, expected %s", name, reg_type_name(type),
-                expand ? "REG_SZ or REG_EXPAND_SZ" : "REG_SZ");
+        rh_set_err(err, err_size, "value %s: has type %s, expected %s", name, reg_type_name(type),
+                   expand ? "REG_SZ or REG_EXPAND_SZ" : "REG_SZ");
         return ERROR_INVALID_DATATYPE;
     }
     raw[bytes / sizeof(WCHAR)] = L'\0';
 
     if (!expand) {
         if (wcslen(raw) >= out_count) {
-            set_err(err, err_size, "value %s: too long", name);
+            rh_set_err(err, err_size, "value %s: too long", name);
             return ERROR_MORE_DATA;
         }
         wcscpy_s(out, out_count, raw);
@@ -104,8 +90,8 @@ static LSTATUS read_wide(HKEY key, const char *name, bool expand, WCHAR *out, DW
         DWORD n = ExpandEnvironmentStringsW(raw, out, out_count);
 
         if (n == 0 || n > out_count) {
-            set_err(err, err_size, "value %s: too long once environment strings are expanded",
-                    name);
+            rh_set_err(err, err_size, "value %s: too long once environment strings are expanded",
+                       name);
             return ERROR_MORE_DATA;
         }
     }
@@ -121,8 +107,8 @@ LSTATUS rh_config_read_string(HKEY key, const char *name, char *out, size_t out_
     if (rc != ERROR_SUCCESS)
         return rc;
     if (!rh_wide_to_utf8(value, -1, out, out_size)) {
-        set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", name,
-                out_size - 1);
+        rh_set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", name,
+                   out_size - 1);
         return ERROR_MORE_DATA;
     }
     return ERROR_SUCCESS;
@@ -139,7 +125,7 @@ static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst,
         WCHAR def[VALUE_MAX_CHARS + 1];
 
         if (opt->def == NULL) {
-            set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
+            rh_set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
             return false;
         }
         if (!rh_utf8_to_wide(opt->def, def, VALUE_MAX_CHARS + 1))
@@ -148,15 +134,15 @@ static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst,
             wcscpy_s(value, VALUE_MAX_CHARS + 1, def);
         else if (ExpandEnvironmentStringsW(def, value, VALUE_MAX_CHARS + 1) - 1 >=
                  VALUE_MAX_CHARS) {
-            set_err(err, err_size, "value %s: default too long once expanded", opt->name);
+            rh_set_err(err, err_size, "value %s: default too long once expanded", opt->name);
             return false;
         }
     } else if (rc != ERROR_SUCCESS) {
         return false;
     }
     if (!rh_wide_to_utf8(value, -1, dst, opt->size)) {
-        set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", opt->name,
-                opt->size - 1);
+        rh_set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", opt->name,
+                   opt->size - 1);
         return false;
     }
     return true;
@@ -180,7 +166,7 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
         unsigned long def;
 
         if (opt->def == NULL) {
-            set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
+            rh_set_err(err, err_size, "value %s: missing (required: %s)", opt->name, opt->doc);
             return false;
         }
         def = strtoul(opt->def, &end, 10);
@@ -188,8 +174,8 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
         return end != NULL && *end == '\0';
     }
     if (rc == ERROR_MORE_DATA || (rc == ERROR_SUCCESS && type != REG_DWORD)) {
-        set_err(err, err_size, "value %s: has type %s, expected REG_DWORD", opt->name,
-                reg_type_name(type));
+        rh_set_err(err, err_size, "value %s: has type %s, expected REG_DWORD", opt->name,
+                   reg_type_name(type));
         return false;
     }
     if (rc != ERROR_SUCCESS) {
@@ -197,8 +183,8 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
         return false;
     }
     if (bytes != sizeof value) {
-        set_err(err, err_size, "value %s: REG_DWORD holds %lu bytes, expected 4", opt->name,
-                (unsigned long)bytes);
+        rh_set_err(err, err_size, "value %s: REG_DWORD holds %lu bytes, expected 4", opt->name,
+                   (unsigned long)bytes);
         return false;
     }
     *dst = value;
@@ -222,7 +208,7 @@ bool rh_config_read_table(HKEY key, const struct rh_option *options, size_t n_op
         bool ok;
 
         if (opt->offset > config_size || opt->size > config_size - opt->offset) {
-            set_err(err, err_size, "value %s: internal option table error", opt->name);
+            rh_set_err(err, err_size, "value %s: internal option table error", opt->name);
             return false;
         }
         switch (opt->type) {

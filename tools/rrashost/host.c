@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "host.h"
 
+#include "text.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,21 +71,6 @@ size_t rh_host_split_dllpath(const WCHAR *list, WCHAR entries[][RH_HOST_PATH_MAX
     return n;
 }
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-    __attribute__((format(gnu_printf, 3, 4)));
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err_size == 0)
-        return;
-    va_start(ap, fmt);
-    if (vsnprintf(err, err_size, fmt, ap) < 0)
-        err[0] = '\0';
-    va_end(ap);
-}
-
 static DWORD bind_ex(struct rh_host_dll *dll, RH_INITIALIZE_DLL_EX_FN *init, char *err,
                      size_t err_size)
 {
@@ -97,42 +84,43 @@ static DWORD bind_ex(struct rh_host_dll *dll, RH_INITIALIZE_DLL_EX_FN *init, cha
     memset(buf + sizeof(struct rh_admin_dll_callbacks), GUARD_FILL, GUARD_BYTES);
     rc = init(cb);
     if (rc != NO_ERROR) {
-        set_err(err, err_size, "MprAdminInitializeDllEx returned %lu (RRAS does not start)",
-                (unsigned long)rc);
+        rh_set_err(err, err_size, "MprAdminInitializeDllEx returned %lu (RRAS does not start)",
+                   (unsigned long)rc);
         return rc;
     }
     for (size_t i = sizeof(struct rh_admin_dll_callbacks); i < sizeof buf; i++) {
         if (buf[i] != GUARD_FILL) {
-            set_err(err, err_size,
-                    "MprAdminInitializeDllEx wrote past the %u-byte callbacks structure "
-                    "(byte %u): it was built with a wrong layout",
-                    (unsigned)sizeof(struct rh_admin_dll_callbacks), (unsigned)i);
+            rh_set_err(err, err_size,
+                       "MprAdminInitializeDllEx wrote past the %u-byte callbacks structure "
+                       "(byte %u): it was built with a wrong layout",
+                       (unsigned)sizeof(struct rh_admin_dll_callbacks), (unsigned)i);
             return ERROR_INVALID_PARAMETER;
         }
     }
     memcpy(&dll->callbacks, cb, sizeof dll->callbacks);
     if (cb->revision != RH_MPRAPI_ADMIN_DLL_VERSION_2) {
-        set_err(err, err_size, "callbacks revision is %u, RRAS requires %u", cb->revision,
-                RH_MPRAPI_ADMIN_DLL_VERSION_2);
+        rh_set_err(err, err_size, "callbacks revision is %u, RRAS requires %u", cb->revision,
+                   RH_MPRAPI_ADMIN_DLL_VERSION_2);
         return ERROR_INVALID_PARAMETER;
     }
     if (cb->lpfnRasAdminAcceptNewConnectionEx == NULL ||
         cb->lpfnRasAdminConnectionHangupNotificationEx == NULL ||
         cb->lpfnRasAdminAcceptNewLink == NULL || cb->lpfnRasAdminLinkHangupNotification == NULL) {
-        set_err(err, err_size,
-                "a required callback is empty (AcceptNewConnectionEx %s, "
-                "ConnectionHangupNotificationEx %s, AcceptNewLink %s, LinkHangupNotification %s)",
-                cb->lpfnRasAdminAcceptNewConnectionEx ? "set" : "EMPTY",
-                cb->lpfnRasAdminConnectionHangupNotificationEx ? "set" : "EMPTY",
-                cb->lpfnRasAdminAcceptNewLink ? "set" : "EMPTY",
-                cb->lpfnRasAdminLinkHangupNotification ? "set" : "EMPTY");
+        rh_set_err(
+            err, err_size,
+            "a required callback is empty (AcceptNewConnectionEx %s, "
+            "ConnectionHangupNotificationEx %s, AcceptNewLink %s, LinkHangupNotification %s)",
+            cb->lpfnRasAdminAcceptNewConnectionEx ? "set" : "EMPTY",
+            cb->lpfnRasAdminConnectionHangupNotificationEx ? "set" : "EMPTY",
+            cb->lpfnRasAdminAcceptNewLink ? "set" : "EMPTY",
+            cb->lpfnRasAdminLinkHangupNotification ? "set" : "EMPTY");
         return ERROR_INVALID_PARAMETER;
     }
     if ((cb->lpfnMprAdminGetIpAddressForUser == NULL) !=
             (cb->lpfnMprAdminReleaseIpAddress == NULL) ||
         (cb->lpfnMprAdminGetIpv6AddressForUser == NULL) !=
             (cb->lpfnMprAdminReleaseIpV6AddressForUser == NULL)) {
-        set_err(err, err_size, "an IP address callback is set without its release pair");
+        rh_set_err(err, err_size, "an IP address callback is set without its release pair");
         return ERROR_INVALID_PARAMETER;
     }
     dll->terminate = cb->lpfnRasAdminTerminateDll;
@@ -170,18 +158,18 @@ static DWORD bind_legacy(struct rh_host_dll *dll, char *err, size_t err_size)
     if ((dll->accept1 == NULL && dll->accept2 == NULL && dll->accept3 == NULL) ||
         (dll->hangup1 == NULL && dll->hangup2 == NULL && dll->hangup3 == NULL) ||
         dll->accept_link == NULL || dll->link_hangup == NULL) {
-        set_err(err, err_size,
-                "legacy binding needs an MprAdminAcceptNewConnection{,2,3}, an "
-                "MprAdminConnectionHangupNotification{,2,3}, MprAdminAcceptNewLink and "
-                "MprAdminLinkHangupNotification");
+        rh_set_err(err, err_size,
+                   "legacy binding needs an MprAdminAcceptNewConnection{,2,3}, an "
+                   "MprAdminConnectionHangupNotification{,2,3}, MprAdminAcceptNewLink and "
+                   "MprAdminLinkHangupNotification");
         return ERROR_INVALID_PARAMETER;
     }
     if (init != NULL) {
         DWORD rc = init();
 
         if (rc != NO_ERROR) {
-            set_err(err, err_size, "MprAdminInitializeDll returned %lu (RRAS does not start)",
-                    (unsigned long)rc);
+            rh_set_err(err, err_size, "MprAdminInitializeDll returned %lu (RRAS does not start)",
+                       (unsigned long)rc);
             return rc;
         }
     }
@@ -199,13 +187,13 @@ DWORD rh_host_load(struct rh_host_dll *dll, const WCHAR *path, enum rh_host_mode
     /* DLLPath entries are absolute; a relative --dll is taken from the current directory. */
     rc = GetFullPathNameW(path, RH_HOST_PATH_MAX, dll->path, NULL);
     if (rc == 0 || rc >= RH_HOST_PATH_MAX) {
-        set_err(err, err_size, "path too long or invalid");
+        rh_set_err(err, err_size, "path too long or invalid");
         return ERROR_FILENAME_EXCED_RANGE;
     }
     dll->module = LoadLibraryExW(dll->path, NULL, LOAD_LIBRARY_SEARCH_DEFAULT_DIRS);
     if (dll->module == NULL) {
         rc = GetLastError();
-        set_err(err, err_size, "LoadLibraryExW failed with error %lu", (unsigned long)rc);
+        rh_set_err(err, err_size, "LoadLibraryExW failed with error %lu", (unsigned long)rc);
         return rc;
     }
     init_ex = (RH_INITIALIZE_DLL_EX_FN *)proc(dll->module, "MprAdminInitializeDllEx");
