@@ -61,7 +61,11 @@ struct rh_syslog_options {
     const char *sd_id;    /* SD-ID: name@enterprise-number, or a registered name */
     const char *procid;   /* NULL or "" for "-" */
     const char *hostname; /* NULL: the record's server name */
+    bool omit_msg;        /* end after the structured data: no BOM, no summary */
 };
+
+/* A facility by RFC 5424 keyword ("authpriv", "local0"...) or number 0..23. */
+bool rh_syslog_facility_from_name(const char *name, unsigned *facility);
 
 void rh_syslog_options_default(struct rh_syslog_options *o);
 /* False, with the reason in err, if an option breaks RFC 5424's syntax. */

@@ -28,6 +28,36 @@ void rh_syslog_options_default(struct rh_syslog_options *o)
     o->sd_id = RH_SYSLOG_DEFAULT_SD_ID;
     o->procid = NULL;
     o->hostname = NULL;
+    o->omit_msg = false;
+}
+
+bool rh_syslog_facility_from_name(const char *name, unsigned *facility)
+{
+    static const char *const names[] = {
+        "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
+        "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
+        "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
+    };
+    unsigned v = 0;
+    const char *p = name;
+
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i]) == 0) {
+            *facility = i;
+            return true;
+        }
+    }
+    if (*p == '\0' || strlen(p) > 2)
+        return false;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (v > 23)
+        return false;
+    *facility = v;
+    return true;
 }
 
 /* PRINTUSASCII (%d33-126) of length 1..max. */
@@ -212,13 +242,17 @@ bool rh_format_syslog(const struct rh_record *r, const struct rh_syslog_options 
             p = rh_field_write(p, f, ',');
         *p++ = '"';
     }
-    memcpy(p, "] \xEF\xBB\xBF", 5);
-    p += 5;
+    *p++ = ']';
+    if (!o->omit_msg) {
+        memcpy(p, " \xEF\xBB\xBF", 4);
+        p += 4;
+    }
     *p = '\0';
     out->len = (size_t)(p - out->data);
 
-    /* MSG is bounded by what remains; a summary cut short is no harm, but say so. */
-    summary(out, r);
+    /* MSG is bounded by what remains: if it does not fit, the record is refused whole. */
+    if (!o->omit_msg)
+        summary(out, r);
     if (out->overflow) {
         rh_buf_rewind(out, mark);
         return false;

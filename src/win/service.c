@@ -157,10 +157,18 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
     }
     ops = rh_sink_find_type(type);
     if (ops == NULL) {
+        char known[128] = "";
+        struct rh_buf b;
+
+        rh_buf_init(&b, known, sizeof known);
+        for (size_t i = 0; rh_sink_types[i] != NULL; i++) {
+            rh_buf_append_str(&b, i == 0 ? "" : ", ");
+            rh_buf_append_str(&b, rh_sink_types[i]->type);
+        }
         rh_log(RH_LOG_ERROR,
-               "%s\\Sinks\\%s: value Type: unknown sink type \"%s\" (expected file); this sink "
-               "is disabled",
-               RH_CONFIG_KEY_TEXT, name, type);
+               "%s\\Sinks\\%s: value Type: unknown sink type \"%s\" (expected %s); this sink is "
+               "disabled",
+               RH_CONFIG_KEY_TEXT, name, type, known);
         goto out_key;
     }
     config = calloc(1, ops->config_size);

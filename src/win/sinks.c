@@ -5,9 +5,11 @@
 #include "sink.h"
 
 extern const struct rh_sink_ops rh_sink_file;
+extern const struct rh_sink_ops rh_sink_syslog;
 
 const struct rh_sink_ops *const rh_sink_types[] = {
     &rh_sink_file,
+    &rh_sink_syslog,
     NULL,
 };
 

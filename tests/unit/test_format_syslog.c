@@ -147,6 +147,38 @@ static void unusable_hostname_is_nil(void **state)
     assert_string_equal(m.msg, " disconnected after 0 s");
 }
 
+static void facilities_and_omitted_msg(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    struct rh_syslog_options o;
+    char out[RH_FORMAT_MAX];
+    struct rh_buf b;
+    struct sc_message m;
+    unsigned f;
+
+    (void)state;
+    assert_true(rh_syslog_facility_from_name("authpriv", &f));
+    assert_int_equal(f, 10);
+    assert_true(rh_syslog_facility_from_name("local7", &f));
+    assert_int_equal(f, 23);
+    assert_true(rh_syslog_facility_from_name("16", &f));
+    assert_int_equal(f, 16);
+    assert_false(rh_syslog_facility_from_name("24", &f));
+    assert_false(rh_syslog_facility_from_name("Local0", &f));
+    assert_false(rh_syslog_facility_from_name("", &f));
+
+    fx_ppp(&c);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_syslog_options_default(&o);
+    o.omit_msg = true;
+    format(&r, &o, out, sizeof out, &b);
+    assert_int_equal(out[b.len - 1], ']');
+    assert_true(sc_parse(out, b.len, &m));
+    assert_null(m.msg);
+    assert_int_equal(m.n_params, RH_FIELD_COUNT - 1);
+}
+
 static void parser_rejects_broken_messages(void **state)
 {
     static const char *const bad[] = {
@@ -178,6 +210,7 @@ int main(void)
         cmocka_unit_test(options_are_applied_and_checked),
         cmocka_unit_test(values_are_escaped_and_round_trip),
         cmocka_unit_test(unusable_hostname_is_nil),
+        cmocka_unit_test(facilities_and_omitted_msg),
         cmocka_unit_test(parser_rejects_broken_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+#include "net.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "text.h"
+
+bool rh_net_startup(void)
+{
+    WSADATA wsa;
+
+    return WSAStartup(MAKEWORD(2, 2), &wsa) == 0;
+}
+
+void rh_net_cleanup(void)
+{
+    WSACleanup();
+}
+
+static bool parse_port(const char *s, uint16_t *port)
+{
+    unsigned long v = 0;
+
+    if (*s == '\0')
+        return false;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > 65535)
+            return false;
+    }
+    *port = (uint16_t)v;
+    return v > 0;
+}
+
+bool rh_net_parse_servers(const char *list, uint16_t port, struct rh_endpoint *out, size_t max,
+                          size_t *n, char *err, size_t err_size)
+{
+    const char *p = list;
+
+    *n = 0;
+    while (*p != '\0') {
+        char entry[RH_NET_HOST_SIZE + 8];
+        size_t len = strcspn(p, ",; \t");
+        struct rh_endpoint ep;
+        char *colon;
+
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        if (len >= sizeof entry) {
+            rh_set_err(err, err_size, "a server name is longer than %u characters",
+                       (unsigned)sizeof entry - 1);
+            return false;
+        }
+        if (*n == max) {
+            rh_set_err(err, err_size, "more than %u servers", (unsigned)max);
+            return false;
+        }
+        memcpy(entry, p, len);
+        entry[len] = '\0';
+        p += len;
+        ep.port = port;
+        if (entry[0] == '[') {
+            char *close = strchr(entry, ']');
+
+            if (close == NULL || (close[1] != '\0' && close[1] != ':') ||
+                (close[1] == ':' && !parse_port(close + 2, &ep.port))) {
+                rh_set_err(err, err_size, "\"%s\" is not [IPv6 address] or [IPv6 address]:port",
+                           entry);
+                return false;
+            }
+            *close = '\0';
+            snprintf(ep.host, sizeof ep.host, "%s", entry + 1);
+        } else {
+            colon = strchr(entry, ':');
+            if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+                snprintf(ep.host, sizeof ep.host, "%s", entry); /* a bare IPv6 address */
+            } else {
+                if (colon != NULL) {
+                    if (!parse_port(colon + 1, &ep.port)) {
+                        rh_set_err(err, err_size, "\"%s\": the port is not 1 to 65535", entry);
+                        return false;
+                    }
+                    *colon = '\0';
+                }
+                snprintf(ep.host, sizeof ep.host, "%s", entry);
+            }
+        }
+        if (ep.host[0] == '\0') {
+            rh_set_err(err, err_size, "a server entry has no host");
+            return false;
+        }
+        out[(*n)++] = ep;
+    }
+    if (*n == 0) {
+        rh_set_err(err, err_size, "no server given");
+        return false;
+    }
+    return true;
+}
+
+/* Connects with a deadline: non-blocking connect, then wait for it to complete. */
+static bool connect_within(SOCKET s, const struct sockaddr *addr, int len, DWORD timeout_ms,
+                           int *error)
+{
+    u_long on = 1, off = 0;
+    fd_set wr, ex;
+    struct timeval tv = {(long)(timeout_ms / 1000), (long)(timeout_ms % 1000) * 1000};
+    int soerr = 0, soerr_len = sizeof soerr;
+
+    ioctlsocket(s, (long)FIONBIO, &on); /* FIONBIO is unsigned; the argument, long */
+    if (connect(s, addr, len) == 0)
+        goto connected;
+    if (WSAGetLastError() != WSAEWOULDBLOCK) {
+        *error = WSAGetLastError();
+        return false;
+    }
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    FD_SET(s, &wr);
+    FD_SET(s, &ex);
+    if (select(0, NULL, &wr, &ex, &tv) <= 0) {
+        *error = WSAETIMEDOUT;
+        return false;
+    }
+    if (FD_ISSET(s, &ex) || getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &soerr_len) != 0 ||
+        soerr != 0) {
+        *error = soerr != 0 ? soerr : WSAECONNREFUSED;
+        return false;
+    }
+connected:
+    ioctlsocket(s, (long)FIONBIO, &off);
+    return true;
+}
+
+SOCKET rh_net_connect(const struct rh_endpoint *ep, int type, DWORD timeout_ms, int *error)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[8];
+    SOCKET s = INVALID_SOCKET;
+    DWORD tmo = timeout_ms;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = type;
+    hints.ai_protocol = type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    snprintf(port, sizeof port, "%u", (unsigned)ep->port);
+    *error = getaddrinfo(ep->host, port, &hints, &res);
+    if (*error != 0)
+        return INVALID_SOCKET;
+    *error = WSAEHOSTUNREACH;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (s == INVALID_SOCKET) {
+            *error = WSAGetLastError();
+            continue;
+        }
+        if (ai->ai_addrlen <= INT_MAX &&
+            connect_within(s, ai->ai_addr, (int)ai->ai_addrlen, timeout_ms, error))
+            break;
+        closesocket(s);
+        s = INVALID_SOCKET;
+    }
+    freeaddrinfo(res);
+    if (s != INVALID_SOCKET) {
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&tmo, sizeof tmo);
+        *error = 0;
+    }
+    return s;
+}
+
+bool rh_net_send_all(SOCKET s, const char *p, size_t n, int *error)
+{
+    while (n > 0) {
+        int chunk = n > 0x100000 ? 0x100000 : (int)n;
+        int sent = send(s, p, chunk, 0);
+
+        if (sent <= 0) {
+            *error = sent == 0 ? WSAECONNRESET : WSAGetLastError();
+            return false;
+        }
+        p += sent;
+        n -= (size_t)sent;
+    }
+    return true;
+}
+
+bool rh_net_peer_closed(SOCKET s)
+{
+    fd_set rd;
+    struct timeval tv = {0, 0};
+    char c;
+
+    FD_ZERO(&rd);
+    FD_SET(s, &rd);
+    if (select(0, &rd, NULL, NULL, &tv) <= 0)
+        return false; /* nothing to read: the peer is still there */
+    /* Readable: a syslog collector sends nothing, so this is a close or a reset. */
+    return recv(s, &c, 1, MSG_PEEK) <= 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* Winsock for the network sinks: server lists, connecting with a timeout, sending. */
+#ifndef RH_NET_H
+#define RH_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#define RH_NET_MAX_SERVERS 8
+#define RH_NET_HOST_SIZE   256
+
+struct rh_endpoint {
+    char host[RH_NET_HOST_SIZE]; /* a name, an IPv4 address, or an IPv6 address */
+    uint16_t port;
+};
+
+/*
+ * Parses a server list: entries separated by ',', ';' or spaces, each "host",
+ * "host:port", "[v6addr]" or "[v6addr]:port"; `port` when an entry names none.
+ * False, with the reason in err, for an empty list or a malformed entry.
+ */
+bool rh_net_parse_servers(const char *list, uint16_t port, struct rh_endpoint *out, size_t max,
+                          size_t *n, char *err, size_t err_size);
+
+/* WSAStartup / WSACleanup, reference-counted by Winsock itself. */
+bool rh_net_startup(void);
+void rh_net_cleanup(void);
+
+/*
+ * Resolves `ep` and connects a socket of `type` (SOCK_STREAM or SOCK_DGRAM) to
+ * the first address that answers within timeout_ms. Sends then time out after
+ * timeout_ms too. INVALID_SOCKET, with the Winsock error in *error, on failure.
+ */
+SOCKET rh_net_connect(const struct rh_endpoint *ep, int type, DWORD timeout_ms, int *error);
+
+/* Sends all of p[0..n); false (error in *error) if the connection failed. */
+bool rh_net_send_all(SOCKET s, const char *p, size_t n, int *error);
+
+/*
+ * True if a stream's peer has closed its side or reset it (a collector that
+ * restarted): writing into such a socket would lose what is written.
+ */
+bool rh_net_peer_closed(SOCKET s);
+
+#endif /* RH_NET_H */

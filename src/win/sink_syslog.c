@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The syslog sink: RFC 5424 messages to a collector (rsyslog, syslog-ng,
+ * Graylog, a SIEM) over UDP (RFC 5426) or TCP with octet-counting framing
+ * (RFC 6587), with failover between several servers.
+ *
+ * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush; the batch
+ * counts as delivered when the collector's TCP stack took every byte. Before each
+ * batch the connection is checked for a close from the collector's side (a
+ * restarted collector), so nothing is written into a dead connection. A failure
+ * closes the connection and moves to the next server; the worker retries the
+ * batch (which may repeat messages, never lose them).
+ *
+ * UDP: one message per datagram, lossy by nature. Size rule: a message longer
+ * than UdpMaxBytes (default 2048, the size RFC 5426 says receivers should
+ * accept) is sent without its MSG summary; if its structured data alone is longer,
+ * it is sent whole and the collector may truncate it (use TCP for that).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "net.h"
+
+#include "diag.h"
+#include "format.h"
+#include "sink.h"
+
+#define BUFFER_SIZE   (512u * 1024)
+#define MAX_DATAGRAMS 1024
+
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
+
+struct syslog_config {
+    char server[1024];
+    uint32_t port;
+    char transport[8];
+    char facility[16];
+    char app_name[64];
+    char sd_id[64];
+    uint32_t udp_max_bytes;
+    uint32_t connect_timeout_ms;
+};
+
+#define OPT(name, type, def, member, doc)                                                          \
+    {                                                                                              \
+        name, type, def, offsetof(struct syslog_config, member),                                   \
+            sizeof(((struct syslog_config *)0)->member), doc                                       \
+    }
+
+static const struct rh_option syslog_options[] = {
+    OPT("Server", RH_OPT_STRING, NULL, server,
+        "collectors, in failover order: host, host:port or [IPv6]:port, separated by commas"),
+    OPT("Port", RH_OPT_DWORD, "0", port, "port of servers that name none (0: 514)"),
+    OPT("Transport", RH_OPT_STRING, "tcp", transport, "udp or tcp"),
+    OPT("Facility", RH_OPT_STRING, "authpriv", facility, "facility keyword or number 0 to 23"),
+    OPT("AppName", RH_OPT_STRING, "rashangup", app_name, "APP-NAME (1 to 48 printable ASCII)"),
+    OPT("SdId", RH_OPT_STRING, "rashangup@32473", sd_id,
+        "SD-ID of the structured data: name@your-enterprise-number"),
+    OPT("UdpMaxBytes", RH_OPT_DWORD, "2048", udp_max_bytes,
+        "UDP: longest message sent with its summary (480 to 65000)"),
+    OPT("ConnectTimeoutMs", RH_OPT_DWORD, "5000", connect_timeout_ms,
+        "how long a connection or a send may take (100 to 60000)"),
+};
+
+struct syslog_sink {
+    char name[RH_SINK_NAME_SIZE];
+    enum transport transport;
+    struct rh_endpoint servers[RH_NET_MAX_SERVERS];
+    size_t n_servers;
+    size_t current; /* the server in use or tried next */
+    SOCKET sock;
+    bool failing;
+    bool oversize_reported;
+    struct rh_syslog_options opt;
+    char app_name[64];
+    char sd_id[64];
+    uint32_t udp_max;
+    DWORD timeout_ms;
+    char *buf; /* framed messages (TCP) or messages back to back (UDP) */
+    size_t len;
+    uint32_t dgram_len[MAX_DATAGRAMS];
+    size_t n_dgrams;
+    char message[RH_FORMAT_MAX];
+};
+
+static void *syslog_create(const char *name, const void *config, char *err, size_t err_size)
+{
+    const struct syslog_config *cfg = config;
+    struct syslog_sink *s;
+    unsigned facility;
+    uint16_t port;
+
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL) {
+        free(s);
+        rh_set_err(err, err_size, "out of memory");
+        return NULL;
+    }
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->sock = INVALID_SOCKET;
+    if (strcmp(cfg->transport, "udp") == 0) {
+        s->transport = TRANSPORT_UDP;
+    } else if (strcmp(cfg->transport, "tcp") == 0) {
+        s->transport = TRANSPORT_TCP;
+    } else {
+        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp or tcp", cfg->transport);
+        goto fail;
+    }
+    if (cfg->port > 65535) {
+        rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
+        goto fail;
+    }
+    port = cfg->port != 0 ? (uint16_t)cfg->port : 514;
+    if (!rh_net_parse_servers(cfg->server, port, s->servers, RH_NET_MAX_SERVERS, &s->n_servers,
+                              err + 0, err_size)) {
+        char why[256];
+
+        snprintf(why, sizeof why, "%s", err);
+        rh_set_err(err, err_size, "value Server: %s", why);
+        goto fail;
+    }
+    if (!rh_syslog_facility_from_name(cfg->facility, &facility)) {
+        rh_set_err(err, err_size, "value Facility: \"%s\" is not a facility keyword or 0 to 23",
+                   cfg->facility);
+        goto fail;
+    }
+    if (cfg->udp_max_bytes < 480 || cfg->udp_max_bytes > 65000) {
+        rh_set_err(err, err_size, "value UdpMaxBytes: %lu is not 480 to 65000",
+                   (unsigned long)cfg->udp_max_bytes);
+        goto fail;
+    }
+    if (cfg->connect_timeout_ms < 100 || cfg->connect_timeout_ms > 60000) {
+        rh_set_err(err, err_size, "value ConnectTimeoutMs: %lu is not 100 to 60000",
+                   (unsigned long)cfg->connect_timeout_ms);
+        goto fail;
+    }
+    snprintf(s->app_name, sizeof s->app_name, "%s", cfg->app_name);
+    snprintf(s->sd_id, sizeof s->sd_id, "%s", cfg->sd_id);
+    rh_syslog_options_default(&s->opt);
+    s->opt.facility = facility;
+    s->opt.app_name = s->app_name;
+    s->opt.sd_id = s->sd_id;
+    {
+        char why[256];
+
+        if (!rh_syslog_options_check(&s->opt, why, sizeof why)) {
+            rh_set_err(err, err_size, "value %s: %s", strstr(why, "SD-ID") ? "SdId" : "AppName",
+                       why);
+            goto fail;
+        }
+    }
+    s->udp_max = cfg->udp_max_bytes;
+    s->timeout_ms = cfg->connect_timeout_ms;
+    if (!rh_net_startup()) {
+        rh_set_err(err, err_size, "Winsock cannot start (error %d)", WSAGetLastError());
+        goto fail;
+    }
+    return s;
+
+fail:
+    free(s->buf);
+    free(s);
+    return NULL;
+}
+
+static void disconnect(struct syslog_sink *s)
+{
+    if (s->sock != INVALID_SOCKET) {
+        closesocket(s->sock);
+        s->sock = INVALID_SOCKET;
+    }
+}
+
+/* Connects to the current server, or the next ones in turn. */
+static bool ensure_connected(struct syslog_sink *s)
+{
+    int error = 0;
+
+    if (s->sock != INVALID_SOCKET && s->transport == TRANSPORT_TCP && rh_net_peer_closed(s->sock))
+        disconnect(s);
+    if (s->sock != INVALID_SOCKET)
+        return true;
+    for (size_t tries = 0; tries < s->n_servers; tries++) {
+        const struct rh_endpoint *ep = &s->servers[s->current];
+
+        s->sock = rh_net_connect(ep, s->transport == TRANSPORT_TCP ? SOCK_STREAM : SOCK_DGRAM,
+                                 s->timeout_ms, &error);
+        if (s->sock != INVALID_SOCKET) {
+            if (s->failing)
+                rh_log(RH_LOG_INFO, "sink %s: connected to %s port %u", s->name, ep->host,
+                       (unsigned)ep->port);
+            s->failing = false;
+            return true;
+        }
+        if (!s->failing) {
+            char text[256];
+
+            rh_win32_error_text((DWORD)error, text, sizeof text);
+            rh_log(RH_LOG_ERROR, "sink %s: cannot connect to %s port %u: %s", s->name, ep->host,
+                   (unsigned)ep->port, text);
+        }
+        s->current = (s->current + 1) % s->n_servers;
+    }
+    s->failing = true;
+    SetLastError((DWORD)error);
+    return false;
+}
+
+static enum rh_sink_result send_buffer(struct syslog_sink *s)
+{
+    int error = 0;
+    bool ok = true;
+
+    if (s->len == 0)
+        return RH_SINK_OK;
+    if (!ensure_connected(s)) {
+        s->len = 0;
+        s->n_dgrams = 0;
+        return RH_SINK_RETRY;
+    }
+    if (s->transport == TRANSPORT_TCP) {
+        ok = rh_net_send_all(s->sock, s->buf, s->len, &error);
+    } else {
+        size_t at = 0;
+
+        for (size_t i = 0; i < s->n_dgrams && ok; i++) {
+            ok = send(s->sock, s->buf + at, (int)s->dgram_len[i], 0) == (int)s->dgram_len[i];
+            if (!ok)
+                error = WSAGetLastError();
+            at += s->dgram_len[i];
+        }
+    }
+    s->len = 0;
+    s->n_dgrams = 0;
+    if (ok)
+        return RH_SINK_OK;
+    {
+        char text[256];
+
+        rh_win32_error_text((DWORD)error, text, sizeof text);
+        rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
+               s->servers[s->current].host, (unsigned)s->servers[s->current].port, text);
+    }
+    disconnect(s);
+    s->current = (s->current + 1) % s->n_servers;
+    s->failing = true;
+    SetLastError((DWORD)error);
+    return RH_SINK_RETRY;
+}
+
+static enum rh_sink_result syslog_deliver(void *instance, const struct rh_record *r)
+{
+    struct syslog_sink *s = instance;
+    struct rh_buf b;
+    char frame[16];
+    size_t frame_len = 0;
+
+    rh_buf_init(&b, s->message, sizeof s->message);
+    s->opt.omit_msg = false;
+    if (!rh_format_syslog(r, &s->opt, &b))
+        return RH_SINK_ERROR;
+    if (s->transport == TRANSPORT_UDP && b.len > s->udp_max) {
+        rh_buf_init(&b, s->message, sizeof s->message);
+        s->opt.omit_msg = true;
+        rh_format_syslog(r, &s->opt, &b);
+        if (b.len > s->udp_max && !s->oversize_reported) {
+            rh_log(RH_LOG_WARNING,
+                   "sink %s: a message of %u bytes exceeds UdpMaxBytes even without its summary; "
+                   "the collector may truncate it (TCP carries any size)",
+                   s->name, (unsigned)b.len);
+            s->oversize_reported = true;
+        }
+    }
+    if (s->transport == TRANSPORT_TCP)
+        frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
+    if (s->len + frame_len + b.len > BUFFER_SIZE || s->n_dgrams == MAX_DATAGRAMS) {
+        if (send_buffer(s) != RH_SINK_OK)
+            return RH_SINK_RETRY;
+    }
+    memcpy(s->buf + s->len, frame, frame_len);
+    memcpy(s->buf + s->len + frame_len, b.data, b.len);
+    s->len += frame_len + b.len;
+    if (s->transport == TRANSPORT_UDP)
+        s->dgram_len[s->n_dgrams++] = (uint32_t)b.len;
+    return RH_SINK_OK;
+}
+
+static enum rh_sink_result syslog_flush(void *instance)
+{
+    return send_buffer(instance);
+}
+
+static void syslog_destroy(void *instance)
+{
+    struct syslog_sink *s = instance;
+
+    if (s == NULL)
+        return;
+    disconnect(s);
+    rh_net_cleanup();
+    free(s->buf);
+    free(s);
+}
+
+const struct rh_sink_ops rh_sink_syslog = {
+    .type = "syslog",
+    .config_size = sizeof(struct syslog_config),
+    .options = syslog_options,
+    .n_options = sizeof syslog_options / sizeof syslog_options[0],
+    .create = syslog_create,
+    .deliver = syslog_deliver,
+    .flush = syslog_flush,
+    .destroy = syslog_destroy,
+};
