@@ -190,16 +190,19 @@ bool rh_net_send_all(SOCKET s, const char *p, size_t n, int *error)
     return true;
 }
 
-bool rh_net_peer_closed(SOCKET s)
+enum rh_peer_state rh_net_peer_state(SOCKET s)
 {
     fd_set rd;
     struct timeval tv = {0, 0};
     char c;
+    int n;
 
     FD_ZERO(&rd);
     FD_SET(s, &rd);
     if (select(0, &rd, NULL, NULL, &tv) <= 0)
-        return false; /* nothing to read: the peer is still there */
-    /* Readable: a syslog collector sends nothing, so this is a close or a reset. */
-    return recv(s, &c, 1, MSG_PEEK) <= 0;
+        return RH_PEER_OPEN;
+    n = recv(s, &c, 1, MSG_PEEK);
+    if (n == 0)
+        return RH_PEER_CLOSED;
+    return n < 0 ? RH_PEER_RESET : RH_PEER_OPEN;
 }

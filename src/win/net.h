@@ -40,10 +40,17 @@ SOCKET rh_net_connect(const struct rh_endpoint *ep, int type, DWORD timeout_ms, 
 /* Sends all of p[0..n); false (error in *error) if the connection failed. */
 bool rh_net_send_all(SOCKET s, const char *p, size_t n, int *error);
 
+enum rh_peer_state {
+    RH_PEER_OPEN,   /* nothing from the peer: still there */
+    RH_PEER_CLOSED, /* it closed cleanly (FIN): it had read all we sent */
+    RH_PEER_RESET,  /* it reset the connection: what it had not read is lost */
+};
+
 /*
- * True if a stream's peer has closed its side or reset it (a collector that
- * restarted): writing into such a socket would lose what is written.
+ * How a stream's peer stands, without blocking. A collector sends nothing, so
+ * anything to read means it left: cleanly, after reading everything (a socket
+ * closed with unread data is reset instead), or not.
  */
-bool rh_net_peer_closed(SOCKET s);
+enum rh_peer_state rh_net_peer_state(SOCKET s);
 
 #endif /* RH_NET_H */

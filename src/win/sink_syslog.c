@@ -4,12 +4,16 @@
  * Graylog, a SIEM) over UDP (RFC 5426) or TCP with octet-counting framing
  * (RFC 6587), with failover between several servers.
  *
- * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush; the batch
- * counts as delivered when the collector's TCP stack took every byte. Before each
- * batch the connection is checked for a close from the collector's side (a
- * restarted collector), so nothing is written into a dead connection. A failure
- * closes the connection and moves to the next server; the worker retries the
- * batch (which may repeat messages, never lose them).
+ * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush. Plain TCP
+ * has no acknowledgement from the collector itself: a collector that stops with
+ * data unread in its socket loses it, after our send succeeded, and a batch sent
+ * as the collector closes crosses its FIN and is lost too. So the sink keeps the
+ * last WINDOW_SIZE bytes it sent on the connection, and whenever the connection
+ * ends (the collector closed or reset it, or a send failed) sends them again on
+ * the next connection, before anything new. After a collector restart, messages
+ * from that window may arrive twice (their record_id tells them apart); none is
+ * lost unless the collector had more than the window unread. A failure moves to
+ * the next server; the worker retries the batch.
  *
  * UDP: one message per datagram, lossy by nature. Size rule: a message longer
  * than UdpMaxBytes (default 2048, the size RFC 5426 says receivers should
@@ -29,6 +33,7 @@
 
 #define BUFFER_SIZE   (512u * 1024)
 #define MAX_DATAGRAMS 1024
+#define WINDOW_SIZE   (1024u * 1024) /* sent, not known to be read (TCP) */
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
@@ -80,6 +85,9 @@ struct syslog_sink {
     DWORD timeout_ms;
     char *buf; /* framed messages (TCP) or messages back to back (UDP) */
     size_t len;
+    char *window; /* TCP: whole frames sent on this connection, oldest first */
+    size_t window_len;
+    bool resend; /* the window must go out again before anything new */
     uint32_t dgram_len[MAX_DATAGRAMS];
     size_t n_dgrams;
     char message[RH_FORMAT_MAX];
@@ -93,7 +101,10 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     uint16_t port;
 
     s = calloc(1, sizeof *s);
-    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL) {
+    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
+        (s->window = malloc(WINDOW_SIZE)) == NULL) {
+        if (s != NULL)
+            free(s->buf);
         free(s);
         rh_set_err(err, err_size, "out of memory");
         return NULL;
@@ -160,6 +171,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     return s;
 
 fail:
+    free(s->window);
     free(s->buf);
     free(s);
     return NULL;
@@ -173,13 +185,56 @@ static void disconnect(struct syslog_sink *s)
     }
 }
 
+/* The size of the octet-counted frame "LEN SP MSG" at f (we wrote it: it is well formed). */
+static size_t frame_size(const char *f)
+{
+    size_t len = 0, digits = 0;
+
+    while (f[digits] >= '0' && f[digits] <= '9')
+        len = len * 10 + (size_t)(f[digits++] - '0');
+    return digits + 1 + len;
+}
+
+/* Remembers frames sent on this connection, dropping the oldest whole frames. */
+static void window_add(struct syslog_sink *s, const char *p, size_t n)
+{
+    size_t drop = 0;
+
+    while (n - drop > WINDOW_SIZE) /* a batch larger than the window: keep its end */
+        drop += frame_size(p + drop);
+    if (drop > 0)
+        s->window_len = 0;
+    p += drop;
+    n -= drop;
+    drop = 0;
+    while (s->window_len - drop + n > WINDOW_SIZE)
+        drop += frame_size(s->window + drop);
+    if (drop > 0) {
+        memmove(s->window, s->window + drop, s->window_len - drop);
+        s->window_len -= drop;
+    }
+    memcpy(s->window + s->window_len, p, n);
+    s->window_len += n;
+}
+
 /* Connects to the current server, or the next ones in turn. */
 static bool ensure_connected(struct syslog_sink *s)
 {
     int error = 0;
 
-    if (s->sock != INVALID_SOCKET && s->transport == TRANSPORT_TCP && rh_net_peer_closed(s->sock))
-        disconnect(s);
+    if (s->sock != INVALID_SOCKET && s->transport == TRANSPORT_TCP) {
+        enum rh_peer_state peer = rh_net_peer_state(s->sock);
+
+        if (peer != RH_PEER_OPEN) {
+            /* Even a clean close may have crossed our last batch: send the window again. */
+            rh_log(RH_LOG_WARNING,
+                   "sink %s: %s %s the connection; the last %u bytes sent are sent again", s->name,
+                   s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
+                   (unsigned)s->window_len);
+            s->resend = true;
+            disconnect(s);
+        }
+    }
     if (s->sock != INVALID_SOCKET)
         return true;
     for (size_t tries = 0; tries < s->n_servers; tries++) {
@@ -221,7 +276,13 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         return RH_SINK_RETRY;
     }
     if (s->transport == TRANSPORT_TCP) {
-        ok = rh_net_send_all(s->sock, s->buf, s->len, &error);
+        if (s->resend && s->window_len > 0)
+            ok = rh_net_send_all(s->sock, s->window, s->window_len, &error);
+        if (ok)
+            s->resend = false;
+        ok = ok && rh_net_send_all(s->sock, s->buf, s->len, &error);
+        if (ok)
+            window_add(s, s->buf, s->len);
     } else {
         size_t at = 0;
 
@@ -244,6 +305,7 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
                s->servers[s->current].host, (unsigned)s->servers[s->current].port, text);
     }
     disconnect(s);
+    s->resend = true; /* the window goes out again on the next connection */
     s->current = (s->current + 1) % s->n_servers;
     s->failing = true;
     SetLastError((DWORD)error);
@@ -300,6 +362,7 @@ static void syslog_destroy(void *instance)
         return;
     disconnect(s);
     rh_net_cleanup();
+    free(s->window);
     free(s->buf);
     free(s);
 }
