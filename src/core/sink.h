@@ -45,6 +45,12 @@ struct rh_option {
     const char *doc;          /* one line for docs/configuration.md and errors */
 };
 
+/* One rh_option for `member` of config struct `type`. */
+#define RH_OPTION(type, name, kind, def, member, doc)                                              \
+    {                                                                                              \
+        name, kind, def, offsetof(type, member), sizeof(((type *)0)->member), doc                  \
+    }
+
 struct rh_sink_ops {
     const char *type; /* the `Type` registry value that selects this sink */
     size_t config_size;

@@ -26,11 +26,8 @@ struct global_config {
     uint32_t retry_max_ms;
 };
 
-#define OPT(name, type, def, member, doc)                                                          \
-    {                                                                                              \
-        name, type, def, offsetof(struct global_config, member),                                   \
-            sizeof(((struct global_config *)0)->member), doc                                       \
-    }
+#define OPT(name, kind, def, member, doc)                                                          \
+    RH_OPTION(struct global_config, name, kind, def, member, doc)
 
 static const struct rh_option global_options[] = {
     OPT("JournalPath", RH_OPT_PATH, "%ProgramData%\\RasHangup\\journal", journal_path,

@@ -27,13 +27,12 @@ struct file_config {
 };
 
 static const struct rh_option file_options[] = {
-    {"Path", RH_OPT_PATH, "%ProgramData%\\RasHangup\\hangups.jsonl",
-     offsetof(struct file_config, path), sizeof(((struct file_config *)0)->path),
-     "absolute path of the file records are appended to, or a named pipe (\\\\.\\pipe\\name) a "
-     "local reader drains; environment strings are expanded"},
-    {"Format", RH_OPT_STRING, "json", offsetof(struct file_config, format),
-     sizeof(((struct file_config *)0)->format),
-     "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"},
+    RH_OPTION(struct file_config, "Path", RH_OPT_PATH, "%ProgramData%\\RasHangup\\hangups.jsonl",
+              path,
+              "absolute path of the file records are appended to, or a named pipe "
+              "(\\\\.\\pipe\\name) a local reader drains; environment strings are expanded"),
+    RH_OPTION(struct file_config, "Format", RH_OPT_STRING, "json", format,
+              "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"),
 };
 
 /* Lines are gathered here and written once per batch. */

@@ -7,13 +7,15 @@
  * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush. Plain TCP
  * has no acknowledgement from the collector itself: a collector that stops with
  * data unread in its socket loses it, after our send succeeded, and a batch sent
- * as the collector closes crosses its FIN and is lost too. So the sink keeps the
- * last WINDOW_SIZE bytes it sent on the connection, and whenever the connection
- * ends (the collector closed or reset it, or a send failed) sends them again on
- * the next connection, before anything new. After a collector restart, messages
- * from that window may arrive twice (their record_id tells them apart); none is
- * lost unless the collector had more than the window unread. A failure moves to
- * the next server; the worker retries the batch.
+ * as the collector closes crosses its FIN and is lost too. How much can sit unread
+ * is the collector's receive buffer (Linux grows it up to 6 MiB). So the sink
+ * keeps the last ResendWindowKB it sent on the connection (default 8 MiB), and
+ * whenever the connection ends (the collector closed or reset it, or a send
+ * failed) sends them again on the next connection, before anything new. After a
+ * collector restart, messages from that window may arrive twice (their record_id
+ * tells them apart); none is lost unless the collector held more than the window
+ * unread. RELP would acknowledge each message instead; plain TCP cannot. A failure
+ * moves to the next server; the worker retries the batch.
  *
  * UDP: one message per datagram, lossy by nature. Size rule: a message longer
  * than UdpMaxBytes (default 2048, the size RFC 5426 says receivers should
@@ -33,7 +35,6 @@
 
 #define BUFFER_SIZE   (512u * 1024)
 #define MAX_DATAGRAMS 1024
-#define WINDOW_SIZE   (1024u * 1024) /* sent, not known to be read (TCP) */
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
 
@@ -46,13 +47,11 @@ struct syslog_config {
     char sd_id[64];
     uint32_t udp_max_bytes;
     uint32_t connect_timeout_ms;
+    uint32_t resend_window_kb;
 };
 
-#define OPT(name, type, def, member, doc)                                                          \
-    {                                                                                              \
-        name, type, def, offsetof(struct syslog_config, member),                                   \
-            sizeof(((struct syslog_config *)0)->member), doc                                       \
-    }
+#define OPT(name, kind, def, member, doc)                                                          \
+    RH_OPTION(struct syslog_config, name, kind, def, member, doc)
 
 static const struct rh_option syslog_options[] = {
     OPT("Server", RH_OPT_STRING, NULL, server,
@@ -67,6 +66,8 @@ static const struct rh_option syslog_options[] = {
         "UDP: longest message sent with its summary (480 to 65000)"),
     OPT("ConnectTimeoutMs", RH_OPT_DWORD, "5000", connect_timeout_ms,
         "how long a connection or a send may take (100 to 60000)"),
+    OPT("ResendWindowKB", RH_OPT_DWORD, "8192", resend_window_kb,
+        "TCP: what is sent again after the collector's connection ends, in KiB (0 to 65536)"),
 };
 
 struct syslog_sink {
@@ -87,7 +88,8 @@ struct syslog_sink {
     size_t len;
     char *window; /* TCP: whole frames sent on this connection, oldest first */
     size_t window_len;
-    bool resend; /* the window must go out again before anything new */
+    size_t window_size; /* ResendWindowKB */
+    bool resend;        /* the window must go out again before anything new */
     uint32_t dgram_len[MAX_DATAGRAMS];
     size_t n_dgrams;
     char message[RH_FORMAT_MAX];
@@ -100,9 +102,14 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     unsigned facility;
     uint16_t port;
 
+    if (cfg->resend_window_kb > 65536) {
+        rh_set_err(err, err_size, "value ResendWindowKB: %lu is not 0 to 65536",
+                   (unsigned long)cfg->resend_window_kb);
+        return NULL;
+    }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
-        (s->window = malloc(WINDOW_SIZE)) == NULL) {
+        (s->window = malloc((size_t)cfg->resend_window_kb * 1024 + 1)) == NULL) {
         if (s != NULL)
             free(s->buf);
         free(s);
@@ -163,6 +170,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
         }
     }
     s->udp_max = cfg->udp_max_bytes;
+    s->window_size = (size_t)cfg->resend_window_kb * 1024;
     s->timeout_ms = cfg->connect_timeout_ms;
     if (!rh_net_startup()) {
         rh_set_err(err, err_size, "Winsock cannot start (error %d)", WSAGetLastError());
@@ -200,14 +208,14 @@ static void window_add(struct syslog_sink *s, const char *p, size_t n)
 {
     size_t drop = 0;
 
-    while (n - drop > WINDOW_SIZE) /* a batch larger than the window: keep its end */
+    while (n - drop > s->window_size) /* a batch larger than the window: keep its end */
         drop += frame_size(p + drop);
     if (drop > 0)
         s->window_len = 0;
     p += drop;
     n -= drop;
     drop = 0;
-    while (s->window_len - drop + n > WINDOW_SIZE)
+    while (s->window_len - drop + n > s->window_size)
         drop += frame_size(s->window + drop);
     if (drop > 0) {
         memmove(s->window, s->window + drop, s->window_len - drop);

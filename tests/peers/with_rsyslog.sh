@@ -77,4 +77,11 @@ while kill -0 "$test_pid" 2>/dev/null; do
   fi
   sleep 0.05
 done
-wait "$test_pid"
+status=0
+wait "$test_pid" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- rsyslogd's log:" >&2
+  cat "$dir/rsyslog.log" >&2
+  ls -la "$dir" >&2
+fi
+exit "$status"
