@@ -29,6 +29,7 @@ cp build/windows/rashangup.dll build/windows/rrashost.exe "$drive_c/Program File
 rm -f "$drive_c/ProgramData/RasHangup/hangups.jsonl" "$drive_c/ProgramData/RasHangup/hangups.csv"
 
 rh_say "register the DLL with RRAS; configure a JSON Lines sink and a CSV sink"
+wine reg delete 'HKLM\SOFTWARE\RasHangup' /f >/dev/null 2>&1 || true # a fresh configuration
 admin reg add 'HKLM\SOFTWARE\Microsoft\RAS\AdminDll' /v DLLPath /t REG_EXPAND_SZ \
   /d "$install_dir\\rashangup.dll" /f
 admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Type /t REG_SZ /d file /f

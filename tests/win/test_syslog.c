@@ -249,11 +249,18 @@ static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
     print_message("3000 records across a collector restart: %u delivered twice\n", total_dups);
 }
 
+static int teardown(void **state)
+{
+    (void)state;
+    wt_reset_config();
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(udp_and_tcp_carry_every_field_and_tcp_fails_over),
-        cmocka_unit_test(collector_restart_mid_burst_loses_nothing_over_tcp),
+        cmocka_unit_test_teardown(udp_and_tcp_carry_every_field_and_tcp_fails_over, teardown),
+        cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tcp, teardown),
     };
     char buf[MAX_PATH];
 
