@@ -18,6 +18,9 @@
 #define RASHANGUP_VERSION "0.0.0"
 #endif
 
+/* What stop gives a worker to leave a delivery, and again after cancelling its I/O. */
+#define STOP_GRACE_MS 250
+
 /* How far ahead of the tail the flusher keeps the journal's pages touched. */
 #define PREFAULT_BYTES (64u * 1024 * 1024)
 
@@ -507,6 +510,23 @@ static bool drained(struct runtime *rt)
     return done;
 }
 
+/* Waits until `deadline` for worker threads to end; closes the handles of those that did. */
+static void join_workers(struct runtime *rt, ULONGLONG deadline)
+{
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+        ULONGLONG now = GetTickCount64();
+
+        if (w->thread == NULL)
+            continue;
+        if (WaitForSingleObject(w->thread, now < deadline ? (DWORD)(deadline - now) : 0) ==
+            WAIT_OBJECT_0) {
+            CloseHandle(w->thread);
+            w->thread = NULL;
+        }
+    }
+}
+
 void rh_runtime_stop(void)
 {
     struct runtime *rt = g_rt;
@@ -526,26 +546,27 @@ void rh_runtime_stop(void)
         SetEvent(rt->stop_event);
     WakeAllConditionVariable(&rt->jcv);
 
+    /*
+     * One shared grace for every worker to leave its delivery, then one shared
+     * grace after cancelling the I/O of those that did not: stop takes at most
+     * drain_ms + 2 * STOP_GRACE_MS, however many sinks are stuck.
+     */
+    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].thread != NULL)
+            CancelSynchronousIo(rt->workers[i].thread);
+    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
 
         if (w->thread == NULL)
             continue;
-        if (WaitForSingleObject(w->thread, 250) == WAIT_TIMEOUT) {
-            /* In a delivery that does not return: cancel its I/O, then give up on it. */
-            CancelSynchronousIo(w->thread);
-            if (WaitForSingleObject(w->thread, 250) == WAIT_TIMEOUT) {
-                set_state(w, RH_SINK_STATE_STUCK);
-                rh_log(RH_LOG_ERROR,
-                       "sink %s: a delivery did not return within the drain time; its thread is "
-                       "left to finish, and its undelivered records go out at the next start",
-                       w->sink.name);
-                abandoned = true;
-                continue;
-            }
-        }
-        CloseHandle(w->thread);
-        w->thread = NULL;
+        set_state(w, RH_SINK_STATE_STUCK);
+        rh_log(RH_LOG_ERROR,
+               "sink %s: a delivery did not return within the drain time; its thread is left to "
+               "finish, and its undelivered records go out at the next start",
+               w->sink.name);
+        abandoned = true;
     }
     if (rt->flusher != NULL) {
         WaitForSingleObject(rt->flusher, INFINITE); /* it never blocks: flush, status, return */
