@@ -66,6 +66,13 @@ static struct rh_runtime_sink g_sinks[RH_MAX_SINKS];
 static size_t g_n_sinks;
 static char g_server[RH_SERVER_SIZE];
 
+/*
+ * Structures RRAS should never send: said once per start, not per hangup (the
+ * log is file I/O, and RRAS's thread must not do I/O); each record also carries
+ * its own warning.
+ */
+static volatile LONG g_said_refused, g_said_short;
+
 static void load_server_name(void)
 {
     WCHAR name[256];
@@ -302,6 +309,7 @@ static void start_locked(void)
 
     if (g_running)
         return;
+    g_said_refused = g_said_short = 0;
     rh_diag_open();
     load_server_name();
     g_n_sinks = 0;
@@ -389,14 +397,17 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
     /* RRAS's buffer is its own revision's size: read no more than the header declares. */
     st = rh_ex_capture(&copy, conn, conn != NULL ? sizeof copy : 0);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
-        rh_log(RH_LOG_ERROR,
-               "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX refused: %s",
-               rh_ex_status_text(st));
+        if (InterlockedExchange(&g_said_refused, 1) == 0)
+            rh_log(RH_LOG_ERROR,
+                   "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX refused: %s (said "
+                   "once until the next start)",
+                   rh_ex_status_text(st));
         return;
     }
-    if (st == RH_EX_SHORT)
+    if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
         rh_log(RH_LOG_WARNING,
-               "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX header size %u is %s",
+               "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX header size %u is %s "
+               "(said once until the next start; each record notes structure_short)",
                (unsigned)conn->Header.size, rh_ex_status_text(st));
     n = rh_event_pack_ex(&copy, st, packed);
     enter_running();
