@@ -17,6 +17,7 @@
 #include "event.h"
 #include "format.h"
 #include "json_check.h"
+#include "radius.h"
 #include "record.h"
 #include "syslog_check.h"
 
@@ -71,6 +72,22 @@ static void check_formats(const struct rh_record *r)
     CHECK(memchr(m.msg, '\n', m.msg_len) == NULL && memchr(m.msg, '\r', m.msg_len) == NULL);
     CHECK(sc_param(out, b.len, "user", cell, sizeof cell));
     CHECK(strcmp(cell, r->user.s) == 0);
+
+    /* RADIUS: the packet's length is what it says, and every attribute is well formed. */
+    {
+        static uint8_t packet[RH_RADIUS_MAX];
+        struct rh_radius_options ro = {NULL, false, {0}, RH_RADIUS_USER_BACKSLASH, true};
+        size_t len =
+            rh_radius_accounting_request(packet, 1, RH_ACCT_STOP, r, NULL, 0, 0, &ro, "secret", 6);
+        size_t at = 20;
+
+        CHECK(len >= 20 && len <= RH_RADIUS_MAX && ((size_t)packet[2] << 8 | packet[3]) == len);
+        while (at < len) {
+            CHECK(packet[at + 1] >= 2 && at + packet[at + 1] <= len);
+            at += packet[at + 1];
+        }
+        CHECK(at == len);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RADIUS accounting packets (RFC 2865, 2866, 2868, 3162, 3579, 6911): building
+ * an Accounting-Request from a record, and checking the Accounting-Response.
+ * Pure: no sockets, no clock; the caller supplies the Identifier, the delay and
+ * the time. A retransmission is a new packet (RFC 5080, 2.2.1: a changed
+ * Acct-Delay-Time needs a new Identifier, so the authenticators change too).
+ */
+#ifndef RH_RADIUS_H
+#define RH_RADIUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define RH_RADIUS_MAX 4096 /* the largest RADIUS packet */
+
+enum rh_acct_status {
+    RH_ACCT_START = 1,
+    RH_ACCT_STOP = 2,
+    RH_ACCT_ON = 7,
+    RH_ACCT_OFF = 8,
+};
+
+enum rh_radius_user_format {
+    RH_RADIUS_USER_BACKSLASH, /* DOMAIN\user (NPS, Windows) */
+    RH_RADIUS_USER_AT,        /* user@DOMAIN */
+    RH_RADIUS_USER_PLAIN,     /* user */
+};
+
+struct rh_radius_options {
+    const char *nas_identifier; /* NAS-Identifier (32); NULL: the record's server name */
+    bool has_nas_ipv4;
+    uint8_t nas_ipv4[4]; /* NAS-IP-Address (4) */
+    enum rh_radius_user_format user_format;
+    bool message_authenticator; /* add Message-Authenticator (80), RFC 3579 */
+};
+
+/*
+ * Builds an Accounting-Request into out. For START and STOP, `r` is the
+ * connection's record; for ON and OFF it is NULL and `session_id` names the
+ * service run (RFC 2866 wants Acct-Session-Id in every request). `now_s` is the
+ * Event-Timestamp of ON and OFF (START and STOP take the record's time).
+ * Returns the length, or 0 if the secret is empty.
+ */
+size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifier,
+                                    enum rh_acct_status status, const struct rh_record *r,
+                                    const char *session_id, uint64_t now_s, uint32_t delay_s,
+                                    const struct rh_radius_options *o, const void *secret,
+                                    size_t secret_len);
+
+enum rh_radius_verdict {
+    RH_RADIUS_ACK = 0,          /* a valid Accounting-Response to that request */
+    RH_RADIUS_MALFORMED,        /* not a RADIUS packet, or not an Accounting-Response */
+    RH_RADIUS_OTHER_ID,         /* the response to another request (a late one): ignore */
+    RH_RADIUS_BAD_AUTH,         /* the Response Authenticator is wrong: a wrong secret, or forged */
+    RH_RADIUS_BAD_MESSAGE_AUTH, /* the Message-Authenticator is wrong */
+};
+
+/* Checks a response against the request it answers. */
+enum rh_radius_verdict rh_radius_check_response(const uint8_t *resp, size_t len,
+                                                const uint8_t *request, const void *secret,
+                                                size_t secret_len);
+
+#endif /* RH_RADIUS_H */
