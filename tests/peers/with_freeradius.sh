@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs a test against a real FreeRADIUS on loopback, started unprivileged.
+#
+#   with_freeradius.sh COMMAND [ARGS...]
+#
+# The test learns the server through RH_RADIUS_PORT and RH_RADIUS_SECRET, and
+# finds the accounting detail file in RH_RADIUS_ACCT/127.0.0.1/detail.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+dir=$(mktemp -d /tmp/rashangup-radius.XXXXXX)
+secret="rh-$RANDOM$RANDOM"
+pid=
+
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  port=$((20000 + RANDOM % 40000))
+  ss -Hlnu "( sport = :$port )" | grep -q . || break
+done
+mkdir -p "$dir/log" "$dir/acct" "$dir/run"
+sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SECRET@|$secret|g" \
+  "$here/radiusd.conf.in" >"$dir/radiusd.conf"
+# FreeRADIUS refuses a configuration others can write: the directory is nobody's.
+chmod -R 0755 "$dir"
+chown -R 65534:65534 "$dir"
+setpriv --reuid=65534 --regid=65534 --clear-groups freeradius -f -d "$dir" >"$dir/out.txt" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  ss -Hlnu "( sport = :$port )" | grep -q . && break
+  sleep 0.05
+done
+if ! ss -Hlnu "( sport = :$port )" | grep -q .; then
+  echo "freeradius did not start:" >&2
+  cat "$dir/out.txt" "$dir/log/radius.log" >&2 2>/dev/null || true
+  exit 1
+fi
+
+export RH_RADIUS_PORT=$port RH_RADIUS_SECRET=$secret RH_RADIUS_ACCT=$dir/acct
+export RH_RADIUS_LOG=$dir/log/radius.log
+status=0
+"$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- FreeRADIUS's log:" >&2
+  cat "$dir/log/radius.log" >&2 2>/dev/null || true
+fi
+exit "$status"
