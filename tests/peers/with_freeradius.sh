@@ -27,10 +27,15 @@ done
 mkdir -p "$dir/log" "$dir/acct" "$dir/run"
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SECRET@|$secret|g" \
   "$here/radiusd.conf.in" >"$dir/radiusd.conf"
-# FreeRADIUS refuses a configuration others can write: the directory is nobody's.
+# FreeRADIUS refuses a configuration others can write. As root, it runs as nobody,
+# in a directory that is nobody's; as anyone else, as that user.
 chmod -R 0755 "$dir"
-chown -R 65534:65534 "$dir"
-setpriv --reuid=65534 --regid=65534 --clear-groups freeradius -f -d "$dir" >"$dir/out.txt" 2>&1 &
+as_peer=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown -R 65534:65534 "$dir"
+  as_peer=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+"${as_peer[@]}" freeradius -f -d "$dir" >"$dir/out.txt" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   ss -Hlnu "( sport = :$port )" | grep -q . && break

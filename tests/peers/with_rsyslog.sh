@@ -29,9 +29,14 @@ free_port() {
   exit 1
 }
 
+# As root, the collector runs as nobody; as anyone else, as that user.
+as_peer=()
+if [ "$(id -u)" -eq 0 ]; then
+  as_peer=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+
 start() {
-  setpriv --reuid=65534 --regid=65534 --clear-groups \
-    rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" >>"$dir/rsyslog.log" 2>&1 &
+  "${as_peer[@]}" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" >>"$dir/rsyslog.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     if ss -Hlnt "( sport = :$tcp )" | grep -q . && ss -Hlnu "( sport = :$udp )" | grep -q .; then
