@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "event.h"
 
+#include "sink.h"
+
 #include <string.h>
 
 #define FLAG_SHORT 0x01u
@@ -106,10 +108,36 @@ bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
 {
     switch (kind) {
     case RH_JKIND_HANGUP_EX:
+    case RH_JKIND_ACCEPT_EX:
         return decode_ex(payload, len, meta, r);
     case RH_JKIND_HANGUP_LEGACY:
+    case RH_JKIND_ACCEPT_LEGACY:
         return decode_legacy(payload, len, meta, r);
+    case RH_JKIND_SERVICE_START:
+    case RH_JKIND_SERVICE_STOP:
+        if (len != 0)
+            return false;
+        rh_record_from_meta(r, meta);
+        return true;
     default:
         return false;
+    }
+}
+
+unsigned rh_event_of_kind(enum rh_jkind kind)
+{
+    switch (kind) {
+    case RH_JKIND_HANGUP_EX:
+    case RH_JKIND_HANGUP_LEGACY:
+        return RH_EVENT_HANGUP;
+    case RH_JKIND_ACCEPT_EX:
+    case RH_JKIND_ACCEPT_LEGACY:
+        return RH_EVENT_CONNECT;
+    case RH_JKIND_SERVICE_START:
+        return RH_EVENT_SERVICE_START;
+    case RH_JKIND_SERVICE_STOP:
+        return RH_EVENT_SERVICE_STOP;
+    default:
+        return 0;
     }
 }

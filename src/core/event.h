@@ -30,9 +30,13 @@ size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,
                             const struct rh_ras_connection_2 *c2,
                             const struct rh_ras_connection_3 *c3, uint8_t out[RH_EVENT_MAX]);
 
+/* The sink event (enum rh_sink_event) an entry of `kind` carries; 0 for none (padding). */
+unsigned rh_event_of_kind(enum rh_jkind kind);
+
 /*
- * Decodes a hangup payload of `kind` into a record. False if the payload is not
- * one this version wrote (the record is then untouched).
+ * Decodes the payload of an entry of `kind` into a record: the connection at its
+ * hangup or its start, or (service events) a record of no connection. False if
+ * the payload is not one this version wrote (the record is then untouched).
  */
 bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
                      const struct rh_event_meta *meta, struct rh_record *r);

@@ -169,6 +169,27 @@ static void connection(struct writer *w, enum rh_acct_status status, const struc
     }
 }
 
+/*
+ * Signs a request whose authenticator (and Message-Authenticator, at
+ * message_auth_at if not 0) are zero: the Message-Authenticator first, over the
+ * packet with a zero authenticator (RFC 3579, 5080), then the Request
+ * Authenticator = MD5(the packet with a zero authenticator, then the secret).
+ */
+static void sign(uint8_t *p, size_t len, size_t message_auth_at, const void *secret,
+                 size_t secret_len)
+{
+    uint8_t digest[16];
+    struct rh_md5 m;
+
+    if (message_auth_at != 0)
+        rh_hmac_md5(secret, secret_len, p, len, p + message_auth_at);
+    rh_md5_init(&m);
+    rh_md5_update(&m, p, len);
+    rh_md5_update(&m, secret, secret_len);
+    rh_md5_final(&m, digest);
+    memcpy(p + 4, digest, 16);
+}
+
 size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifier,
                                     enum rh_acct_status status, const struct rh_record *r,
                                     const char *session_id, uint64_t now_s, uint32_t delay_s,
@@ -177,8 +198,6 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
 {
     struct writer w = {out, HEADER};
     size_t message_auth_at = 0;
-    uint8_t digest[16];
-    struct rh_md5 m;
     const char *nas = o->nas_identifier;
 
     if (secret_len == 0)
@@ -207,17 +226,39 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
     }
     out[2] = (uint8_t)(w.len >> 8);
     out[3] = (uint8_t)w.len;
-
-    /* Message-Authenticator over the packet with a zero authenticator (RFC 3579, 5080). */
-    if (message_auth_at != 0)
-        rh_hmac_md5(secret, secret_len, out, w.len, out + message_auth_at);
-    /* Request Authenticator = MD5(packet with a zero authenticator, then the secret). */
-    rh_md5_init(&m);
-    rh_md5_update(&m, out, w.len);
-    rh_md5_update(&m, secret, secret_len);
-    rh_md5_final(&m, digest);
-    memcpy(out + 4, digest, 16);
+    sign(out, w.len, message_auth_at, secret, secret_len);
     return w.len;
+}
+
+size_t rh_radius_retransmission(uint8_t *request, size_t len, uint8_t identifier, uint32_t delay_s,
+                                const void *secret, size_t secret_len)
+{
+    size_t delay_at = 0, message_auth_at = 0;
+
+    if (secret_len == 0 || len < HEADER || len > RH_RADIUS_MAX ||
+        request[0] != CODE_ACCOUNTING_REQUEST || ((size_t)request[2] << 8 | request[3]) != len)
+        return 0;
+    for (size_t at = HEADER; at < len;) {
+        if (len - at < 2 || request[at + 1] < 2 || request[at + 1] > len - at)
+            return 0;
+        if (request[at] == A_ACCT_DELAY_TIME && request[at + 1] == 6)
+            delay_at = at + 2;
+        else if (request[at] == A_MESSAGE_AUTHENTICATOR && request[at + 1] == 18)
+            message_auth_at = at + 2;
+        at += request[at + 1];
+    }
+    if (delay_at == 0)
+        return 0;
+    request[1] = identifier;
+    request[delay_at] = (uint8_t)(delay_s >> 24);
+    request[delay_at + 1] = (uint8_t)(delay_s >> 16);
+    request[delay_at + 2] = (uint8_t)(delay_s >> 8);
+    request[delay_at + 3] = (uint8_t)delay_s;
+    memset(request + 4, 0, 16);
+    if (message_auth_at != 0)
+        memset(request + message_auth_at, 0, 16);
+    sign(request, len, message_auth_at, secret, secret_len);
+    return len;
 }
 
 enum rh_radius_verdict rh_radius_check_response(const uint8_t *resp, size_t len,

@@ -51,6 +51,14 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
                                     const struct rh_radius_options *o, const void *secret,
                                     size_t secret_len);
 
+/*
+ * Turns a request built above into its retransmission (RFC 5080, 2.2.1): a new
+ * Identifier and Acct-Delay-Time, signed again. Returns len, or 0 if the packet
+ * is not such a request.
+ */
+size_t rh_radius_retransmission(uint8_t *request, size_t len, uint8_t identifier, uint32_t delay_s,
+                                const void *secret, size_t secret_len);
+
 enum rh_radius_verdict {
     RH_RADIUS_ACK = 0,          /* a valid Accounting-Response to that request */
     RH_RADIUS_MALFORMED,        /* not a RADIUS packet, or not an Accounting-Response */

@@ -150,6 +150,11 @@ static void record_begin(struct rh_record *r, uint32_t duration_s, const struct 
     }
 }
 
+void rh_record_from_meta(struct rh_record *r, const struct rh_event_meta *meta)
+{
+    record_begin(r, 0, meta);
+}
+
 static void set_connection_id(struct rh_record *r, const struct rh_guid *g)
 {
     if (rh_guid_is_nil(g))

@@ -170,6 +170,9 @@ const char *rh_ex_status_text(enum rh_ex_status status);
  */
 enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p, size_t avail);
 
+/* A record of no connection (a service event): its id, time and server only. */
+void rh_record_from_meta(struct rh_record *r, const struct rh_event_meta *meta);
+
 /* Converts a captured structure (status from rh_ex_capture: OK or SHORT). */
 void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c,
                        enum rh_ex_status status, const struct rh_event_meta *meta);

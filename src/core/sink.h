@@ -29,6 +29,17 @@ enum rh_sink_result {
     RH_SINK_ERROR,  /* cannot ever deliver this record */
 };
 
+/*
+ * What a sink is told of. Most sinks take hangups only; RADIUS accounting also
+ * wants a connection's start and the service's own start and stop.
+ */
+enum rh_sink_event {
+    RH_EVENT_HANGUP = 1u << 0,        /* a connection ended: its full record */
+    RH_EVENT_CONNECT = 1u << 1,       /* a connection was accepted: what RRAS knew then */
+    RH_EVENT_SERVICE_START = 1u << 2, /* the DLL was initialized: the record has no connection */
+    RH_EVENT_SERVICE_STOP = 1u << 3,  /* the DLL was terminated: likewise */
+};
+
 enum rh_option_type {
     RH_OPT_STRING, /* REG_SZ, stored as UTF-8 */
     RH_OPT_PATH,   /* REG_EXPAND_SZ or REG_SZ; environment strings expanded; UTF-8 */
@@ -56,6 +67,7 @@ struct rh_sink_ops {
     size_t config_size;
     const struct rh_option *options;
     size_t n_options;
+    unsigned events; /* the rh_sink_events it takes; 0 means RH_EVENT_HANGUP only */
 
     /*
      * Validates the filled config struct and creates an instance. On failure
@@ -64,11 +76,13 @@ struct rh_sink_ops {
      */
     void *(*create)(const char *name, const void *config, char *err, size_t err_size);
     /*
-     * Takes one record. A sink may hold it (in a buffer) until flush; it may also
-     * send at once. RETRY and ERROR as below; RETRY makes the caller repeat the
-     * whole batch, so records can arrive twice, never not at all.
+     * Takes one event (one of those in `events`) and its record. A sink may hold
+     * it (in a buffer) until flush; it may also send at once. RETRY and ERROR as
+     * below; RETRY makes the caller repeat the whole batch, so records can arrive
+     * twice, never not at all.
      */
-    enum rh_sink_result (*deliver)(void *instance, const struct rh_record *r);
+    enum rh_sink_result (*deliver)(void *instance, enum rh_sink_event event,
+                                   const struct rh_record *r);
     /*
      * Sends what deliver held, at the end of a batch; OK means the collector has
      * every record of the batch. NULL for a sink that holds nothing. On RETRY the

@@ -82,14 +82,8 @@ DWORD APIENTRY MprAdminTerminateDll(VOID)
 BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
 {
     DWORD last_error = GetLastError();
-    struct rh_guid guid = {0};
-    BOOL accept;
+    BOOL accept = rh_service_accept_ex(conn) ? TRUE : FALSE;
 
-    /* Only the GUID is read, and only from a structure that says what it is. */
-    if (conn != NULL && conn->Header.type == RH_MPRAPI_OBJECT_TYPE_RAS_CONNECTION_OBJECT &&
-        conn->Header.size >= offsetof(struct rh_ras_connection_ex, guid) + sizeof guid)
-        guid = conn->guid;
-    accept = rh_service_accept(&guid) ? TRUE : FALSE;
     SetLastError(last_error);
     return accept;
 }
@@ -114,15 +108,8 @@ BOOL APIENTRY MprAdminAcceptNewConnection3(struct rh_ras_connection_0 *c0,
                                            struct rh_ras_connection_3 *c3)
 {
     DWORD last_error = GetLastError();
-    BOOL accept;
+    BOOL accept = rh_service_accept_legacy(c0, c1, c2, c3) ? TRUE : FALSE;
 
-    (void)c0;
-    (void)c1;
-    accept = rh_service_accept(c3 != NULL   ? &c3->guid
-                               : c2 != NULL ? &c2->guid
-                                            : NULL)
-                 ? TRUE
-                 : FALSE;
     SetLastError(last_error);
     return accept;
 }

@@ -34,6 +34,7 @@ struct worker {
     struct runtime *rt;
     struct rh_runtime_sink sink;
     int cursor;
+    unsigned events; /* what the sink takes: enum rh_sink_event */
     HANDLE thread;
     volatile LONG state; /* enum rh_sink_state */
     volatile LONG in_delivery;
@@ -77,6 +78,7 @@ struct runtime {
     size_t refused_next;
     size_t refused_count;
 
+    unsigned events; /* what any sink takes: enum rh_sink_event */
     size_t n_workers;
     struct worker workers[RH_MAX_SINKS];
 };
@@ -228,8 +230,9 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
     for (size_t i = 0; i < b->n && res != RH_SINK_RETRY; i++) {
         const struct rh_jentry *e = &b->entries[i];
         struct rh_event_meta meta = {e->time_ms, rt->server, e->record_id};
+        unsigned event = rh_event_of_kind((enum rh_jkind)e->kind);
 
-        if (e->kind != RH_JKIND_HANGUP_EX && e->kind != RH_JKIND_HANGUP_LEGACY)
+        if ((event & w->events) == 0)
             continue; /* an event this sink has no use for */
         if (!rh_event_decode((enum rh_jkind)e->kind, b->payloads + b->offsets[i], e->payload_len,
                              &meta, rec)) {
@@ -238,7 +241,7 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
                    w->sink.name, (unsigned long long)e->seq);
             continue;
         }
-        res = w->sink.ops->deliver(w->sink.instance, rec);
+        res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec);
         if (res == RH_SINK_ERROR) {
             /* Never deliverable (the sink said why): counted and passed over. */
             InterlockedIncrement64(&w->failed);
@@ -474,6 +477,8 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
 
         w->rt = rt;
         w->sink = sinks[i];
+        w->events = w->sink.ops->events != 0 ? w->sink.ops->events : RH_EVENT_HANGUP;
+        rt->events |= w->events;
         w->cursor =
             rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, w->sink.name, true) : -1;
         if (w->cursor < 0 || rt->stop_event == NULL) {
@@ -667,7 +672,14 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
     }
 }
 
-bool rh_runtime_accept(const struct rh_guid *conn)
+bool rh_runtime_wants(unsigned event)
+{
+    struct runtime *rt = g_rt;
+
+    return rt != NULL && rt->journal.hdr != NULL && (rt->events & event) != 0;
+}
+
+bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
 {
     struct runtime *rt = g_rt;
     bool fits;
@@ -675,7 +687,8 @@ bool rh_runtime_accept(const struct rh_guid *conn)
     if (rt == NULL || !rt->cfg.fail_closed || rt->journal.hdr == NULL)
         return true;
     AcquireSRWLockShared(&rt->jlock);
-    fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX, (uint64_t)rt->active + 1);
+    fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX,
+                           (uint64_t)rt->active + 1 + (with_start ? 1 : 0));
     ReleaseSRWLockShared(&rt->jlock);
     if (!fits) {
         InterlockedIncrement64(&rt->refused);

@@ -70,8 +70,12 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
 /*
  * Whether a new connection may start: always, unless FailClosed is set and the
  * journal could not take the hangups of every connection already accepted plus
- * this one. `conn` (or NULL) identifies the connection.
+ * this one (and its start, when `with_start`: the caller appends it next).
+ * `conn` (or NULL) identifies the connection.
  */
-bool rh_runtime_accept(const struct rh_guid *conn);
+bool rh_runtime_accept(const struct rh_guid *conn, bool with_start);
+
+/* Whether any sink takes `event` (an enum rh_sink_event): if none, it need not be journaled. */
+bool rh_runtime_wants(unsigned event);
 
 #endif /* RH_RUNTIME_H */

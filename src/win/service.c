@@ -331,6 +331,8 @@ static void start_locked(void)
     rc.retry_max_ms = g.retry_max_ms;
     rh_runtime_start(&rc, g_sinks, g_n_sinks, g_server);
     g_running = true;
+    if (rh_runtime_wants(RH_EVENT_SERVICE_START))
+        rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
     rh_log(RH_LOG_INFO, "started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
            g_server[0] ? g_server : "(unnamed)", (unsigned)g_n_sinks, rc.journal_dir_utf8,
            (unsigned long)g.journal_size_mb, rc.fail_closed ? "fail-closed" : "drop oldest");
@@ -347,6 +349,8 @@ void rh_service_stop(void)
 {
     AcquireSRWLockExclusive(&g_lock);
     if (g_running) {
+        if (rh_runtime_wants(RH_EVENT_SERVICE_STOP))
+            rh_runtime_append(RH_JKIND_SERVICE_STOP, NULL, 0, NULL);
         rh_runtime_stop(); /* it owns the sink instances now */
         memset(g_sinks, 0, sizeof g_sinks);
         g_n_sinks = 0;
@@ -373,12 +377,85 @@ static void enter_running(void)
     }
 }
 
-bool rh_service_accept(const struct rh_guid *conn)
+/*
+ * Takes RRAS's RAS_CONNECTION_EX for `callback`: checks, copies and packs it.
+ * RRAS's buffer is its own revision's size: no more is read than the header
+ * declares. A structure that cannot be used is said once per start.
+ */
+static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callback,
+                    struct rh_ras_connection_ex *copy, uint8_t packed[RH_EVENT_MAX], size_t *n)
 {
+    enum rh_ex_status st = rh_ex_capture(copy, conn, conn != NULL ? sizeof *copy : 0);
+
+    if (st != RH_EX_OK && st != RH_EX_SHORT) {
+        if (InterlockedExchange(&g_said_refused, 1) == 0)
+            rh_log(RH_LOG_ERROR,
+                   "%s: RAS_CONNECTION_EX refused: %s (said once until the next start)", callback,
+                   rh_ex_status_text(st));
+        return false;
+    }
+    if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
+        rh_log(RH_LOG_WARNING,
+               "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
+               "record notes structure_short)",
+               callback, (unsigned)conn->Header.size, rh_ex_status_text(st));
+    *n = rh_event_pack_ex(copy, st, packed);
+    return true;
+}
+
+/* The GUID of the legacy set's connection, or NULL. */
+static const struct rh_guid *legacy_guid(const struct rh_ras_connection_2 *c2,
+                                         const struct rh_ras_connection_3 *c3)
+{
+    return c3 != NULL ? &c3->guid : c2 != NULL ? &c2->guid : NULL;
+}
+
+/*
+ * On RRAS's thread, like a hangup: the decision is a check of free journal
+ * room; the start (when a sink takes it) is a capture and an append.
+ */
+bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
+{
+    struct rh_ras_connection_ex copy;
+    uint8_t packed[RH_EVENT_MAX];
+    size_t n = 0;
     bool ok;
 
     enter_running();
-    ok = rh_runtime_accept(conn);
+    if (rh_runtime_wants(RH_EVENT_CONNECT)) {
+        bool usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", &copy, packed, &n);
+
+        ok = rh_runtime_accept(usable ? &copy.guid : NULL, true);
+        if (ok && usable)
+            rh_runtime_append(RH_JKIND_ACCEPT_EX, packed, (uint32_t)n, &copy.guid);
+    } else {
+        struct rh_guid guid = {0};
+
+        /* Only the GUID is read, and only from a structure that says what it is. */
+        if (conn != NULL && conn->Header.type == RH_MPRAPI_OBJECT_TYPE_RAS_CONNECTION_OBJECT &&
+            conn->Header.size >= offsetof(struct rh_ras_connection_ex, guid) + sizeof guid)
+            guid = conn->guid;
+        ok = rh_runtime_accept(&guid, false);
+    }
+    ReleaseSRWLockShared(&g_lock);
+    return ok;
+}
+
+bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
+                              const struct rh_ras_connection_1 *c1,
+                              const struct rh_ras_connection_2 *c2,
+                              const struct rh_ras_connection_3 *c3)
+{
+    uint8_t packed[RH_EVENT_MAX];
+    bool wants, ok;
+
+    enter_running();
+    wants = rh_runtime_wants(RH_EVENT_CONNECT);
+    ok = rh_runtime_accept(legacy_guid(c2, c3), wants);
+    if (ok && wants)
+        rh_runtime_append(RH_JKIND_ACCEPT_LEGACY, packed,
+                          (uint32_t)rh_event_pack_legacy(c0, c1, c2, c3, packed),
+                          legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
     return ok;
 }
@@ -391,25 +468,10 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
     struct rh_ras_connection_ex copy;
     uint8_t packed[RH_EVENT_MAX];
-    enum rh_ex_status st;
     size_t n;
 
-    /* RRAS's buffer is its own revision's size: read no more than the header declares. */
-    st = rh_ex_capture(&copy, conn, conn != NULL ? sizeof copy : 0);
-    if (st != RH_EX_OK && st != RH_EX_SHORT) {
-        if (InterlockedExchange(&g_said_refused, 1) == 0)
-            rh_log(RH_LOG_ERROR,
-                   "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX refused: %s (said "
-                   "once until the next start)",
-                   rh_ex_status_text(st));
+    if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", &copy, packed, &n))
         return;
-    }
-    if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
-        rh_log(RH_LOG_WARNING,
-               "MprAdminConnectionHangupNotificationEx: RAS_CONNECTION_EX header size %u is %s "
-               "(said once until the next start; each record notes structure_short)",
-               (unsigned)conn->Header.size, rh_ex_status_text(st));
-    n = rh_event_pack_ex(&copy, st, packed);
     enter_running();
     rh_runtime_append(RH_JKIND_HANGUP_EX, packed, (uint32_t)n, &copy.guid);
     ReleaseSRWLockShared(&g_lock);
@@ -424,9 +486,6 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
     size_t n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
 
     enter_running();
-    rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n,
-                      c3 != NULL   ? &c3->guid
-                      : c2 != NULL ? &c2->guid
-                                   : NULL);
+    rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n, legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
 }

@@ -19,9 +19,14 @@ void rh_service_stop(void);
 
 /*
  * Whether a new connection may start (FailClosed and a journal that is full: no).
- * `conn` is the connection's GUID, or NULL.
+ * An accepted connection's start is journaled when a sink takes it (RADIUS's
+ * Accounting-Start).
  */
-bool rh_service_accept(const struct rh_guid *conn);
+bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn);
+bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
+                              const struct rh_ras_connection_1 *c1,
+                              const struct rh_ras_connection_2 *c2,
+                              const struct rh_ras_connection_3 *c3);
 
 /* Copies what is needed out of RRAS's structures before returning. */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn);

@@ -180,11 +180,13 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
     return result;
 }
 
-static enum rh_sink_result file_deliver(void *instance, const struct rh_record *r)
+static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event,
+                                        const struct rh_record *r)
 {
     struct file_sink *s = instance;
     struct rh_buf b;
 
+    (void)event; /* hangups only */
     for (int attempt = 0; attempt < 2; attempt++) {
         rh_buf_init(&b, s->buf + s->buf_len, BUFFER_SIZE - s->buf_len);
         if (rh_format_record(s->format, r, &b)) {

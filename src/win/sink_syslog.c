@@ -320,13 +320,15 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
     return RH_SINK_RETRY;
 }
 
-static enum rh_sink_result syslog_deliver(void *instance, const struct rh_record *r)
+static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event event,
+                                          const struct rh_record *r)
 {
     struct syslog_sink *s = instance;
     struct rh_buf b;
     char frame[16];
     size_t frame_len = 0;
 
+    (void)event; /* hangups only */
     rh_buf_init(&b, s->message, sizeof s->message);
     s->opt.omit_msg = false;
     if (!rh_format_syslog(r, &s->opt, &b))

@@ -11,6 +11,7 @@
 #include "event.h"
 #include "fixtures.h"
 #include "format.h"
+#include "sink.h"
 
 static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
@@ -87,9 +88,44 @@ static void damaged_payloads_are_refused(void **state)
     assert_false(rh_event_decode(RH_JKIND_HANGUP_EX, packed, n - 1, &meta, &r));
     assert_false(rh_event_decode(RH_JKIND_HANGUP_EX, packed, 1, &meta, &r));
     assert_false(rh_event_decode(RH_JKIND_HANGUP_LEGACY, packed, n, &meta, &r));
-    assert_false(rh_event_decode(RH_JKIND_ACCEPT_EX, packed, n, &meta, &r));
+    assert_false(rh_event_decode((enum rh_jkind)99, packed, n, &meta, &r));
+    assert_false(rh_event_decode(RH_JKIND_SERVICE_START, packed, n, &meta, &r));
     packed[0] = 0x80; /* an unknown flag: written by another version */
     assert_false(rh_event_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &r));
+}
+
+/* A connection's start decodes like its hangup; service events carry no connection. */
+static void kinds_map_to_sink_events(void **state)
+{
+    static const uint8_t id[16] = {1, 2, 3};
+    struct rh_event_meta m = {1700000000123ull, "VPN1", id};
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    uint8_t packed[RH_EVENT_MAX];
+    size_t n;
+
+    (void)state;
+    fx_ikev2(&c);
+    n = rh_event_pack_ex(&c, RH_EX_OK, packed);
+    assert_true(rh_event_decode(RH_JKIND_ACCEPT_EX, packed, n, &m, &r));
+    assert_memory_equal(&r.connection_id, &c.guid, sizeof c.guid);
+    assert_true(r.user.len > 0);
+
+    memset(&r, 0x5a, sizeof r);
+    assert_true(rh_event_decode(RH_JKIND_SERVICE_STOP, NULL, 0, &m, &r));
+    assert_int_equal(r.time_ms, m.time_ms);
+    assert_string_equal(r.server.s, "VPN1");
+    assert_memory_equal(r.record_id, id, sizeof id);
+    assert_int_equal(r.user.len, 0);
+    assert_true(rh_guid_is_nil(&r.connection_id));
+
+    assert_int_equal(rh_event_of_kind(RH_JKIND_HANGUP_EX), RH_EVENT_HANGUP);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_HANGUP_LEGACY), RH_EVENT_HANGUP);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_ACCEPT_EX), RH_EVENT_CONNECT);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_ACCEPT_LEGACY), RH_EVENT_CONNECT);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_SERVICE_START), RH_EVENT_SERVICE_START);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_SERVICE_STOP), RH_EVENT_SERVICE_STOP);
+    assert_int_equal(rh_event_of_kind(RH_JKIND_PAD), 0);
 }
 
 int main(void)
@@ -98,6 +134,7 @@ int main(void)
         cmocka_unit_test(ex_round_trips_and_packs_small),
         cmocka_unit_test(legacy_round_trips_with_missing_levels),
         cmocka_unit_test(damaged_payloads_are_refused),
+        cmocka_unit_test(kinds_map_to_sink_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -246,6 +246,42 @@ static void long_names_are_cut_to_fit(void **state)
     assert_memory_equal(v + 249, "\xE6\x9D\x8E", 3);
 }
 
+/*
+ * A retransmission is the request built anew with the new Identifier and delay,
+ * byte for byte (so both authenticators are recomputed), with and without a
+ * Message-Authenticator; a response to the old Identifier no longer matches.
+ */
+static void retransmissions_are_signed_again(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    struct rh_radius_options o = {0};
+    uint8_t p[RH_RADIUS_MAX], fresh[RH_RADIUS_MAX], resp[64];
+    size_t len;
+
+    (void)state;
+    fx_ikev2(&c);
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    for (int ma = 0; ma < 2; ma++) {
+        o.message_authenticator = ma != 0;
+        len = rh_radius_accounting_request(p, 7, RH_ACCT_STOP, &r, NULL, 0, 0, &o, secret, 6);
+        answer(resp, p, secret, true);
+        assert_int_equal(rh_radius_retransmission(p, len, 8, 12, secret, 6), len);
+        assert_int_equal(
+            rh_radius_accounting_request(fresh, 8, RH_ACCT_STOP, &r, NULL, 0, 12, &o, secret, 6),
+            len);
+        assert_memory_equal(p, fresh, len);
+        expect_u32(p, len, 41, 12);
+        assert_int_equal(rh_radius_check_response(resp, 38, p, secret, 6), RH_RADIUS_OTHER_ID);
+    }
+    /* Not a request of ours: refused, untouched. */
+    assert_int_equal(rh_radius_retransmission(p, len - 1, 9, 1, secret, 6), 0);
+    assert_int_equal(rh_radius_retransmission(p, len, 9, 1, secret, 0), 0);
+    p[0] = 5;
+    assert_int_equal(rh_radius_retransmission(p, len, 9, 1, secret, 6), 0);
+    assert_int_equal(p[1], 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +290,7 @@ int main(void)
         cmocka_unit_test(responses_are_checked),
         cmocka_unit_test(on_off_and_start),
         cmocka_unit_test(long_names_are_cut_to_fit),
+        cmocka_unit_test(retransmissions_are_signed_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
