@@ -89,6 +89,12 @@ struct rh_sink_ops {
      * sink discards what it held: the caller delivers the batch again.
      */
     enum rh_sink_result (*flush)(void *instance);
+    /*
+     * Asks a deliver() or flush() in progress on the worker to return RETRY soon:
+     * the service is stopping. Called from another thread. NULL for a sink whose
+     * calls are bounded by their own short timeouts.
+     */
+    void (*cancel)(void *instance);
     void (*destroy)(void *instance); /* accepts NULL */
 };
 

@@ -550,6 +550,9 @@ void rh_runtime_stop(void)
     if (rt->stop_event != NULL)
         SetEvent(rt->stop_event);
     WakeAllConditionVariable(&rt->jcv);
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].sink.ops->cancel != NULL)
+            rt->workers[i].sink.ops->cancel(rt->workers[i].sink.instance);
 
     /*
      * One shared grace for every worker to leave its delivery, then one shared

@@ -188,6 +188,7 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
     add_sink(name, ops, config);
 
 out_config:
+    SecureZeroMemory(config, ops->config_size); /* a sink's configuration may hold a secret */
     free(config);
 out_key:
     RegCloseKey(key);

@@ -4,18 +4,25 @@
 #   with_freeradius.sh COMMAND [ARGS...]
 #
 # The test learns the server through RH_RADIUS_PORT and RH_RADIUS_SECRET, and
-# finds the accounting detail file in RH_RADIUS_ACCT/127.0.0.1/detail.
+# finds the accounting detail file in RH_RADIUS_ACCT/127.0.0.1/detail. To restart
+# the server in the middle of a run, the test creates RH_PEER_DIR/restart-request
+# and waits for RH_PEER_DIR/restart-done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d /tmp/rashangup-radius.XXXXXX)
 secret="rh-$RANDOM$RANDOM"
 pid=
 
-cleanup() {
+stop() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
     wait "$pid" 2>/dev/null || true
   fi
+  pid=
+}
+
+cleanup() {
+  stop
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -35,22 +42,38 @@ if [ "$(id -u)" -eq 0 ]; then
   chown -R 65534:65534 "$dir"
   as_peer=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
-"${as_peer[@]}" freeradius -f -d "$dir" >"$dir/out.txt" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  ss -Hlnu "( sport = :$port )" | grep -q . && break
-  sleep 0.05
-done
-if ! ss -Hlnu "( sport = :$port )" | grep -q .; then
+mkdir -p "$dir/peer"
+chmod 0777 "$dir/peer"
+
+start() {
+  "${as_peer[@]}" freeradius -f -d "$dir" >>"$dir/out.txt" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    ss -Hlnu "( sport = :$port )" | grep -q . && return
+    sleep 0.05
+  done
   echo "freeradius did not start:" >&2
   cat "$dir/out.txt" "$dir/log/radius.log" >&2 2>/dev/null || true
   exit 1
-fi
+}
 
+start
 export RH_RADIUS_PORT=$port RH_RADIUS_SECRET=$secret RH_RADIUS_ACCT=$dir/acct
-export RH_RADIUS_LOG=$dir/log/radius.log
+export RH_RADIUS_LOG=$dir/log/radius.log RH_PEER_DIR=$dir/peer
+"$@" &
+test_pid=$!
+while kill -0 "$test_pid" 2>/dev/null; do
+  if [ -e "$dir/peer/restart-request" ]; then
+    rm -f "$dir/peer/restart-request"
+    stop
+    sleep 0.5
+    start
+    touch "$dir/peer/restart-done"
+  fi
+  sleep 0.05
+done
 status=0
-"$@" || status=$?
+wait "$test_pid" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- FreeRADIUS's log:" >&2
   cat "$dir/log/radius.log" >&2 2>/dev/null || true

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The RADIUS accounting sink (RFC 2866) for FreeRADIUS, NPS or any accounting
+ * server: Accounting-Start when RRAS accepts a connection, Stop at its hangup,
+ * Accounting-On and -Off when the service starts and stops. The packets come
+ * from the portable encoder (radius.c); this file sends them and waits.
+ *
+ * Reliability (RFC 2866 section 2, RFC 5080 section 2.2.1): a record counts as
+ * delivered only when the server acknowledged it with a valid Response
+ * Authenticator. Up to Window requests are outstanding at once. A request not
+ * answered within its timeout (TimeoutMs, doubling up to 16 s) is sent again
+ * with a new Identifier and its Acct-Delay-Time brought up to date; after
+ * Retries retransmissions the next server takes over, and all outstanding
+ * requests go to it. When no server answers, the batch goes back to the worker,
+ * which retries it with backoff, for ever: the journal holds the records
+ * meanwhile. Records the server already acknowledged are not sent again when
+ * the batch comes back.
+ *
+ * Diagnosis: a RADIUS server drops a request whose authenticator does not match
+ * the secret it has for the client, without answering. When a server answers
+ * nothing while its port is open (no ICMP port unreachable), the log says that
+ * the Secret is the likely cause; answers that fail the authenticator check say
+ * so outright. The Secret itself is never logged and never in a record.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+
+#include "diag.h"
+#include "radius.h"
+#include "sink.h"
+#include "text.h"
+#include "wstr.h"
+
+#define WINDOW_MAX      128   /* outstanding requests: at most half the Identifier space */
+#define ACKED_MAX       1024  /* acknowledged records remembered until their batch is done */
+#define MAX_TIMEOUT_MS  16000 /* RFC 5080's MRT */
+#define SLICE_MS        100   /* the longest wait without looking at cancel */
+#define DEFAULT_PORT    1813
+#define SECRET_SIZE     256
+#define NAS_ID_SIZE     254
+#define CONNECT_TIMEOUT 2000
+
+struct radius_config {
+    char server[1024];
+    uint32_t port;
+    char secret[SECRET_SIZE];
+    char nas_identifier[NAS_ID_SIZE];
+    char nas_ip_address[64];
+    char user_name_format[16];
+    uint32_t message_authenticator;
+    uint32_t timeout_ms;
+    uint32_t retries;
+    uint32_t window;
+};
+
+#define OPT(name, kind, def, member, doc)                                                          \
+    RH_OPTION(struct radius_config, name, kind, def, member, doc)
+
+static const struct rh_option radius_options[] = {
+    OPT("Server", RH_OPT_STRING, NULL, server,
+        "accounting servers, in failover order: host, host:port or [IPv6]:port, separated by "
+        "commas"),
+    OPT("Port", RH_OPT_DWORD, "0", port, "port of servers that name none (0: 1813)"),
+    OPT("Secret", RH_OPT_STRING, NULL, secret,
+        "the shared secret this server has with the accounting servers (never logged)"),
+    OPT("NasIdentifier", RH_OPT_STRING, "", nas_identifier,
+        "NAS-Identifier sent with every request (empty: this computer's name)"),
+    OPT("NasIpAddress", RH_OPT_STRING, "", nas_ip_address,
+        "NAS-IP-Address sent with every request (empty: none)"),
+    OPT("UserNameFormat", RH_OPT_STRING, "domain\\user", user_name_format,
+        "User-Name as domain\\user, user@domain or user"),
+    OPT("MessageAuthenticator", RH_OPT_DWORD, "1", message_authenticator,
+        "1: sign every request with a Message-Authenticator (RFC 3579); 0: do not"),
+    OPT("TimeoutMs", RH_OPT_DWORD, "2000", timeout_ms,
+        "first wait for an answer, doubled at each retransmission up to 16 s (100 to 16000)"),
+    OPT("Retries", RH_OPT_DWORD, "3", retries,
+        "retransmissions to one server before the next takes over (0 to 10)"),
+    OPT("Window", RH_OPT_DWORD, "32", window, "requests outstanding at once (1 to 128)"),
+};
+
+struct pending {
+    bool sent;
+    uint8_t record_id[16];
+    uint64_t event_ms; /* for Acct-Delay-Time */
+    ULONGLONG due;     /* when to send again */
+    DWORD timeout;     /* the next wait */
+    unsigned sends;    /* to the current server */
+    size_t len;
+    uint8_t packet[RH_RADIUS_MAX];
+};
+
+struct radius_sink {
+    char name[RH_SINK_NAME_SIZE];
+    struct rh_endpoint servers[RH_NET_MAX_SERVERS];
+    size_t n_servers;
+    size_t current;
+    SOCKET sock;
+    char secret[SECRET_SIZE];
+    size_t secret_len;
+    char nas_identifier[NAS_ID_SIZE];
+    struct rh_radius_options opt;
+    DWORD timeout_ms;
+    unsigned retries;
+    size_t window;
+    uint8_t next_id;
+    volatile LONG cancelled;
+
+    struct pending *pending; /* window entries; the first n_pending are in use */
+    size_t n_pending;
+    uint8_t (*acked)[16];
+    size_t n_acked;
+
+    /* What the current server did since the sink moved to it. */
+    uint64_t sent, answered, bad_auth, malformed;
+    bool unreachable;
+    bool failing; /* a failure was logged; the next answer is reported too */
+};
+
+static void *radius_create(const char *name, const void *config, char *err, size_t err_size)
+{
+    const struct radius_config *cfg = config;
+    struct radius_sink *s;
+    uint16_t port;
+
+    if (cfg->secret[0] == '\0') {
+        rh_set_err(err, err_size, "value Secret: empty (RADIUS needs a shared secret)");
+        return NULL;
+    }
+    if (cfg->port > 65535) {
+        rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
+        return NULL;
+    }
+    if (cfg->timeout_ms < 100 || cfg->timeout_ms > MAX_TIMEOUT_MS) {
+        rh_set_err(err, err_size, "value TimeoutMs: %lu is not 100 to 16000",
+                   (unsigned long)cfg->timeout_ms);
+        return NULL;
+    }
+    if (cfg->retries > 10) {
+        rh_set_err(err, err_size, "value Retries: %lu is not 0 to 10", (unsigned long)cfg->retries);
+        return NULL;
+    }
+    if (cfg->window < 1 || cfg->window > WINDOW_MAX) {
+        rh_set_err(err, err_size, "value Window: %lu is not 1 to 128", (unsigned long)cfg->window);
+        return NULL;
+    }
+    if (cfg->message_authenticator > 1) {
+        rh_set_err(err, err_size, "value MessageAuthenticator: %lu is not 0 or 1",
+                   (unsigned long)cfg->message_authenticator);
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->pending = calloc(cfg->window, sizeof *s->pending)) == NULL ||
+        (s->acked = calloc(ACKED_MAX, sizeof *s->acked)) == NULL) {
+        rh_set_err(err, err_size, "out of memory");
+        goto fail;
+    }
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->sock = INVALID_SOCKET;
+    port = cfg->port != 0 ? (uint16_t)cfg->port : DEFAULT_PORT;
+    if (!rh_net_parse_servers(cfg->server, port, s->servers, RH_NET_MAX_SERVERS, &s->n_servers, err,
+                              err_size)) {
+        char why[256];
+
+        snprintf(why, sizeof why, "%s", err);
+        rh_set_err(err, err_size, "value Server: %s", why);
+        goto fail;
+    }
+    if (strcmp(cfg->user_name_format, "domain\\user") == 0) {
+        s->opt.user_format = RH_RADIUS_USER_BACKSLASH;
+    } else if (strcmp(cfg->user_name_format, "user@domain") == 0) {
+        s->opt.user_format = RH_RADIUS_USER_AT;
+    } else if (strcmp(cfg->user_name_format, "user") == 0) {
+        s->opt.user_format = RH_RADIUS_USER_PLAIN;
+    } else {
+        rh_set_err(err, err_size,
+                   "value UserNameFormat: \"%s\" is not domain\\user, user@domain or user",
+                   cfg->user_name_format);
+        goto fail;
+    }
+    if (cfg->nas_ip_address[0] != '\0') {
+        struct in_addr a;
+
+        if (inet_pton(AF_INET, cfg->nas_ip_address, &a) != 1) {
+            rh_set_err(err, err_size, "value NasIpAddress: \"%s\" is not an IPv4 address",
+                       cfg->nas_ip_address);
+            goto fail;
+        }
+        memcpy(s->opt.nas_ipv4, &a, 4);
+        s->opt.has_nas_ipv4 = true;
+    }
+    snprintf(s->nas_identifier, sizeof s->nas_identifier, "%s", cfg->nas_identifier);
+    s->opt.nas_identifier = s->nas_identifier[0] != '\0' ? s->nas_identifier : NULL;
+    s->opt.message_authenticator = cfg->message_authenticator != 0;
+    memcpy(s->secret, cfg->secret, sizeof s->secret);
+    s->secret_len = strlen(s->secret);
+    s->timeout_ms = cfg->timeout_ms;
+    s->retries = cfg->retries;
+    s->window = cfg->window;
+    if (!rh_net_startup()) {
+        rh_set_err(err, err_size, "Winsock cannot start (error %d)", WSAGetLastError());
+        goto fail;
+    }
+    return s;
+
+fail:
+    if (s != NULL) {
+        SecureZeroMemory(s->secret, sizeof s->secret);
+        free(s->acked);
+        free(s->pending);
+    }
+    free(s);
+    return NULL;
+}
+
+static const struct rh_endpoint *server(const struct radius_sink *s)
+{
+    return &s->servers[s->current];
+}
+
+static void disconnect(struct radius_sink *s)
+{
+    if (s->sock != INVALID_SOCKET) {
+        closesocket(s->sock);
+        s->sock = INVALID_SOCKET;
+    }
+}
+
+/*
+ * A connected UDP socket to the current server: answers from anyone else are
+ * not ours, and an ICMP port unreachable comes back as an error.
+ */
+static bool connect_current(struct radius_sink *s)
+{
+    int error = 0;
+    u_long on = 1;
+
+    disconnect(s);
+    s->sent = s->answered = s->bad_auth = s->malformed = 0;
+    s->unreachable = false;
+    s->sock = rh_net_connect(server(s), SOCK_DGRAM, CONNECT_TIMEOUT, &error);
+    if (s->sock == INVALID_SOCKET) {
+        char text[256];
+
+        rh_win32_error_text((DWORD)error, text, sizeof text);
+        if (!s->failing)
+            rh_log(RH_LOG_ERROR, "sink %s: cannot reach %s port %u: %s", s->name, server(s)->host,
+                   (unsigned)server(s)->port, text);
+        SetLastError((DWORD)error);
+        return false;
+    }
+    ioctlsocket(s->sock, (long)FIONBIO, &on);
+    return true;
+}
+
+/* Why the current server gave no acknowledgement, in words an administrator can act on. */
+static void report_silence(struct radius_sink *s)
+{
+    const struct rh_endpoint *ep = server(s);
+
+    if (s->failing)
+        return;
+    if (s->bad_auth > 0)
+        rh_log(RH_LOG_ERROR,
+               "sink %s: %s port %u answered %llu request(s) with a wrong Response "
+               "Authenticator: the Secret differs from the shared secret the server has for this "
+               "client",
+               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_auth);
+    else if (s->unreachable)
+        rh_log(RH_LOG_ERROR,
+               "sink %s: nothing listens on %s port %u (ICMP port unreachable); check Server and "
+               "Port",
+               s->name, ep->host, (unsigned)ep->port);
+    else if (s->answered == 0)
+        rh_log(RH_LOG_ERROR,
+               "sink %s: %s port %u does not answer (%llu request(s) sent, none acknowledged): "
+               "if a RADIUS server listens there, the Secret is probably wrong (a RADIUS server "
+               "silently drops requests whose authenticator does not match its secret), or this "
+               "server is not one of its clients",
+               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->sent);
+    else
+        rh_log(RH_LOG_ERROR, "sink %s: %s port %u stopped answering", s->name, ep->host,
+               (unsigned)ep->port);
+}
+
+/*
+ * Gives up on the current server (having said why) and moves to the next: all
+ * outstanding requests go to it afresh. False once every server has been tried
+ * since the last acknowledgement: the batch goes back to the worker.
+ */
+static bool fail_over(struct radius_sink *s, size_t *silent_servers)
+{
+    report_silence(s);
+    disconnect(s);
+    s->current = (s->current + 1) % s->n_servers;
+    for (size_t i = 0; i < s->n_pending; i++) {
+        s->pending[i].sent = false;
+        s->pending[i].sends = 0;
+        s->pending[i].timeout = s->timeout_ms;
+    }
+    if (++*silent_servers >= s->n_servers) {
+        s->failing = true;
+        return false;
+    }
+    if (!s->failing)
+        rh_log(RH_LOG_WARNING, "sink %s: failing over to %s port %u", s->name, server(s)->host,
+               (unsigned)server(s)->port);
+    return true;
+}
+
+static bool id_in_use(const struct radius_sink *s, uint8_t id)
+{
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i].sent && s->pending[i].packet[1] == id)
+            return true;
+    return false;
+}
+
+/* Sends (again) with a fresh Identifier and the current Acct-Delay-Time. */
+static void send_request(struct radius_sink *s, struct pending *p)
+{
+    uint64_t now = rh_now_unix_ms();
+    uint32_t delay = now > p->event_ms ? (uint32_t)((now - p->event_ms) / 1000) : 0;
+
+    while (id_in_use(s, s->next_id)) /* window <= 128: one is always free */
+        s->next_id++;
+    rh_radius_retransmission(p->packet, p->len, s->next_id++, delay, s->secret, s->secret_len);
+    if (send(s->sock, (const char *)p->packet, (int)p->len, 0) != (int)p->len &&
+        (WSAGetLastError() == WSAECONNRESET || WSAGetLastError() == WSAECONNREFUSED))
+        s->unreachable = true; /* an earlier send's port unreachable */
+    p->sent = true;
+    p->sends++;
+    p->due = GetTickCount64() + p->timeout;
+    p->timeout = p->timeout * 2 > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : p->timeout * 2;
+    s->sent++;
+}
+
+static bool is_acked(const struct radius_sink *s, const uint8_t id[16])
+{
+    for (size_t i = s->n_acked; i-- > 0;)
+        if (memcmp(s->acked[i], id, 16) == 0)
+            return true;
+    return false;
+}
+
+/* Takes the answers that have arrived; waits up to wait_ms for the first. */
+static void receive(struct radius_sink *s, DWORD wait_ms)
+{
+    uint8_t resp[RH_RADIUS_MAX];
+    fd_set rd;
+    struct timeval tv = {0, (long)wait_ms * 1000};
+    int n;
+
+    FD_ZERO(&rd);
+    FD_SET(s->sock, &rd);
+    select(0, &rd, NULL, NULL, &tv);
+    /* Read even if select saw nothing: some stacks report an ICMP error only to recv. */
+    while ((n = recv(s->sock, (char *)resp, sizeof resp, 0)) != SOCKET_ERROR) {
+        size_t i;
+        enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
+
+        if (n < 20) {
+            s->malformed++;
+            continue;
+        }
+        for (i = 0; i < s->n_pending; i++) {
+            if (!s->pending[i].sent || s->pending[i].packet[1] != resp[1])
+                continue;
+            v = rh_radius_check_response(resp, (size_t)n, s->pending[i].packet, s->secret,
+                                         s->secret_len);
+            break;
+        }
+        if (v == RH_RADIUS_ACK) {
+            if (s->failing)
+                rh_log(RH_LOG_INFO, "sink %s: %s port %u acknowledges again", s->name,
+                       server(s)->host, (unsigned)server(s)->port);
+            s->failing = false;
+            s->answered++;
+            if (s->n_acked < ACKED_MAX)
+                memcpy(s->acked[s->n_acked++], s->pending[i].record_id, 16);
+            s->pending[i] = s->pending[--s->n_pending];
+        } else if (v == RH_RADIUS_BAD_AUTH || v == RH_RADIUS_BAD_MESSAGE_AUTH) {
+            s->bad_auth++;
+        } else if (v == RH_RADIUS_MALFORMED) {
+            s->malformed++;
+        } /* OTHER_ID: a late answer to an Identifier since replaced */
+    }
+    if (WSAGetLastError() == WSAECONNRESET || WSAGetLastError() == WSAECONNREFUSED)
+        s->unreachable = true; /* ICMP port unreachable: Windows says reset, Wine refused */
+}
+
+/*
+ * Sends, retransmits, fails over and takes answers until fewer than `target`
+ * requests are outstanding. RETRY when every server has been tried without an
+ * acknowledgement, or when cancelled.
+ */
+static enum rh_sink_result pump(struct radius_sink *s, size_t target)
+{
+    size_t silent_servers = 0;
+
+    while (s->n_pending > target) {
+        ULONGLONG now = GetTickCount64(), next = now + SLICE_MS;
+        uint64_t answered = s->answered;
+        bool give_up = false;
+
+        if (s->cancelled)
+            return RH_SINK_RETRY;
+        /* Unreachable, or nothing listens there: no point waiting for timeouts. */
+        if ((s->sock == INVALID_SOCKET && !connect_current(s)) || s->unreachable) {
+            if (!fail_over(s, &silent_servers))
+                return RH_SINK_RETRY;
+            continue;
+        }
+        for (size_t i = 0; i < s->n_pending && !give_up; i++) {
+            struct pending *p = &s->pending[i];
+
+            if (p->sent && p->due > now) {
+                next = p->due < next ? p->due : next;
+                continue;
+            }
+            give_up = p->sends > s->retries; /* this server had its chances */
+            if (!give_up) {
+                send_request(s, p);
+                next = p->due < next ? p->due : next;
+            }
+        }
+        if (give_up) {
+            if (!fail_over(s, &silent_servers))
+                return RH_SINK_RETRY;
+            continue;
+        }
+        now = GetTickCount64();
+        receive(s, next > now ? (DWORD)(next - now) : 0);
+        if (s->answered != answered)
+            silent_servers = 0;
+    }
+    return RH_SINK_OK;
+}
+
+static void discard(struct radius_sink *s)
+{
+    s->n_pending = 0;
+}
+
+static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event event,
+                                          const struct rh_record *r)
+{
+    struct radius_sink *s = instance;
+    struct pending *p;
+    enum rh_acct_status status;
+    char session[RH_GUID_STRING_SIZE] = "";
+
+    switch (event) {
+    case RH_EVENT_CONNECT:
+        status = RH_ACCT_START;
+        break;
+    case RH_EVENT_HANGUP:
+        status = RH_ACCT_STOP;
+        break;
+    case RH_EVENT_SERVICE_START:
+        status = RH_ACCT_ON;
+        break;
+    case RH_EVENT_SERVICE_STOP:
+        status = RH_ACCT_OFF;
+        break;
+    default:
+        return RH_SINK_ERROR;
+    }
+    if (is_acked(s, r->record_id))
+        return RH_SINK_OK; /* acknowledged before the batch came back */
+    if (status == RH_ACCT_ON || status == RH_ACCT_OFF)
+        rh_record_field_text(r, "record_id", session, sizeof session);
+    p = &s->pending[s->n_pending];
+    p->len = rh_radius_accounting_request(p->packet, 0, status, r, session, r->time_ms / 1000, 0,
+                                          &s->opt, s->secret, s->secret_len);
+    if (p->len == 0)
+        return RH_SINK_ERROR;
+    memcpy(p->record_id, r->record_id, sizeof p->record_id);
+    p->event_ms = r->time_ms;
+    p->sent = false;
+    p->sends = 0;
+    p->timeout = s->timeout_ms;
+    s->n_pending++;
+    if (s->n_pending == s->window && pump(s, s->window - 1) != RH_SINK_OK) {
+        discard(s);
+        return RH_SINK_RETRY;
+    }
+    return RH_SINK_OK;
+}
+
+static enum rh_sink_result radius_flush(void *instance)
+{
+    struct radius_sink *s = instance;
+
+    if (pump(s, 0) != RH_SINK_OK) {
+        discard(s);
+        return RH_SINK_RETRY;
+    }
+    s->n_acked = 0; /* the batch is done: its records do not come back */
+    return RH_SINK_OK;
+}
+
+static void radius_cancel(void *instance)
+{
+    struct radius_sink *s = instance;
+
+    InterlockedExchange(&s->cancelled, 1);
+}
+
+static void radius_destroy(void *instance)
+{
+    struct radius_sink *s = instance;
+
+    if (s == NULL)
+        return;
+    disconnect(s);
+    rh_net_cleanup();
+    SecureZeroMemory(s->secret, sizeof s->secret);
+    free(s->acked);
+    free(s->pending);
+    free(s);
+}
+
+const struct rh_sink_ops rh_sink_radius = {
+    .type = "radius",
+    .config_size = sizeof(struct radius_config),
+    .options = radius_options,
+    .n_options = sizeof radius_options / sizeof radius_options[0],
+    .events = RH_EVENT_HANGUP | RH_EVENT_CONNECT | RH_EVENT_SERVICE_START | RH_EVENT_SERVICE_STOP,
+    .create = radius_create,
+    .deliver = radius_deliver,
+    .flush = radius_flush,
+    .cancel = radius_cancel,
+    .destroy = radius_destroy,
+};
