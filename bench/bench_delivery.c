@@ -259,6 +259,101 @@ static void backlog(unsigned n)
     DeleteFileW(OUT_DIR L"\\blocked");
 }
 
+/* A Unix path from the environment as Wine sees it (drive Z:), plus `suffix`. */
+static void env_path(const char *var, const WCHAR *suffix, WCHAR *out)
+{
+    char buf[MAX_PATH] = "";
+
+    GetEnvironmentVariableA(var, buf, sizeof buf);
+    _snwprintf(out, MAX_PATH, L"Z:%hs%ls", buf, suffix);
+    out[MAX_PATH - 1] = L'\0';
+    for (WCHAR *p = out; *p != L'\0'; p++)
+        if (*p == L'/')
+            *p = L'\\';
+}
+
+static unsigned env_unsigned(const char *var)
+{
+    char buf[32] = "";
+
+    GetEnvironmentVariableA(var, buf, sizeof buf);
+    return (unsigned)strtoul(buf, NULL, 10);
+}
+
+/* Occurrences of `needle` in a file. */
+static size_t count_in_file(const WCHAR *path, const char *needle)
+{
+    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    LARGE_INTEGER size;
+    char *text;
+    DWORD got = 0;
+    size_t n = 0;
+
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    GetFileSizeEx(h, &size);
+    text = calloc(1, (size_t)size.QuadPart + 1);
+    if (text != NULL && ReadFile(h, text, (DWORD)size.QuadPart, &got, NULL))
+        for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+            n++;
+    free(text);
+    CloseHandle(h);
+    return n;
+}
+
+/*
+ * Records per second into a real collector (started by tests/peers/with_*.sh):
+ * `syslog` over TCP to rsyslog, or `radius` to FreeRADIUS with `window`
+ * requests outstanding. n hangups are journaled at once, then the drain at
+ * unload waits until the collector has acknowledged (RADIUS) or been sent
+ * (syslog) them all; the collector's own output is then counted.
+ */
+static void collector(const char *kind, unsigned n, unsigned window)
+{
+    struct rh_host_dll dll;
+    WCHAR server[64], out[MAX_PATH], secret[128];
+    double t0, t1;
+    size_t got;
+
+    configure(OUT_FILE, 1024, 600000);
+    RegDeleteTreeW(HKEY_LOCAL_MACHINE, CONFIG L"\\Sinks");
+    if (strcmp(kind, "radius") == 0) {
+        char buf[128] = "";
+
+        GetEnvironmentVariableA("RH_RADIUS_SECRET", buf, sizeof buf);
+        _snwprintf(secret, 128, L"%hs", buf);
+        _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_RADIUS_PORT"));
+        set_string(CONFIG L"\\Sinks\\bench", L"Type", L"radius");
+        set_string(CONFIG L"\\Sinks\\bench", L"Secret", secret);
+        set_dword(CONFIG L"\\Sinks\\bench", L"Window", window);
+        env_path("RH_RADIUS_ACCT", L"/127.0.0.1/detail", out);
+        DeleteFileW(out);
+    } else {
+        _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_SYSLOG_TCP_PORT"));
+        set_string(CONFIG L"\\Sinks\\bench", L"Type", L"syslog");
+        set_string(CONFIG L"\\Sinks\\bench", L"Transport", L"tcp");
+        env_path("RH_PEER_DIR", L"/out.jsonl", out);
+    }
+    set_string(CONFIG L"\\Sinks\\bench", L"Server", server);
+    load(&dll, L"rashangup.dll");
+    Sleep(200); /* the sink connected, Accounting-On acknowledged */
+    t0 = now_s();
+    for (unsigned i = 0; i < n; i++)
+        dll.callbacks.lpfnRasAdminConnectionHangupNotificationEx(conn(i));
+    rh_host_unload(&dll);
+    t1 = now_s();
+    if (strcmp(kind, "radius") == 0) {
+        got = count_in_file(out, "Acct-Status-Type = Stop");
+    } else {
+        for (int i = 0; i < 200 && count_lines(out) < n; i++)
+            Sleep(50); /* rsyslog writes its file after it received */
+        got = count_lines(out);
+    }
+    printf("collector %s n=%u window=%u delivered=%.0f records/s (%zu at the collector)\n", kind,
+           n, window, n / (t1 - t0), got);
+}
+
 int main(int argc, char **argv)
 {
     unsigned n = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 0;
@@ -276,6 +371,8 @@ int main(int argc, char **argv)
         burst((unsigned)strtoul(argv[2], NULL, 10), n > 0 && n <= 64 ? n : 8);
     else if (argc == 3 && strcmp(argv[1], "backlog") == 0)
         backlog((unsigned)strtoul(argv[2], NULL, 10));
+    else if (argc >= 4 && strcmp(argv[1], "collector") == 0)
+        collector(argv[2], n, argc > 4 ? (unsigned)strtoul(argv[4], NULL, 10) : 32);
     else {
         fprintf(stderr, "usage: see bench/bench_delivery.c\n");
         return 1;

@@ -18,3 +18,9 @@ done
 run sustained 200000
 run burst 100000 8
 run backlog 1000000
+# Into real collectors on loopback, in the same run: the file sink above is the yardstick.
+peers=$RH_ROOT/tests/peers
+bash "$peers/with_rsyslog.sh" bench_delivery.exe collector syslog 100000
+for window in 1 32 128; do
+  bash "$peers/with_freeradius.sh" "$RH_ROOT/scripts/wine-run" bench_delivery.exe collector radius 20000 "$window"
+done

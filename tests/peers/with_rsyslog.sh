@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a Windows test under Wine against a real rsyslogd on loopback.
 #
-#   with_rsyslog.sh TEST.exe
+#   with_rsyslog.sh TEST.exe [ARGS...]
 #
 # The test learns the collector through RH_SYSLOG_UDP_PORT, RH_SYSLOG_TCP_PORT
 # and RH_PEER_DIR (rsyslog writes RH_PEER_DIR/out.jsonl). To restart the
@@ -10,7 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-test_exe=$1
+# The command line after the script: the test (or a benchmark) and its arguments.
 
 dir=$(mktemp -d /tmp/rashangup-rsyslog.XXXXXX)
 chmod 0777 "$dir"
@@ -70,7 +70,7 @@ rsyslogd -N1 -f "$dir/rsyslog.conf" >/dev/null
 start
 
 export RH_SYSLOG_UDP_PORT=$udp RH_SYSLOG_TCP_PORT=$tcp RH_PEER_DIR=$dir
-"$root/scripts/wine-run" "$test_exe" &
+"$root/scripts/wine-run" "$@" &
 test_pid=$!
 while kill -0 "$test_pid" 2>/dev/null; do
   if [ -e "$dir/restart-request" ]; then
