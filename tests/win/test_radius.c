@@ -60,12 +60,17 @@ static void configure(const WCHAR *server, const WCHAR *key)
     wt_set_sink_dword(L"radius", L"Retries", 1);
 }
 
-static void load(struct rh_host_dll *dll)
+static void load_as(struct rh_host_dll *dll, enum rh_host_model model)
 {
     char err[512] = "";
 
-    if (rh_host_load(dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
+    if (rh_host_load(dll, L"rashangup.dll", model, err, sizeof err) != NO_ERROR)
         fail_msg("rashangup.dll did not bind: %s", err);
+}
+
+static void load(struct rh_host_dll *dll)
+{
+    load_as(dll, RH_HOST_MODEL_AUTO);
 }
 
 static void replay(struct rh_host_dll *dll, unsigned seed, unsigned count)
@@ -102,9 +107,10 @@ static void expect_u32(const char *rec, const char *attr, unsigned long want)
 /*
  * Reads the detail file and checks every Start and Stop of scenario `seed`
  * against what the host sent. Accounting-On and -Off are counted from `from`
- * (a record index): those of this test's runs.
+ * (a record index): those of this test's runs. The legacy structures carry no
+ * tunnel endpoints.
  */
-static void check_detail(unsigned seed, unsigned count, size_t from, struct tally *t)
+static void check_detail(unsigned seed, unsigned count, size_t from, bool legacy, struct tally *t)
 {
     size_t len, n;
     char *text = wt_read_file(detail_path, &len);
@@ -151,7 +157,10 @@ static void check_detail(unsigned seed, unsigned count, size_t from, struct tall
             snprintf(want, sizeof want, "%s", c->user);
         expect_attr(r, "User-Name", want);
         expect_attr(r, "Framed-IP-Address", c->client_ipv4);
-        expect_attr(r, "Calling-Station-Id", c->remote_endpoint);
+        if (legacy)
+            assert_false(dc_get(r, "Calling-Station-Id", v, sizeof v));
+        else
+            expect_attr(r, "Calling-Station-Id", c->remote_endpoint);
         expect_attr(r, "NAS-Identifier", "vpn-gw.contoso.test");
         expect_attr(r, "NAS-Port-Type", "Virtual");
         assert_true(dc_get(r, "Message-Authenticator", v, sizeof v));
@@ -225,7 +234,7 @@ static void start_and_stop_for_every_connection_between_on_and_off(void **state)
     replay(&dll, 61, 300);
     rh_host_unload(&dll); /* Accounting-Off, then the drain */
 
-    check_detail(61, 300, from, &t);
+    check_detail(61, 300, from, false, &t);
     assert_int_equal(expect_every_connection(&t, 300, 1), 0);
     assert_int_equal(t.on, 1);
     assert_int_equal(t.off, 1);
@@ -272,7 +281,7 @@ static void a_wrong_secret_is_reported_and_loses_nothing(void **state)
     rh_host_unload(&dll);
     assert_true(wt_log_contains(log_from, "sink radius: 127.0.0.1 port"));
     assert_true(wt_log_contains(log_from, "the Secret is probably wrong"));
-    check_detail(62, 50, 0, &t);
+    check_detail(62, 50, 0, false, &t);
     for (unsigned i = 0; i < 50; i++)
         assert_int_equal(t.starts[i] + t.stops[i], 0);
     tally_free(&t);
@@ -290,7 +299,7 @@ static void a_wrong_secret_is_reported_and_loses_nothing(void **state)
     wt_set_sink_string(L"radius", L"Secret", REG_SZ, secret);
     load(&dll);
     rh_host_unload(&dll);
-    check_detail(62, 50, 0, &t);
+    check_detail(62, 50, 0, false, &t);
     assert_int_equal(expect_every_connection(&t, 50, 1), 0);
     tally_free(&t);
     /* Acct-Delay-Time counts from the hangup, not from the send. */
@@ -326,11 +335,29 @@ static void a_server_restart_mid_burst_loses_nothing(void **state)
     replay(&dll, 65, 500);
     rh_host_unload(&dll);
     for (unsigned seed = 63; seed <= 65; seed++) {
-        check_detail(seed, 500, 0, &t);
+        check_detail(seed, 500, 0, false, &t);
         dups += expect_every_connection(&t, 500, 0);
         tally_free(&t);
     }
     print_message("1500 connections across a server restart: %u request(s) recorded twice\n", dups);
+}
+
+/* Windows before Server 2008 R2: the Start comes from MprAdminAcceptNewConnection3. */
+static void the_legacy_binding_sends_start_and_stop_too(void **state)
+{
+    static struct rh_host_dll dll;
+    WCHAR server[128];
+    struct tally t;
+
+    (void)state;
+    _snwprintf(server, 128, L"127.0.0.1:%u", port);
+    configure(server, secret);
+    load_as(&dll, RH_HOST_MODEL_LEGACY);
+    replay(&dll, 66, 100);
+    rh_host_unload(&dll);
+    check_detail(66, 100, 0, true, &t);
+    assert_int_equal(expect_every_connection(&t, 100, 1), 0);
+    tally_free(&t);
 }
 
 static int teardown(void **state)
@@ -346,6 +373,7 @@ int main(void)
         cmocka_unit_test_teardown(start_and_stop_for_every_connection_between_on_and_off, teardown),
         cmocka_unit_test_teardown(a_wrong_secret_is_reported_and_loses_nothing, teardown),
         cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, teardown),
+        cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, teardown),
     };
     char buf[256];
 
