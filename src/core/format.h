@@ -49,6 +49,16 @@ void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n);
 char *rh_fields_reserve(struct rh_buf *out, const struct rh_field *f, size_t n, size_t text_factor,
                         size_t fixed);
 
+/*
+ * The Windows Event Log's insertion strings for a hangup event: one per field
+ * of rh_record_fields(), in its order (the message text, RH_MSG_HANGUP in
+ * src/win/messages.mc, names them %1 to %46), each NUL-terminated, back to back
+ * in out, starting at out->data + offsets[i]. A null field is the empty
+ * string; a list is joined with ','; text is the exact UTF-8.
+ */
+bool rh_format_eventlog(const struct rh_record *r, struct rh_buf *out,
+                        size_t offsets[RH_FIELD_COUNT]);
+
 /* RFC 5424. */
 #define RH_SYSLOG_DEFAULT_SD_ID    "rashangup@32473" /* 32473: for documentation, RFC 5612 */
 #define RH_SYSLOG_DEFAULT_APP_NAME "rashangup"

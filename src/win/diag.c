@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "eventlog_source.h"
+#include "messages.h"
 #include "text.h"
 #include "wstr.h"
 
@@ -13,6 +15,14 @@ static SRWLOCK g_lock = SRWLOCK_INIT;
 static HANDLE g_file = INVALID_HANDLE_VALUE;
 static WCHAR g_path[MAX_PATH];
 static WCHAR g_old_path[MAX_PATH + 2];
+static HANDLE g_source; /* the Event Log source; NULL if it cannot be had */
+
+/* The Event Log's rate limit: a bucket of EVENT_BURST, one more every EVENT_REFILL_MS. */
+#define EVENT_BURST     20
+#define EVENT_REFILL_MS 3000
+static unsigned g_tokens = EVENT_BURST;
+static ULONGLONG g_refilled_at;
+static unsigned long g_suppressed;
 
 static HANDLE open_log(void)
 {
@@ -36,6 +46,8 @@ void rh_diag_open(void)
             g_file = open_log();
         }
     }
+    if (g_source == NULL)
+        g_source = RegisterEventSourceW(NULL, RH_EVENT_SOURCE);
     ReleaseSRWLockExclusive(&g_lock);
     SetLastError(saved);
 }
@@ -46,6 +58,10 @@ void rh_diag_close(void)
     if (g_file != INVALID_HANDLE_VALUE) {
         CloseHandle(g_file);
         g_file = INVALID_HANDLE_VALUE;
+    }
+    if (g_source != NULL) {
+        DeregisterEventSource(g_source);
+        g_source = NULL;
     }
     ReleaseSRWLockExclusive(&g_lock);
 }
@@ -62,15 +78,83 @@ static void rotate_if_large(void)
     g_file = open_log();
 }
 
-void rh_log(enum rh_log_level level, const char *fmt, ...)
+static DWORD event_id(enum rh_event_kind kind, enum rh_log_level level)
+{
+    switch (kind) {
+    case RH_EV_CONFIG:
+        return RH_MSG_CONFIG_ERROR;
+    case RH_EV_SINK_DOWN:
+        return RH_MSG_SINK_DOWN;
+    case RH_EV_SINK_RECOVERED:
+        return RH_MSG_SINK_RECOVERED;
+    case RH_EV_DROPPED:
+        return RH_MSG_RECORDS_DROPPED;
+    case RH_EV_STARTED:
+        return RH_MSG_STARTED;
+    case RH_EV_STOPPED:
+        return RH_MSG_STOPPED;
+    case RH_EV_GENERIC:
+    default:
+        return level == RH_LOG_ERROR ? RH_MSG_ERROR : level == RH_LOG_WARNING ? RH_MSG_WARNING : 0;
+    }
+}
+
+static WORD event_type(enum rh_log_level level)
+{
+    return level == RH_LOG_ERROR     ? EVENTLOG_ERROR_TYPE
+           : level == RH_LOG_WARNING ? EVENTLOG_WARNING_TYPE
+                                     : EVENTLOG_INFORMATION_TYPE;
+}
+
+/* Called with g_lock held exclusively: takes a token, or counts the event as suppressed. */
+static bool event_allowed(void)
+{
+    ULONGLONG now = GetTickCount64();
+
+    if (g_refilled_at == 0)
+        g_refilled_at = now;
+    while (g_tokens < EVENT_BURST && now - g_refilled_at >= EVENT_REFILL_MS) {
+        g_tokens++;
+        g_refilled_at += EVENT_REFILL_MS;
+    }
+    if (g_tokens == EVENT_BURST)
+        g_refilled_at = now;
+    if (g_tokens == 0) {
+        g_suppressed++;
+        return false;
+    }
+    g_tokens--;
+    return true;
+}
+
+/* Called with g_lock held exclusively. `text` is the message without time and level. */
+static void report_event(DWORD id, enum rh_log_level level, const WCHAR *text)
+{
+    if (g_source == NULL || id == 0 || !event_allowed())
+        return;
+    if (g_suppressed > 0 && g_tokens > 0) {
+        WCHAR count[24];
+        const WCHAR *strings[1] = {count};
+
+        _snwprintf(count, 24, L"%lu", g_suppressed);
+        count[23] = L'\0';
+        g_tokens--;
+        g_suppressed = 0;
+        ReportEventW(g_source, EVENTLOG_WARNING_TYPE, 0, RH_MSG_EVENTS_SUPPRESSED, NULL, 1, 0,
+                     strings, NULL);
+    }
+    ReportEventW(g_source, event_type(level), 0, id, NULL, 1, 0, &text, NULL);
+}
+
+static void log_va(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"ERROR", "WARNING", "INFO"};
     DWORD saved = GetLastError();
+    DWORD id = event_id(kind, level);
     char line[2048];
     char stamp[RH_TIME_STRING_SIZE];
     struct rh_buf b;
-    va_list ap;
-    size_t avail;
+    size_t avail, message_at;
     int n;
     WCHAR wide[2048];
 
@@ -80,12 +164,11 @@ void rh_log(enum rh_log_level level, const char *fmt, ...)
     rh_buf_append_char(&b, ' ');
     rh_buf_append_str(&b, names[(unsigned)level < 3 ? level : RH_LOG_ERROR]);
     rh_buf_append_char(&b, ' ');
+    message_at = b.len;
 
     /* Room for the message, leaving CR, LF and the NUL. */
     avail = sizeof line - b.len - 3;
-    va_start(ap, fmt);
     n = vsnprintf(line + b.len, avail + 1, fmt, ap);
-    va_end(ap);
     if (n > 0)
         b.len += (size_t)n < avail ? (size_t)n : avail;
     line[b.len++] = '\r';
@@ -103,8 +186,31 @@ void rh_log(enum rh_log_level level, const char *fmt, ...)
         if (g_file != INVALID_HANDLE_VALUE)
             WriteFile(g_file, line, (DWORD)b.len, &written, NULL);
     }
+    if (id != 0) {
+        line[b.len - 2] = '\0'; /* the Event Log has its own time and level */
+        if (rh_utf8_to_wide(line + message_at, wide, sizeof wide / sizeof wide[0]))
+            report_event(id, level, wide);
+    }
     ReleaseSRWLockExclusive(&g_lock);
     SetLastError(saved);
+}
+
+void rh_log(enum rh_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_va(RH_EV_GENERIC, level, fmt, ap);
+    va_end(ap);
+}
+
+void rh_log_event(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_va(kind, level, fmt, ap);
+    va_end(ap);
 }
 
 void rh_win32_error_text(DWORD code, char *out, size_t out_size)

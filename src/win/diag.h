@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Diagnostics: rashangup's own log, %ProgramData%\RasHangup\rashangup.log, and
- * the debugger output (DebugView). Every message names what it is about: the
- * registry key and value, the sink, the file, the connection.
+ * Diagnostics: rashangup's own log, %ProgramData%\RasHangup\rashangup.log, the
+ * debugger output (DebugView), and for warnings, errors and the events an
+ * administrator watches for, the Application Event Log (source RasHangup, texts
+ * from messages.mc), at most 20 events at once and one every 3 s after that, so
+ * that a failing sink cannot flood it: the log file has every message. Every
+ * message names what it is about: the registry key and value, the sink, the
+ * file, the connection.
  *
  * rh_log never changes GetLastError() and never fails its caller. It is safe from
  * any thread, and before rh_diag_open or after rh_diag_close (the message then
@@ -25,7 +29,20 @@ enum rh_log_level {
 void rh_diag_open(void);
 void rh_diag_close(void);
 
+/* What a message is, for the Event Log: its event id (see messages.mc). */
+enum rh_event_kind {
+    RH_EV_GENERIC,        /* by level: 102 error, 101 warning; information not in the Event Log */
+    RH_EV_CONFIG,         /* 200: a registry value is wrong */
+    RH_EV_SINK_DOWN,      /* 201: a sink cannot deliver */
+    RH_EV_SINK_RECOVERED, /* 202 */
+    RH_EV_DROPPED,        /* 203: records dropped, the journal was full */
+    RH_EV_STARTED,        /* 205 */
+    RH_EV_STOPPED,        /* 206 */
+};
+
 void rh_log(enum rh_log_level level, const char *fmt, ...) RH_PRINTF(2, 3);
+void rh_log_event(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, ...)
+    RH_PRINTF(3, 4);
 
 /* The system's text for a Win32 error code, e.g. "Access is denied. (5)". */
 void rh_win32_error_text(DWORD code, char *out, size_t out_size);

@@ -283,9 +283,15 @@ static DWORD WINAPI worker_main(void *arg)
         if (res == RH_SINK_RETRY) {
             InterlockedExchange(&w->last_error, (LONG)GetLastError());
             InterlockedIncrement64(&w->retried);
-            if (attempt++ == 0)
-                rh_log(RH_LOG_WARNING, "sink %s: delivery failed; retrying with backoff",
-                       w->sink.name);
+            if (attempt++ == 0) {
+                char why[256];
+
+                rh_win32_error_text((DWORD)w->last_error, why, sizeof why);
+                rh_log_event(RH_EV_SINK_DOWN, RH_LOG_WARNING,
+                             "sink %s: delivery failed; retrying with backoff (a %s sink; last "
+                             "error: %s)",
+                             w->sink.name, w->sink.ops->type, why);
+            }
             set_state(w, RH_SINK_STATE_RETRYING);
             random = random * 1664525u + 1013904223u;
             if (wait_or_stop(
@@ -294,8 +300,9 @@ static DWORD WINAPI worker_main(void *arg)
             continue;
         }
         if (attempt > 0)
-            rh_log(RH_LOG_INFO, "sink %s: delivering again after %u failed attempt(s)",
-                   w->sink.name, (unsigned)attempt);
+            rh_log_event(RH_EV_SINK_RECOVERED, RH_LOG_INFO,
+                         "sink %s: delivering again after %u failed attempt(s)", w->sink.name,
+                         (unsigned)attempt);
         attempt = 0;
         InterlockedAdd64(&w->delivered, (LONG64)delivered);
         worker_lock(rt);
@@ -371,10 +378,11 @@ static void report(struct runtime *rt)
     LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
 
     if (dropped > before)
-        rh_log(RH_LOG_ERROR,
-               "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
-               "a sink is failing or JournalSizeMB is too small",
-               (long long)(dropped - before), (long long)dropped);
+        rh_log_event(
+            RH_EV_DROPPED, RH_LOG_ERROR,
+            "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
+            "a sink is failing or JournalSizeMB is too small",
+            (long long)(dropped - before), (long long)dropped);
 }
 
 static DWORD WINAPI flusher_main(void *arg)

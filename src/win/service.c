@@ -94,14 +94,16 @@ static void add_sink(const char *name, const struct rh_sink_ops *ops, const void
     void *instance;
 
     if (g_n_sinks == RH_MAX_SINKS) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: more than %d sinks; this one is ignored",
-               RH_CONFIG_KEY_TEXT, name, RH_MAX_SINKS);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks\\%s: more than %d sinks; this one is ignored", RH_CONFIG_KEY_TEXT,
+                     name, RH_MAX_SINKS);
         return;
     }
     instance = ops->create(name, config, err, sizeof err);
     if (instance == NULL) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled, the others run",
-               RH_CONFIG_KEY_TEXT, name, err);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks\\%s: %s; this sink is disabled, the others run", RH_CONFIG_KEY_TEXT,
+                     name, err);
         return;
     }
     snprintf(g_sinks[g_n_sinks].name, RH_SINK_NAME_SIZE, "%s", name);
@@ -126,14 +128,16 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
     LSTATUS rc;
 
     if (!rh_wide_to_utf8(wname, -1, name, sizeof name)) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks: a subkey name is longer than %d bytes; ignored",
-               RH_CONFIG_KEY_TEXT, RH_SINK_NAME_SIZE - 1);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks: a subkey name is longer than %d bytes; ignored",
+                     RH_CONFIG_KEY_TEXT, RH_SINK_NAME_SIZE - 1);
         return;
     }
     rc = RegOpenKeyExW(sinks, wname, 0, KEY_READ, &key);
     if (rc != ERROR_SUCCESS) {
         rh_win32_error_text((DWORD)rc, err, sizeof err);
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: cannot be opened: %s", RH_CONFIG_KEY_TEXT, name, err);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: cannot be opened: %s",
+                     RH_CONFIG_KEY_TEXT, name, err);
         return;
     }
     rc = RegQueryValueExW(key, L"Enabled", NULL, &vtype, (BYTE *)&enabled, &size);
@@ -142,21 +146,24 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
         goto out_key;
     }
     if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-        rh_log(RH_LOG_WARNING, "%s\\Sinks\\%s: value Enabled cannot be read; taken as 1",
-               RH_CONFIG_KEY_TEXT, name);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                     "%s\\Sinks\\%s: value Enabled cannot be read; taken as 1", RH_CONFIG_KEY_TEXT,
+                     name);
     else if (rc == ERROR_SUCCESS && (vtype != REG_DWORD || size != sizeof enabled))
-        rh_log(RH_LOG_WARNING, "%s\\Sinks\\%s: value Enabled is not a REG_DWORD; taken as 1",
-               RH_CONFIG_KEY_TEXT, name);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                     "%s\\Sinks\\%s: value Enabled is not a REG_DWORD; taken as 1",
+                     RH_CONFIG_KEY_TEXT, name);
 
     rc = rh_config_read_string(key, "Type", type, sizeof type, err, sizeof err);
     if (rc == ERROR_FILE_NOT_FOUND) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: value Type is missing; this sink is disabled",
-               RH_CONFIG_KEY_TEXT, name);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks\\%s: value Type is missing; this sink is disabled",
+                     RH_CONFIG_KEY_TEXT, name);
         goto out_key;
     }
     if (rc != ERROR_SUCCESS) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled", RH_CONFIG_KEY_TEXT, name,
-               err);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled",
+                     RH_CONFIG_KEY_TEXT, name, err);
         goto out_key;
     }
     ops = rh_sink_find_type(type);
@@ -169,20 +176,22 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
             rh_buf_append_str(&b, i == 0 ? "" : ", ");
             rh_buf_append_str(&b, rh_sink_types[i]->type);
         }
-        rh_log(RH_LOG_ERROR,
-               "%s\\Sinks\\%s: value Type: unknown sink type \"%s\" (expected %s); this sink is "
-               "disabled",
-               RH_CONFIG_KEY_TEXT, name, type, known);
+        rh_log_event(
+            RH_EV_CONFIG, RH_LOG_ERROR,
+            "%s\\Sinks\\%s: value Type: unknown sink type \"%s\" (expected %s); this sink is "
+            "disabled",
+            RH_CONFIG_KEY_TEXT, name, type, known);
         goto out_key;
     }
-    config = calloc(1, ops->config_size);
+    config = calloc(1, ops->config_size > 0 ? ops->config_size : 1);
     if (config == NULL) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: out of memory", RH_CONFIG_KEY_TEXT, name);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: out of memory", RH_CONFIG_KEY_TEXT,
+                     name);
         goto out_key;
     }
     if (!rh_config_read_options(key, ops, config, err, sizeof err)) {
-        rh_log(RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled", RH_CONFIG_KEY_TEXT, name,
-               err);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled",
+                     RH_CONFIG_KEY_TEXT, name, err);
         goto out_config;
     }
     add_sink(name, ops, config);
@@ -225,8 +234,8 @@ static void load_globals(HKEY root, struct global_config *g)
     if (rh_config_read_table(root, global_options, sizeof global_options / sizeof global_options[0],
                              sizeof *g, g, err, sizeof err))
         goto check_bounds;
-    rh_log(RH_LOG_ERROR, "%s: %s; the defaults are used for the global values", RH_CONFIG_KEY_TEXT,
-           err);
+    rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s: %s; the defaults are used for the global values",
+                 RH_CONFIG_KEY_TEXT, err);
     memset(g, 0, sizeof *g);
     rh_config_read_table(NULL, global_options, sizeof global_options / sizeof global_options[0],
                          sizeof *g, g, err, sizeof err);
@@ -242,10 +251,11 @@ check_bounds:
             rh_config_read_table(NULL, global_options,
                                  sizeof global_options / sizeof global_options[0], sizeof d, &d,
                                  err, sizeof err);
-            rh_log(RH_LOG_ERROR, "%s: value %s: %lu is outside %lu to %lu; %lu is used instead",
-                   RH_CONFIG_KEY_TEXT, global_bounds[i].name, (unsigned long)dwords[i],
-                   (unsigned long)global_bounds[i].min, (unsigned long)global_bounds[i].max,
-                   (unsigned long)defaults[i]);
+            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                         "%s: value %s: %lu is outside %lu to %lu; %lu is used instead",
+                         RH_CONFIG_KEY_TEXT, global_bounds[i].name, (unsigned long)dwords[i],
+                         (unsigned long)global_bounds[i].min, (unsigned long)global_bounds[i].max,
+                         (unsigned long)defaults[i]);
             dwords[i] = defaults[i];
         }
     }
@@ -274,8 +284,9 @@ static void load_config(struct global_config *g)
         char text[256];
 
         rh_win32_error_text((DWORD)rc, text, sizeof text);
-        rh_log(RH_LOG_ERROR, "%s\\Sinks cannot be opened: %s; using the default file sink",
-               RH_CONFIG_KEY_TEXT, text);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks cannot be opened: %s; using the default file sink",
+                     RH_CONFIG_KEY_TEXT, text);
         load_default_sink();
         goto out;
     }
@@ -286,15 +297,17 @@ static void load_config(struct global_config *g)
         if (rc == ERROR_NO_MORE_ITEMS)
             break;
         if (rc != ERROR_SUCCESS) {
-            rh_log(RH_LOG_ERROR, "%s\\Sinks: subkey %lu cannot be read (error %ld)",
-                   RH_CONFIG_KEY_TEXT, (unsigned long)i, (long)rc);
+            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                         "%s\\Sinks: subkey %lu cannot be read (error %ld)", RH_CONFIG_KEY_TEXT,
+                         (unsigned long)i, (long)rc);
             continue;
         }
         load_sink(sinks, name);
     }
     if (g_n_sinks == 0)
-        rh_log(RH_LOG_WARNING, "%s\\Sinks defines no working sink: records are not written",
-               RH_CONFIG_KEY_TEXT);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                     "%s\\Sinks defines no working sink: records are not written",
+                     RH_CONFIG_KEY_TEXT);
 out:
     if (sinks != NULL)
         RegCloseKey(sinks);
@@ -318,8 +331,8 @@ static void start_locked(void)
 
     memset(&rc, 0, sizeof rc);
     if (!rh_utf8_to_wide(g.journal_path, rc.journal_dir, MAX_PATH)) {
-        rh_log(RH_LOG_ERROR, "%s: value JournalPath is too long; the default is used",
-               RH_CONFIG_KEY_TEXT);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
         ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal", rc.journal_dir, MAX_PATH);
     }
     rh_wide_to_utf8(rc.journal_dir, -1, rc.journal_dir_utf8, sizeof rc.journal_dir_utf8);
@@ -334,9 +347,11 @@ static void start_locked(void)
     g_running = true;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
         rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
-    rh_log(RH_LOG_INFO, "started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
-           g_server[0] ? g_server : "(unnamed)", (unsigned)g_n_sinks, rc.journal_dir_utf8,
-           (unsigned long)g.journal_size_mb, rc.fail_closed ? "fail-closed" : "drop oldest");
+    rh_log_event(RH_EV_STARTED, RH_LOG_INFO,
+                 "rashangup " RASHANGUP_VERSION
+                 " started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
+                 g_server[0] ? g_server : "(unnamed)", (unsigned)g_n_sinks, rc.journal_dir_utf8,
+                 (unsigned long)g.journal_size_mb, rc.fail_closed ? "fail-closed" : "drop oldest");
 }
 
 void rh_service_start(void)
@@ -356,7 +371,7 @@ void rh_service_stop(void)
         memset(g_sinks, 0, sizeof g_sinks);
         g_n_sinks = 0;
         g_running = false;
-        rh_log(RH_LOG_INFO, "stopped");
+        rh_log_event(RH_EV_STOPPED, RH_LOG_INFO, "rashangup stopped");
         rh_diag_close();
     }
     ReleaseSRWLockExclusive(&g_lock);
@@ -390,16 +405,17 @@ static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callbac
 
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
         if (InterlockedExchange(&g_said_refused, 1) == 0)
-            rh_log(RH_LOG_ERROR,
-                   "%s: RAS_CONNECTION_EX refused: %s (said once until the next start)", callback,
-                   rh_ex_status_text(st));
+            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                         "%s: RAS_CONNECTION_EX refused: %s (said once until the next start)",
+                         callback, rh_ex_status_text(st));
         return false;
     }
     if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
-        rh_log(RH_LOG_WARNING,
-               "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
-               "record notes structure_short)",
-               callback, (unsigned)conn->Header.size, rh_ex_status_text(st));
+        rh_log_event(
+            RH_EV_CONFIG, RH_LOG_WARNING,
+            "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
+            "record notes structure_short)",
+            callback, (unsigned)conn->Header.size, rh_ex_status_text(st));
     *n = rh_event_pack_ex(copy, st, packed);
     return true;
 }
