@@ -10,11 +10,7 @@ extern const struct rh_sink_ops rh_sink_radius;
 extern const struct rh_sink_ops rh_sink_eventlog;
 
 const struct rh_sink_ops *const rh_sink_types[] = {
-    &rh_sink_file,
-    &rh_sink_syslog,
-    &rh_sink_radius,
-    &rh_sink_eventlog,
-    NULL,
+    &rh_sink_file, &rh_sink_syslog, &rh_sink_radius, &rh_sink_eventlog, NULL,
 };
 
 const struct rh_sink_ops *rh_sink_find_type(const char *type)
