@@ -34,7 +34,11 @@ struct worker {
     struct runtime *rt;
     struct rh_runtime_sink sink;
     int cursor;
-    unsigned events; /* what the sink takes: enum rh_sink_event */
+    unsigned events;    /* what the sink takes: enum rh_sink_event */
+    bool active;        /* a configured sink; false: a free slot, or one being retired */
+    bool live;          /* sink.instance is still to be destroyed */
+    volatile LONG quit; /* this worker alone must stop (live reconfiguration) */
+    HANDLE wake;        /* set with quit */
     HANDLE thread;
     volatile LONG state; /* enum rh_sink_state */
     volatile LONG in_delivery;
@@ -58,7 +62,8 @@ struct runtime {
     struct rh_journal_file file;
     void *memory_journal; /* when no file could be had */
     bool file_backed;
-    bool full; /* the last append found no room */
+    bool full;           /* the last append found no room */
+    bool journal_closed; /* by stop: an abandoned worker must not touch it */
 
     uint8_t id_base[10];
     uint64_t id_counter;
@@ -78,8 +83,9 @@ struct runtime {
     size_t refused_next;
     size_t refused_count;
 
-    unsigned events; /* what any sink takes: enum rh_sink_event */
-    size_t n_workers;
+    unsigned events;  /* what any sink takes: enum rh_sink_event */
+    SRWLOCK wlock;    /* the set of workers: exclusive to change it, shared to read it */
+    size_t n_workers; /* slots used, active or not */
     struct worker workers[RH_MAX_SINKS];
 };
 
@@ -170,6 +176,20 @@ static bool wait_or_stop(struct runtime *rt, DWORD ms)
     return WaitForSingleObject(rt->stop_event, ms) == WAIT_OBJECT_0;
 }
 
+/* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
+static bool stopping(const struct worker *w)
+{
+    return w->rt->quit || w->quit;
+}
+
+/* Waits `ms`, or less if worker w must stop; true if it must. */
+static bool worker_wait(struct worker *w, DWORD ms)
+{
+    HANDLE h[2] = {w->rt->stop_event, w->wake};
+
+    return WaitForMultipleObjects(2, h, FALSE, ms) != WAIT_TIMEOUT || stopping(w);
+}
+
 /* A batch: consecutive entries copied out of the journal under one lock. */
 #define BATCH_ENTRIES 256
 #define BATCH_BYTES   (256u * 1024)
@@ -202,19 +222,19 @@ static bool next_batch(struct worker *w, struct batch *b)
             used += b->entries[b->n].payload_len;
             b->n++;
         }
-        if (b->n > 0 || rt->quit || (st != RH_J_OK && st != RH_J_EMPTY))
+        if (b->n > 0 || stopping(w) || (st != RH_J_OK && st != RH_J_EMPTY))
             break;
         set_state(w, RH_SINK_STATE_IDLE);
         SleepConditionVariableSRW(&rt->jcv, &rt->jlock, 1000, 0);
     }
     ReleaseSRWLockExclusive(&rt->jlock);
-    if (b->n == 0 && !rt->quit) {
+    if (b->n == 0 && !stopping(w)) {
         /* Cannot happen while the journal is ours; if it does, say so, slowly. */
         rh_log(RH_LOG_ERROR, "sink %s: the journal entry at its cursor is unreadable (%d)",
                w->sink.name, (int)st);
-        return !wait_or_stop(rt, 5000);
+        return !worker_wait(w, 5000);
     }
-    return !rt->quit;
+    return !stopping(w);
 }
 
 /* Delivers a batch: each record, then the sink's flush. RETRY redoes all of it. */
@@ -260,6 +280,18 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
     return res;
 }
 
+/* Moves the worker's cursor past a batch its sink took. */
+static void advance(struct worker *w, const struct batch *b, uint64_t delivered)
+{
+    struct runtime *rt = w->rt;
+
+    InterlockedAdd64(&w->delivered, (LONG64)delivered);
+    worker_lock(rt);
+    if (!rt->journal_closed)
+        rh_journal_advance_to(&rt->journal, w->cursor, &b->ahead, delivered);
+    ReleaseSRWLockExclusive(&rt->jlock);
+}
+
 static DWORD WINAPI worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -277,9 +309,15 @@ static DWORD WINAPI worker_main(void *arg)
         uint64_t delivered;
         enum rh_sink_result res = deliver_batch(w, b, rec, &delivered);
 
-        /* Stopped while delivering: leave the cursor; the batch goes out again next start. */
-        if (rt->quit)
+        /*
+         * Stopped while delivering: a batch the sink took moves the cursor (while the
+         * journal is still open); any other goes out again, from the cursor.
+         */
+        if (stopping(w)) {
+            if (res == RH_SINK_OK)
+                advance(w, b, delivered);
             break;
+        }
         if (res == RH_SINK_RETRY) {
             InterlockedExchange(&w->last_error, (LONG)GetLastError());
             InterlockedIncrement64(&w->retried);
@@ -294,8 +332,8 @@ static DWORD WINAPI worker_main(void *arg)
             }
             set_state(w, RH_SINK_STATE_RETRYING);
             random = random * 1664525u + 1013904223u;
-            if (wait_or_stop(
-                    rt, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random)))
+            if (worker_wait(
+                    w, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random)))
                 break;
             continue;
         }
@@ -304,10 +342,7 @@ static DWORD WINAPI worker_main(void *arg)
                          "sink %s: delivering again after %u failed attempt(s)", w->sink.name,
                          (unsigned)attempt);
         attempt = 0;
-        InterlockedAdd64(&w->delivered, (LONG64)delivered);
-        worker_lock(rt);
-        rh_journal_advance_to(&rt->journal, w->cursor, &b->ahead, delivered);
-        ReleaseSRWLockExclusive(&rt->jlock);
+        advance(w, b, delivered);
     }
 out:
     free(b);
@@ -335,7 +370,7 @@ static void write_status(struct runtime *rt)
     s->journaled = (uint64_t)rt->journaled;
     s->dropped = (uint64_t)rt->dropped;
     s->refused = (uint64_t)rt->refused;
-    s->n_sinks = (uint32_t)rt->n_workers;
+    AcquireSRWLockShared(&rt->wlock);
     AcquireSRWLockShared(&rt->jlock);
     s->journal_bytes = rt->journal.size;
     s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
@@ -343,8 +378,11 @@ static void write_status(struct runtime *rt)
     s->full = rt->full;
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
-        struct rh_sink_status *k = &s->sinks[i];
+        struct rh_sink_status *k = &s->sinks[s->n_sinks];
 
+        if (!w->active)
+            continue;
+        s->n_sinks++;
         k->name = w->sink.name;
         k->type = w->sink.ops->type;
         k->state = (enum rh_sink_state)w->state;
@@ -359,6 +397,7 @@ static void write_status(struct runtime *rt)
         }
     }
     ReleaseSRWLockShared(&rt->jlock);
+    ReleaseSRWLockShared(&rt->wlock);
 
     rh_buf_init(&b, text, 16384);
     if (rh_format_status(s, &b) &&
@@ -452,6 +491,57 @@ static void open_journal(struct runtime *rt)
     }
 }
 
+/*
+ * Takes a sink into a free slot and starts its worker at the sink's cursor
+ * (made if new). Called at start, and for live reconfiguration, without the
+ * worker lock: it takes it itself.
+ */
+static void add_worker(struct runtime *rt, const struct rh_runtime_sink *sink)
+{
+    struct worker *w = NULL;
+    int cursor = -1;
+
+    if (rt->journal.hdr != NULL) {
+        worker_lock(rt);
+        cursor = rh_journal_cursor(&rt->journal, sink->name, true);
+        ReleaseSRWLockExclusive(&rt->jlock);
+    }
+    AcquireSRWLockExclusive(&rt->wlock);
+    for (size_t i = 0; i < RH_MAX_SINKS && w == NULL; i++)
+        if (!rt->workers[i].active && rt->workers[i].thread == NULL)
+            w = &rt->workers[i];
+    if (w == NULL || cursor < 0 || rt->stop_event == NULL) {
+        ReleaseSRWLockExclusive(&rt->wlock);
+        rh_log(RH_LOG_ERROR, "sink %s: %s; this sink is disabled", sink->name,
+               w == NULL ? "no free worker slot" : "no journal cursor");
+        sink->ops->destroy(sink->instance);
+        return;
+    }
+    if (w->wake == NULL)
+        w->wake = CreateEventW(NULL, TRUE, FALSE, NULL);
+    ResetEvent(w->wake);
+    w->rt = rt;
+    w->sink = *sink;
+    w->cursor = cursor;
+    w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
+    w->quit = w->exited = w->in_delivery = 0;
+    w->state = 0;
+    w->delivered = w->retried = w->failed = 0;
+    w->last_error = 0;
+    w->active = true;
+    w->live = true;
+    if ((size_t)(w - rt->workers) >= rt->n_workers)
+        rt->n_workers = (size_t)(w - rt->workers) + 1;
+    rt->events |= w->events;
+    w->thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
+    if (w->thread == NULL) {
+        rh_log(RH_LOG_ERROR, "sink %s: its worker thread cannot start (error %lu)", w->sink.name,
+               (unsigned long)GetLastError());
+        w->exited = 1;
+    }
+    ReleaseSRWLockExclusive(&rt->wlock);
+}
+
 void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
                       size_t n_sinks, const char *server)
 {
@@ -468,6 +558,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
     InitializeSRWLock(&rt->jlock);
+    InitializeSRWLock(&rt->wlock);
     InitializeSRWLock(&rt->refused_lock);
     InitializeConditionVariable(&rt->jcv);
     rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -480,32 +571,8 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     if (rt->journal.hdr != NULL)
         rh_journal_keep_cursors(&rt->journal, names,
                                 n_sinks < RH_MAX_SINKS ? n_sinks : RH_MAX_SINKS);
-    for (size_t i = 0; i < n_sinks && i < RH_MAX_SINKS; i++) {
-        struct worker *w = &rt->workers[rt->n_workers];
-
-        w->rt = rt;
-        w->sink = sinks[i];
-        w->events = w->sink.ops->events != 0 ? w->sink.ops->events : RH_EVENT_HANGUP;
-        rt->events |= w->events;
-        w->cursor =
-            rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, w->sink.name, true) : -1;
-        if (w->cursor < 0 || rt->stop_event == NULL) {
-            rh_log(RH_LOG_ERROR, "sink %s: no journal cursor; this sink is disabled", w->sink.name);
-            w->sink.ops->destroy(w->sink.instance);
-            continue;
-        }
-        rt->n_workers++;
-    }
-    for (size_t i = 0; i < rt->n_workers; i++) {
-        struct worker *w = &rt->workers[i];
-
-        w->thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
-        if (w->thread == NULL) {
-            rh_log(RH_LOG_ERROR, "sink %s: its worker thread cannot start (error %lu)",
-                   w->sink.name, (unsigned long)GetLastError());
-            w->exited = 1;
-        }
-    }
+    for (size_t i = 0; i < n_sinks; i++)
+        add_worker(rt, &sinks[i]);
     if (rt->stop_event != NULL)
         rt->flusher = CreateThread(NULL, 0, flusher_main, rt, 0, NULL);
     g_rt = rt;
@@ -517,20 +584,24 @@ static bool drained(struct runtime *rt)
 
     AcquireSRWLockShared(&rt->jlock);
     for (size_t i = 0; i < rt->n_workers && done; i++)
-        done =
-            rt->workers[i].exited || rh_journal_pending(&rt->journal, rt->workers[i].cursor) == 0;
+        done = !rt->workers[i].active || rt->workers[i].exited ||
+               rh_journal_pending(&rt->journal, rt->workers[i].cursor) == 0;
     ReleaseSRWLockShared(&rt->jlock);
     return done;
 }
 
-/* Waits until `deadline` for worker threads to end; closes the handles of those that did. */
+/*
+ * Waits until `deadline` for the threads of stopping workers (all, once the
+ * runtime quits) to end; closes the handles of those that did and destroys
+ * their sinks.
+ */
 static void join_workers(struct runtime *rt, ULONGLONG deadline)
 {
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
         ULONGLONG now = GetTickCount64();
 
-        if (w->thread == NULL)
+        if (w->thread == NULL || !stopping(w))
             continue;
         if (WaitForSingleObject(w->thread, now < deadline ? (DWORD)(deadline - now) : 0) ==
             WAIT_OBJECT_0) {
@@ -538,6 +609,63 @@ static void join_workers(struct runtime *rt, ULONGLONG deadline)
             w->thread = NULL;
         }
     }
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        if (w->thread == NULL && w->live && stopping(w)) {
+            w->sink.ops->destroy(w->sink.instance);
+            w->live = false;
+        }
+    }
+}
+
+/*
+ * Stops the workers that must stop (stopping()): wakes them, asks their sinks
+ * to cancel, gives them one shared grace, cancels their I/O, gives a second
+ * grace: at most 2 * STOP_GRACE_MS, however many are stuck. A worker still in a
+ * delivery then is abandoned: its thread is left to finish, its sink not
+ * destroyed, the DLL pinned. True if any was.
+ */
+static bool halt_workers(struct runtime *rt)
+{
+    bool abandoned = false;
+
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        if (w->thread == NULL || !stopping(w))
+            continue;
+        if (w->wake != NULL)
+            SetEvent(w->wake);
+        if (w->sink.ops->cancel != NULL)
+            w->sink.ops->cancel(w->sink.instance);
+    }
+    WakeAllConditionVariable(&rt->jcv);
+    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].thread != NULL && stopping(&rt->workers[i]))
+            CancelSynchronousIo(rt->workers[i].thread);
+    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        if (w->thread == NULL || !stopping(w))
+            continue;
+        set_state(w, RH_SINK_STATE_STUCK);
+        rh_log(RH_LOG_ERROR,
+               "sink %s: a delivery did not return within the drain time; its thread is left to "
+               "finish, and its undelivered records go out at the next start",
+               w->sink.name);
+        abandoned = true;
+    }
+    if (abandoned) {
+        HMODULE self;
+
+        /* The abandoned thread still runs our code: never let FreeLibrary unmap it. */
+        GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                           (LPCWSTR)(const void *)&g_rt, &self);
+    }
+    return abandoned;
 }
 
 void rh_runtime_stop(void)
@@ -557,56 +685,83 @@ void rh_runtime_stop(void)
     InterlockedExchange(&rt->quit, 1);
     if (rt->stop_event != NULL)
         SetEvent(rt->stop_event);
-    WakeAllConditionVariable(&rt->jcv);
-    for (size_t i = 0; i < rt->n_workers; i++)
-        if (rt->workers[i].sink.ops->cancel != NULL)
-            rt->workers[i].sink.ops->cancel(rt->workers[i].sink.instance);
-
-    /*
-     * One shared grace for every worker to leave its delivery, then one shared
-     * grace after cancelling the I/O of those that did not: stop takes at most
-     * drain_ms + 2 * STOP_GRACE_MS, however many sinks are stuck.
-     */
-    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
-    for (size_t i = 0; i < rt->n_workers; i++)
-        if (rt->workers[i].thread != NULL)
-            CancelSynchronousIo(rt->workers[i].thread);
-    join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
-    for (size_t i = 0; i < rt->n_workers; i++) {
-        struct worker *w = &rt->workers[i];
-
-        if (w->thread == NULL)
-            continue;
-        set_state(w, RH_SINK_STATE_STUCK);
-        rh_log(RH_LOG_ERROR,
-               "sink %s: a delivery did not return within the drain time; its thread is left to "
-               "finish, and its undelivered records go out at the next start",
-               w->sink.name);
-        abandoned = true;
-    }
+    abandoned = halt_workers(rt);
     if (rt->flusher != NULL) {
         WaitForSingleObject(rt->flusher, INFINITE); /* it never blocks: flush, status, return */
         CloseHandle(rt->flusher);
     }
     for (size_t i = 0; i < rt->n_workers; i++)
-        if (rt->workers[i].thread == NULL)
-            rt->workers[i].sink.ops->destroy(rt->workers[i].sink.instance);
+        if (rt->workers[i].wake != NULL && rt->workers[i].thread == NULL)
+            CloseHandle(rt->workers[i].wake);
+    AcquireSRWLockExclusive(&rt->jlock);
+    rt->journal_closed = true;
+    ReleaseSRWLockExclusive(&rt->jlock);
     if (rt->file_backed)
         rh_journal_file_close(&rt->file);
     else if (rt->memory_journal != NULL)
         VirtualFree(rt->memory_journal, 0, MEM_RELEASE);
 
-    if (abandoned) {
-        HMODULE self;
-
-        /* The abandoned thread still runs our code: never let FreeLibrary unmap it. */
-        GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                           (LPCWSTR)(const void *)&g_rt, &self);
+    if (abandoned)
         return; /* rt stays allocated for that thread; it exits without touching the journal */
-    }
     if (rt->stop_event != NULL)
         CloseHandle(rt->stop_event);
     free(rt);
+}
+
+void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
+                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add)
+{
+    struct runtime *rt = g_rt;
+    const char *names[RH_MAX_SINKS];
+    size_t n_names = 0;
+
+    if (rt == NULL) {
+        for (size_t i = 0; i < n_add; i++)
+            add[i].ops->destroy(add[i].instance);
+        return;
+    }
+    /* The values that apply live; the journal's path and size wait for the next start. */
+    rt->cfg.fail_closed = cfg->fail_closed;
+    rt->cfg.drain_ms = cfg->drain_ms;
+    rt->cfg.flush_ms = cfg->flush_ms;
+    rt->cfg.status_ms = cfg->status_ms;
+    rt->cfg.retry_min_ms = cfg->retry_min_ms;
+    rt->cfg.retry_max_ms = cfg->retry_max_ms;
+
+    /* Retire the removed and changed sinks: their workers stop, their cursors stay. */
+    AcquireSRWLockExclusive(&rt->wlock);
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        struct worker *w = &rt->workers[i];
+
+        for (size_t k = 0; k < n_remove && w->active; k++) {
+            if (strcmp(w->sink.name, remove[k]) != 0)
+                continue;
+            w->active = false;
+            InterlockedExchange(&w->quit, 1);
+        }
+    }
+    ReleaseSRWLockExclusive(&rt->wlock);
+    halt_workers(rt);
+
+    for (size_t i = 0; i < n_add; i++)
+        add_worker(rt, &add[i]);
+
+    /* A sink no longer configured releases its cursor: the journal does not keep its records. */
+    AcquireSRWLockExclusive(&rt->wlock);
+    rt->events = 0;
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        if (!rt->workers[i].active)
+            continue;
+        names[n_names++] = rt->workers[i].sink.name;
+        rt->events |= rt->workers[i].events;
+    }
+    if (rt->journal.hdr != NULL) {
+        worker_lock(rt);
+        rh_journal_keep_cursors(&rt->journal, names, n_names);
+        ReleaseSRWLockExclusive(&rt->jlock);
+    }
+    ReleaseSRWLockExclusive(&rt->wlock);
+    InterlockedExchange(&rt->status_dirty, 1);
 }
 
 static void remember_refused(struct runtime *rt, const struct rh_guid *conn)

@@ -58,6 +58,19 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
 void rh_runtime_stop(void);
 
 /*
+ * Live reconfiguration, with the journal open and RRAS's callbacks running:
+ * the workers of the sinks named in `remove` stop (as at stop: two short
+ * graces, then abandoned), the sinks of `add` start (the runtime owns them),
+ * the others run on. A sink removed and added under the same name (its
+ * configuration changed) goes on from its cursor; a sink no longer configured
+ * releases its cursor. The values of cfg that can change live apply at once;
+ * the journal's path and size wait for the next start. Called with the
+ * service's lifecycle lock held, never concurrently with start or stop.
+ */
+void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
+                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add);
+
+/*
  * Appends an event (a packed payload) for the sinks, stamped with the time it
  * is journaled (so that times and record ids grow in journal order). Safe from
  * any thread. The

@@ -59,12 +59,37 @@ static const struct {
     {"RetryMaxMs", 10, 3600000},
 };
 
+/* A sink as configured: Sinks\<name>, its type and its filled configuration. */
+struct spec {
+    char name[RH_SINK_NAME_SIZE];
+    const struct rh_sink_ops *ops;
+    void *config; /* ops->config_size bytes (at least 1), owned */
+    bool running; /* its instance runs in the runtime */
+};
+
+/* The whole configuration as read at one moment. */
+struct config_set {
+    struct global_config g;
+    struct spec specs[RH_MAX_SINKS];
+    size_t n;
+};
+
 /* Exclusive for start and stop; shared while a callback runs. */
 static SRWLOCK g_lock = SRWLOCK_INIT;
 static bool g_running;
-static struct rh_runtime_sink g_sinks[RH_MAX_SINKS];
-static size_t g_n_sinks;
 static char g_server[RH_SERVER_SIZE];
+
+/*
+ * Serializes start, stop and live reloads (the watcher thread). Callbacks never
+ * take it: a reload never holds up RRAS.
+ */
+static SRWLOCK g_reload_lock = SRWLOCK_INIT;
+static struct config_set g_current;  /* what runs */
+static struct config_set *g_loading; /* what load_config is filling */
+static HANDLE g_watcher, g_watch_stop;
+
+/* How long the configuration must be quiet before a change is applied. */
+#define SETTLE_MS 300
 
 /*
  * Structures RRAS should never send: said once per start, not per hangup (the
@@ -87,30 +112,59 @@ static void load_server_name(void)
         g_server[0] = '\0';
 }
 
-/* Creates one sink instance from its filled configuration. */
-static void add_sink(const char *name, const struct rh_sink_ops *ops, const void *config)
+/* Takes a sink's filled configuration (owned from now on) into the set being loaded. */
+static bool add_spec(const char *name, const struct rh_sink_ops *ops, void *config)
 {
-    char err[512] = "";
-    void *instance;
+    struct config_set *cs = g_loading;
+    struct spec *sp;
 
-    if (g_n_sinks == RH_MAX_SINKS) {
+    if (cs->n == RH_MAX_SINKS) {
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks\\%s: more than %d sinks; this one is ignored", RH_CONFIG_KEY_TEXT,
                      name, RH_MAX_SINKS);
-        return;
+        return false;
     }
-    instance = ops->create(name, config, err, sizeof err);
+    sp = &cs->specs[cs->n++];
+    snprintf(sp->name, sizeof sp->name, "%s", name);
+    sp->ops = ops;
+    sp->config = config;
+    sp->running = false;
+    return true;
+}
+
+static void free_config(const struct rh_sink_ops *ops, void *config)
+{
+    if (config == NULL)
+        return;
+    SecureZeroMemory(config, ops->config_size); /* a sink's configuration may hold a secret */
+    free(config);
+}
+
+static void free_set(struct config_set *cs)
+{
+    for (size_t i = 0; i < cs->n; i++)
+        free_config(cs->specs[i].ops, cs->specs[i].config);
+    memset(cs, 0, sizeof *cs);
+}
+
+/* Creates a spec's sink instance; false (said why) if it cannot run. */
+static bool create_sink(struct spec *sp, struct rh_runtime_sink *out)
+{
+    char err[512] = "";
+    void *instance = sp->ops->create(sp->name, sp->config, err, sizeof err);
+
     if (instance == NULL) {
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks\\%s: %s; this sink is disabled, the others run", RH_CONFIG_KEY_TEXT,
-                     name, err);
-        return;
+                     sp->name, err);
+        return false;
     }
-    snprintf(g_sinks[g_n_sinks].name, RH_SINK_NAME_SIZE, "%s", name);
-    g_sinks[g_n_sinks].ops = ops;
-    g_sinks[g_n_sinks].instance = instance;
-    g_n_sinks++;
-    rh_log(RH_LOG_INFO, "sink %s (%s) started", name, ops->type);
+    snprintf(out->name, RH_SINK_NAME_SIZE, "%s", sp->name);
+    out->ops = sp->ops;
+    out->instance = instance;
+    sp->running = true;
+    rh_log(RH_LOG_INFO, "sink %s (%s) started", sp->name, sp->ops->type);
+    return true;
 }
 
 /* Reads Sinks\<name> and adds the sink it describes. */
@@ -194,11 +248,11 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
                      RH_CONFIG_KEY_TEXT, name, err);
         goto out_config;
     }
-    add_sink(name, ops, config);
+    if (add_spec(name, ops, config))
+        config = NULL;
 
 out_config:
-    SecureZeroMemory(config, ops->config_size); /* a sink's configuration may hold a secret */
-    free(config);
+    free_config(ops, config);
 out_key:
     RegCloseKey(key);
 }
@@ -214,11 +268,11 @@ static void load_default_sink(void)
         rh_log(RH_LOG_ERROR, "the default file sink cannot be created: out of memory");
         return;
     }
-    if (rh_config_read_options(NULL, ops, config, err, sizeof err))
-        add_sink(RH_DEFAULT_SINK, ops, config);
-    else
-        rh_log(RH_LOG_ERROR, "the default file sink cannot be created: %s", err);
-    free(config);
+    if (rh_config_read_options(NULL, ops, config, err, sizeof err) &&
+        add_spec(RH_DEFAULT_SINK, ops, config))
+        return;
+    rh_log(RH_LOG_ERROR, "the default file sink cannot be created: %s", err);
+    free_config(ops, config);
 }
 
 /*
@@ -263,8 +317,12 @@ check_bounds:
         g->retry_max_ms = g->retry_min_ms;
 }
 
-static void load_config(struct global_config *g)
+/* Reads the whole configuration into cs (empty), saying what is wrong. */
+static void load_config(struct config_set *cs)
 {
+    struct global_config *g = &cs->g;
+
+    g_loading = cs;
     HKEY root = NULL;
     HKEY sinks = NULL;
     WCHAR name[256];
@@ -304,7 +362,7 @@ static void load_config(struct global_config *g)
         }
         load_sink(sinks, name);
     }
-    if (g_n_sinks == 0)
+    if (cs->n == 0)
         rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
                      "%s\\Sinks defines no working sink: records are not written",
                      RH_CONFIG_KEY_TEXT);
@@ -315,66 +373,231 @@ out:
         RegCloseKey(root);
 }
 
+static void runtime_config(const struct global_config *g, struct rh_runtime_config *rc)
+{
+    memset(rc, 0, sizeof *rc);
+    if (!rh_utf8_to_wide(g->journal_path, rc->journal_dir, MAX_PATH)) {
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
+        ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal", rc->journal_dir, MAX_PATH);
+    }
+    rh_wide_to_utf8(rc->journal_dir, -1, rc->journal_dir_utf8, sizeof rc->journal_dir_utf8);
+    rc->journal_bytes = (uint64_t)g->journal_size_mb * 1024 * 1024;
+    rc->fail_closed = g->fail_closed != 0;
+    rc->drain_ms = g->drain_timeout_ms;
+    rc->flush_ms = g->flush_interval_ms;
+    rc->status_ms = g->status_interval_ms;
+    rc->retry_min_ms = g->retry_min_ms;
+    rc->retry_max_ms = g->retry_max_ms;
+}
+
+static DWORD WINAPI watch_main(void *arg);
+
 /* Called with g_lock held exclusively. */
 static void start_locked(void)
 {
-    struct global_config g;
     struct rh_runtime_config rc;
+    struct rh_runtime_sink sinks[RH_MAX_SINKS];
+    size_t n = 0;
 
     if (g_running)
         return;
     g_said_refused = g_said_short = 0;
     rh_diag_open();
     load_server_name();
-    g_n_sinks = 0;
-    load_config(&g);
-
-    memset(&rc, 0, sizeof rc);
-    if (!rh_utf8_to_wide(g.journal_path, rc.journal_dir, MAX_PATH)) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                     "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
-        ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal", rc.journal_dir, MAX_PATH);
-    }
-    rh_wide_to_utf8(rc.journal_dir, -1, rc.journal_dir_utf8, sizeof rc.journal_dir_utf8);
-    rc.journal_bytes = (uint64_t)g.journal_size_mb * 1024 * 1024;
-    rc.fail_closed = g.fail_closed != 0;
-    rc.drain_ms = g.drain_timeout_ms;
-    rc.flush_ms = g.flush_interval_ms;
-    rc.status_ms = g.status_interval_ms;
-    rc.retry_min_ms = g.retry_min_ms;
-    rc.retry_max_ms = g.retry_max_ms;
-    rh_runtime_start(&rc, g_sinks, g_n_sinks, g_server);
+    free_set(&g_current);
+    load_config(&g_current);
+    for (size_t i = 0; i < g_current.n; i++)
+        n += create_sink(&g_current.specs[i], &sinks[n]) ? 1 : 0;
+    runtime_config(&g_current.g, &rc);
+    rh_runtime_start(&rc, sinks, n, g_server);
     g_running = true;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
         rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
     rh_log_event(RH_EV_STARTED, RH_LOG_INFO,
                  "rashangup " RASHANGUP_VERSION
                  " started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
-                 g_server[0] ? g_server : "(unnamed)", (unsigned)g_n_sinks, rc.journal_dir_utf8,
-                 (unsigned long)g.journal_size_mb, rc.fail_closed ? "fail-closed" : "drop oldest");
+                 g_server[0] ? g_server : "(unnamed)", (unsigned)n, rc.journal_dir_utf8,
+                 (unsigned long)g_current.g.journal_size_mb,
+                 rc.fail_closed ? "fail-closed" : "drop oldest");
+
+    /* Changes to the configuration apply live from now on. */
+    g_watch_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    g_watcher = g_watch_stop != NULL ? CreateThread(NULL, 0, watch_main, NULL, 0, NULL) : NULL;
+    if (g_watcher == NULL)
+        rh_log(RH_LOG_ERROR,
+               "the configuration watcher cannot start (error %lu): changes apply "
+               "when RemoteAccess restarts",
+               (unsigned long)GetLastError());
+}
+
+static bool same_spec(const struct spec *a, const struct spec *b)
+{
+    return strcmp(a->name, b->name) == 0 && a->ops == b->ops &&
+           memcmp(a->config, b->config, a->ops->config_size) == 0;
+}
+
+/*
+ * Applies the configuration as it is now: sinks whose configuration did not
+ * change run on untouched; changed ones restart from their journal cursor (no
+ * record is lost or skipped); removed ones stop; new ones start. Runs on the
+ * watcher thread, never on RRAS's.
+ */
+static void reload(void)
+{
+    struct config_set *next = calloc(1, sizeof *next);
+    struct rh_runtime_config rc;
+    struct rh_runtime_sink add[RH_MAX_SINKS];
+    char remove[RH_MAX_SINKS][RH_SINK_NAME_SIZE];
+    size_t n_add = 0, n_remove = 0, kept = 0;
+
+    if (next == NULL) {
+        rh_log(RH_LOG_ERROR, "out of memory: the configuration change is not applied");
+        return;
+    }
+    AcquireSRWLockExclusive(&g_reload_lock);
+    if (!g_running)
+        goto out;
+    rh_log(RH_LOG_INFO, "%s changed: applying the configuration", RH_CONFIG_KEY_TEXT);
+    load_config(next);
+    for (size_t i = 0; i < g_current.n; i++) {
+        const struct spec *cur = &g_current.specs[i];
+        bool same = false;
+
+        for (size_t k = 0; k < next->n && cur->running && !same; k++) {
+            if (!next->specs[k].running && same_spec(cur, &next->specs[k])) {
+                next->specs[k].running = true;
+                same = true;
+            }
+        }
+        if (same)
+            kept++;
+        else if (cur->running)
+            snprintf(remove[n_remove++], RH_SINK_NAME_SIZE, "%s", cur->name);
+    }
+    for (size_t k = 0; k < next->n; k++)
+        if (!next->specs[k].running)
+            n_add += create_sink(&next->specs[k], &add[n_add]) ? 1 : 0;
+    runtime_config(&next->g, &rc);
+    rh_runtime_update(&rc, (const char(*)[RH_SINK_NAME_SIZE])remove, n_remove, add, n_add);
+    if (strcmp(next->g.journal_path, g_current.g.journal_path) != 0 ||
+        next->g.journal_size_mb != g_current.g.journal_size_mb)
+        rh_log(RH_LOG_WARNING,
+               "%s: JournalPath and JournalSizeMB apply when RemoteAccess restarts; the journal "
+               "stays as it is until then",
+               RH_CONFIG_KEY_TEXT);
+    rh_log(RH_LOG_INFO, "configuration applied: %u sink(s) unchanged, %u stopped, %u started",
+           (unsigned)kept, (unsigned)n_remove, (unsigned)n_add);
+    free_set(&g_current);
+    g_current = *next;
+    memset(next, 0, sizeof *next);
+out:
+    ReleaseSRWLockExclusive(&g_reload_lock);
+    free_set(next);
+    free(next);
+}
+
+/*
+ * The watcher: waits for a change anywhere under the configuration key (or, while
+ * that key does not exist, for keys to appear under HKLM\SOFTWARE), lets the
+ * changes settle for SETTLE_MS (a .reg import is many writes), then reloads.
+ */
+static DWORD WINAPI watch_main(void *arg)
+{
+    HANDLE changed = CreateEventW(NULL, FALSE, FALSE, NULL);
+    HANDLE waits[2] = {g_watch_stop, changed};
+
+    (void)arg;
+    while (changed != NULL && WaitForSingleObject(g_watch_stop, 0) == WAIT_TIMEOUT) {
+        HKEY key = NULL;
+        bool parent = false;
+        DWORD filter = REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET;
+        DWORD w;
+
+        if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
+                          KEY_NOTIFY | KEY_READ | KEY_WOW64_64KEY, &key) != ERROR_SUCCESS) {
+            parent = true;
+            if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE", 0, KEY_NOTIFY | KEY_WOW64_64KEY,
+                              &key) != ERROR_SUCCESS) {
+                key = NULL;
+                if (WaitForSingleObject(g_watch_stop, 5000) != WAIT_TIMEOUT)
+                    break;
+                continue;
+            }
+        }
+        if (RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) != ERROR_SUCCESS) {
+            RegCloseKey(key);
+            if (WaitForSingleObject(g_watch_stop, 1000) != WAIT_TIMEOUT)
+                break;
+            continue;
+        }
+        w = WaitForMultipleObjects(2, waits, FALSE, INFINITE);
+        /* Settle: a change restarts the wait, until SETTLE_MS pass without one. */
+        while (w == WAIT_OBJECT_0 + 1 &&
+               RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS)
+            w = WaitForMultipleObjects(2, waits, FALSE, SETTLE_MS);
+        RegCloseKey(key);
+        if (w == WAIT_OBJECT_0 || w == WAIT_FAILED)
+            break;
+        if (parent && RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
+                                    KEY_READ | KEY_WOW64_64KEY, &key) != ERROR_SUCCESS)
+            continue; /* something else changed under SOFTWARE */
+        if (parent)
+            RegCloseKey(key);
+        reload();
+    }
+    if (changed != NULL)
+        CloseHandle(changed);
+    return 0;
 }
 
 void rh_service_start(void)
 {
+    AcquireSRWLockExclusive(&g_reload_lock);
     AcquireSRWLockExclusive(&g_lock);
     start_locked();
     ReleaseSRWLockExclusive(&g_lock);
+    ReleaseSRWLockExclusive(&g_reload_lock);
+}
+
+/* Stops the watcher; a reload in progress finishes first. */
+static void stop_watcher(void)
+{
+    if (g_watcher != NULL) {
+        SetEvent(g_watch_stop);
+        if (WaitForSingleObject(g_watcher, 30000) != WAIT_OBJECT_0) {
+            HMODULE self;
+
+            rh_log(RH_LOG_ERROR, "the configuration watcher did not stop; it is left to finish");
+            GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
+                                   GET_MODULE_HANDLE_EX_FLAG_PIN,
+                               (LPCWSTR)(const void *)&g_watcher, &self);
+        }
+        CloseHandle(g_watcher);
+        g_watcher = NULL;
+    }
+    if (g_watch_stop != NULL) {
+        CloseHandle(g_watch_stop);
+        g_watch_stop = NULL;
+    }
 }
 
 void rh_service_stop(void)
 {
+    stop_watcher();
+    AcquireSRWLockExclusive(&g_reload_lock);
     AcquireSRWLockExclusive(&g_lock);
     if (g_running) {
         if (rh_runtime_wants(RH_EVENT_SERVICE_STOP))
             rh_runtime_append(RH_JKIND_SERVICE_STOP, NULL, 0, NULL);
         rh_runtime_stop(); /* it owns the sink instances now */
-        memset(g_sinks, 0, sizeof g_sinks);
-        g_n_sinks = 0;
+        free_set(&g_current);
         g_running = false;
         rh_log_event(RH_EV_STOPPED, RH_LOG_INFO, "rashangup stopped");
         rh_diag_close();
     }
     ReleaseSRWLockExclusive(&g_lock);
+    ReleaseSRWLockExclusive(&g_reload_lock);
 }
 
 /* Takes the lock shared, starting the runtime first if RRAS never initialized it. */

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Live configuration: sinks added, changed and removed in the registry while
+ * rrashost drives connections through the DLL apply within seconds, without
+ * restarting it, and no record is lost: every connection reaches every sink
+ * that was configured while it hung up.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <windows.h>
+
+#include <cmocka.h>
+
+#include "host.h"
+#include "json_check.h"
+#include "wintest.h"
+
+#define MAX_LINES 8192
+#define COUNT     200
+
+static char *lines[MAX_LINES];
+
+/* How many records of scenario `seed` each file holds, per connection index. */
+static void tally(const WCHAR *path, unsigned seed, unsigned *per_index)
+{
+    size_t len, n;
+    char *text = wt_read_file(path, &len);
+
+    memset(per_index, 0, COUNT * sizeof *per_index);
+    if (text == NULL)
+        return;
+    n = wt_split_lines(text, lines, MAX_LINES);
+    for (size_t i = 0; i < n; i++) {
+        char id[64];
+        unsigned long d1, d2, d3;
+
+        assert_int_equal(jc_get(lines[i], strlen(lines[i]), "connection_id", id, sizeof id),
+                         JC_STRING);
+        assert_int_equal(sscanf(id, "%8lx-%4lx-%4lx-", &d1, &d2, &d3), 3);
+        if (d1 == 0x5eed0000ul + seed && ((d2 << 16) | d3) < COUNT)
+            per_index[(d2 << 16) | d3]++;
+    }
+    free(text);
+}
+
+/* Every connection of `seed` exactly `want` times across the files given. */
+static void expect_all(unsigned seed, unsigned want, const WCHAR *a, const WCHAR *b)
+{
+    unsigned x[COUNT], y[COUNT];
+
+    tally(a, seed, x);
+    if (b != NULL)
+        tally(b, seed, y);
+    else
+        memset(y, 0, sizeof y);
+    for (unsigned i = 0; i < COUNT; i++)
+        if (x[i] + y[i] != want)
+            fail_msg("scenario %u, connection %u: %u record(s), expected %u", seed, i, x[i] + y[i],
+                     want);
+}
+
+/* Waits (at most 10 s) until the DLL says it applied a change made after log offset `from`. */
+static void wait_applied(size_t from)
+{
+    for (int i = 0; i < 200 && !wt_log_contains(from, "configuration applied"); i++)
+        Sleep(50);
+    assert_true(wt_log_contains(from, "configuration applied"));
+}
+
+static void sinks_added_changed_and_removed_live_lose_nothing(void **state)
+{
+    static struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    WCHAR dir[MAX_PATH], a[MAX_PATH], b[MAX_PATH], b2[MAX_PATH], log[MAX_PATH], journal[MAX_PATH];
+    char err[512] = "";
+    size_t from;
+
+    (void)state;
+    wt_reset_config();
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    DeleteFileW(journal);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    wt_make_temp_dir(L"live", dir, MAX_PATH);
+    _snwprintf(a, MAX_PATH, L"%ls\\a.jsonl", dir);
+    _snwprintf(b, MAX_PATH, L"%ls\\b.jsonl", dir);
+    _snwprintf(b2, MAX_PATH, L"%ls\\b2.jsonl", dir);
+    wt_set_sink_string(L"a", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"a", L"Path", REG_SZ, a);
+
+    if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
+        fail_msg("rashangup.dll did not bind: %s", err);
+    assert_int_equal(rh_host_replay(&dll, 1, 81, COUNT, 4, true, &stats), NO_ERROR);
+
+    /* A second sink, added while connections come and go. */
+    from = wt_file_size(log);
+    wt_set_sink_string(L"b", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"b", L"Path", REG_SZ, b);
+    wait_applied(from);
+    assert_true(wt_log_contains(from, "1 sink(s) unchanged, 0 stopped, 1 started"));
+    assert_int_equal(rh_host_replay(&dll, 1, 82, COUNT, 4, true, &stats), NO_ERROR);
+
+    /* A sink removed stops where it is: let it deliver what it had first. */
+    for (int i = 0; i < 200; i++) {
+        unsigned x[COUNT], missing = 0;
+
+        tally(a, 82, x);
+        for (unsigned k = 0; k < COUNT; k++)
+            missing += x[k] == 0;
+        if (missing == 0)
+            break;
+        Sleep(50);
+    }
+
+    /* The first removed, the second moved to another file: it goes on from its cursor. */
+    from = wt_file_size(log);
+    RegDeleteKeyW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY L"\\Sinks\\a");
+    wt_set_sink_string(L"b", L"Path", REG_SZ, b2);
+    wait_applied(from);
+    assert_int_equal(rh_host_replay(&dll, 1, 83, COUNT, 4, true, &stats), NO_ERROR);
+
+    /* A bad value live: reported, that sink off, the other runs on. */
+    from = wt_file_size(log);
+    wt_set_sink_string(L"c", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"c", L"Format", REG_SZ, L"xml");
+    wait_applied(from);
+    assert_true(wt_log_contains(from, "Sinks\\c: value Format"));
+    assert_int_equal(rh_host_replay(&dll, 1, 84, COUNT, 4, true, &stats), NO_ERROR);
+    rh_host_unload(&dll);
+
+    expect_all(81, 1, a, NULL);
+    expect_all(82, 1, a, NULL);
+    expect_all(83, 0, a, NULL);
+    expect_all(82, 1, b, b2);
+    expect_all(83, 1, b, b2);
+    expect_all(84, 1, b, b2);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wt_reset_config();
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(sinks_added_changed_and_removed_live_lose_nothing, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
