@@ -16,7 +16,7 @@ packages=(cmake ninja-build gcc libc6-dev mingw-w64 wine64 libwine libgnutls30 d
 if [ "$what" = test ]; then
   packages+=(libcmocka-dev clang-format clang libclang-rt-14-dev)
   # Real collectors for the network sinks' tests, run unprivileged on loopback.
-  packages+=(rsyslog freeradius iproute2 util-linux)
+  packages+=(rsyslog freeradius iproute2 util-linux file)
 fi
 
 as_root() {

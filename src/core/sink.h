@@ -16,6 +16,7 @@
 #ifndef RH_SINK_H
 #define RH_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "record.h"
@@ -97,6 +98,12 @@ struct rh_sink_ops {
     void (*cancel)(void *instance);
     void (*destroy)(void *instance); /* accepts NULL */
 };
+
+/*
+ * A Markdown table of options (value, type, default, meaning), as
+ * docs/configuration.md shows them; false if out is too small.
+ */
+bool rh_option_table_markdown(const struct rh_option *o, size_t n, struct rh_buf *out);
 
 /* Every sink type that exists, NULL-terminated. */
 extern const struct rh_sink_ops *const rh_sink_types[];

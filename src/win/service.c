@@ -48,6 +48,12 @@ static const struct rh_option global_options[] = {
         "longest retry delay of a failing sink (10 to 3600000)"),
 };
 
+const struct rh_option *rh_service_global_options(size_t *n)
+{
+    *n = sizeof global_options / sizeof global_options[0];
+    return global_options;
+}
+
 /* The bounds of each DWORD above, in order (JournalPath has none). */
 static const struct {
     const char *name;

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 
 #include "rashangup/ras_abi.h"
+#include "sink.h"
+
+/* The global values of HKLM\SOFTWARE\RasHangup (for docs/configuration.md). */
+const struct rh_option *rh_service_global_options(size_t *n);
 
 void rh_service_start(void);
 void rh_service_stop(void);
