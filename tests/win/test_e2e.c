@@ -500,27 +500,20 @@ static void malformed_structures_are_refused_or_read_safely(void **state)
     free(c);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wt_reset_config();
-    return 0;
-}
-
 int main(void)
 {
     WCHAR name[256];
     DWORD n = 256;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(thousand_connections_from_four_threads, teardown),
-        cmocka_unit_test_teardown(thousand_connections_unserialized, teardown),
-        cmocka_unit_test_teardown(csv_file_has_header_and_one_row_per_record, teardown),
-        cmocka_unit_test_teardown(legacy_binding_records, teardown),
-        cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, teardown),
-        cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, teardown),
-        cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, teardown),
-        cmocka_unit_test_teardown(default_sink_without_configuration, teardown),
-        cmocka_unit_test_teardown(malformed_structures_are_refused_or_read_safely, teardown),
+        cmocka_unit_test_teardown(thousand_connections_from_four_threads, wt_teardown),
+        cmocka_unit_test_teardown(thousand_connections_unserialized, wt_teardown),
+        cmocka_unit_test_teardown(csv_file_has_header_and_one_row_per_record, wt_teardown),
+        cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
+        cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
+        cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, wt_teardown),
+        cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, wt_teardown),
+        cmocka_unit_test_teardown(default_sink_without_configuration, wt_teardown),
+        cmocka_unit_test_teardown(malformed_structures_are_refused_or_read_safely, wt_teardown),
     };
 
     if (!GetComputerNameExW(ComputerNameDnsFullyQualified, name, &n) || n == 0)

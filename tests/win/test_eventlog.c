@@ -115,27 +115,14 @@ static HMODULE load_hooked(void)
     return m;
 }
 
-static void configure(void)
-{
-    WCHAR journal[MAX_PATH];
-
-    wt_reset_config();
-    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
-    DeleteFileW(journal);
-    wt_set_global_dword(L"RetryMinMs", 50);
-    wt_set_global_dword(L"RetryMaxMs", 200);
-}
-
 /* Runs `count` connections of `seed` through the DLL (its ReportEventW hooked). */
 static void run(unsigned seed, unsigned count)
 {
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
-    char err[512] = "";
     HMODULE pin = load_hooked();
 
-    if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
-        fail_msg("rashangup.dll did not bind: %s", err);
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
     if (count > 0)
         assert_int_equal(rh_host_replay(&dll, 1, seed, count, 2, true, &stats), NO_ERROR);
     rh_host_unload(&dll);
@@ -221,7 +208,7 @@ static void every_hangup_is_an_event_with_every_field(void **state)
     unsigned char seen[40] = {0};
 
     (void)state;
-    configure();
+    wt_fresh_config();
     wt_set_sink_string(L"events", L"Type", REG_SZ, L"eventlog");
     clear_events();
     run(71, 40);
@@ -263,7 +250,7 @@ static void configuration_errors_and_failing_sinks_are_events(void **state)
     const struct event *e;
 
     (void)state;
-    configure();
+    wt_fresh_config();
     wt_set_sink_string(L"bad", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"bad", L"Format", REG_SZ, L"xml");
     wt_set_sink_string(L"nobody", L"Type", REG_SZ, L"file");
@@ -284,7 +271,7 @@ static void a_flood_of_errors_is_rate_limited(void **state)
     WCHAR name[32];
 
     (void)state;
-    configure();
+    wt_fresh_config();
     for (int i = 0; i < 40; i++) {
         _snwprintf(name, 32, L"bad%02d", i);
         wt_set_sink_string(name, L"Type", REG_SZ, L"nonesuch");

@@ -77,7 +77,6 @@ static void sinks_added_changed_and_removed_live_lose_nothing(void **state)
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
     WCHAR dir[MAX_PATH], a[MAX_PATH], b[MAX_PATH], b2[MAX_PATH], log[MAX_PATH], journal[MAX_PATH];
-    char err[512] = "";
     size_t from;
 
     (void)state;
@@ -92,8 +91,7 @@ static void sinks_added_changed_and_removed_live_lose_nothing(void **state)
     wt_set_sink_string(L"a", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"a", L"Path", REG_SZ, a);
 
-    if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
-        fail_msg("rashangup.dll did not bind: %s", err);
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
     assert_int_equal(rh_host_replay(&dll, 1, 81, COUNT, 4, true, &stats), NO_ERROR);
 
     /* A second sink, added while connections come and go. */
@@ -140,17 +138,10 @@ static void sinks_added_changed_and_removed_live_lose_nothing(void **state)
     expect_all(84, 1, b, b2);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wt_reset_config();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(sinks_added_changed_and_removed_live_lose_nothing, teardown),
+        cmocka_unit_test_teardown(sinks_added_changed_and_removed_live_lose_nothing, wt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,13 +44,7 @@ static void unix_path(const char *var, const WCHAR *suffix, WCHAR *out)
 
 static void configure(const WCHAR *server, const WCHAR *key)
 {
-    WCHAR journal[MAX_PATH];
-
-    wt_reset_config();
-    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
-    DeleteFileW(journal);
-    wt_set_global_dword(L"RetryMinMs", 50);
-    wt_set_global_dword(L"RetryMaxMs", 200);
+    wt_fresh_config();
     wt_set_global_dword(L"DrainTimeoutMs", 20000);
     wt_set_sink_string(L"radius", L"Type", REG_SZ, L"radius");
     wt_set_sink_string(L"radius", L"Server", REG_SZ, server);
@@ -62,15 +56,12 @@ static void configure(const WCHAR *server, const WCHAR *key)
 
 static void load_as(struct rh_host_dll *dll, enum rh_host_model model)
 {
-    char err[512] = "";
-
-    if (rh_host_load(dll, L"rashangup.dll", model, err, sizeof err) != NO_ERROR)
-        fail_msg("rashangup.dll did not bind: %s", err);
+    wt_load(dll, model);
 }
 
 static void load(struct rh_host_dll *dll)
 {
-    load_as(dll, RH_HOST_MODEL_AUTO);
+    wt_load(dll, RH_HOST_MODEL_AUTO);
 }
 
 static void replay(struct rh_host_dll *dll, unsigned seed, unsigned count)
@@ -360,20 +351,14 @@ static void the_legacy_binding_sends_start_and_stop_too(void **state)
     tally_free(&t);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wt_reset_config();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(start_and_stop_for_every_connection_between_on_and_off, teardown),
-        cmocka_unit_test_teardown(a_wrong_secret_is_reported_and_loses_nothing, teardown),
-        cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, teardown),
-        cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, teardown),
+        cmocka_unit_test_teardown(start_and_stop_for_every_connection_between_on_and_off,
+                                  wt_teardown),
+        cmocka_unit_test_teardown(a_wrong_secret_is_reported_and_loses_nothing, wt_teardown),
+        cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, wt_teardown),
+        cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, wt_teardown),
     };
     char buf[256];
 

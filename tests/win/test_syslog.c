@@ -60,10 +60,8 @@ static void run(unsigned seed, unsigned first, unsigned count)
 {
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
-    char err[512] = "";
 
-    if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
-        fail_msg("rashangup.dll did not bind: %s", err);
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
     (void)first;
     assert_int_equal(rh_host_replay(&dll, 1, seed, count, 2, true, &stats), NO_ERROR);
     rh_host_unload(&dll);
@@ -71,13 +69,7 @@ static void run(unsigned seed, unsigned first, unsigned count)
 
 static void configure(void)
 {
-    WCHAR journal[MAX_PATH];
-
-    wt_reset_config();
-    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
-    DeleteFileW(journal);
-    wt_set_global_dword(L"RetryMinMs", 50);
-    wt_set_global_dword(L"RetryMaxMs", 200);
+    wt_fresh_config();
     wt_set_global_dword(L"DrainTimeoutMs", 20000);
 }
 
@@ -249,18 +241,11 @@ static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
     print_message("3000 records across a collector restart: %u delivered twice\n", total_dups);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    wt_reset_config();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(udp_and_tcp_carry_every_field_and_tcp_fails_over, teardown),
-        cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tcp, teardown),
+        cmocka_unit_test_teardown(udp_and_tcp_carry_every_field_and_tcp_fails_over, wt_teardown),
+        cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tcp, wt_teardown),
     };
     char buf[MAX_PATH];
 

@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include "wintest.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
+
+#include "host.h"
 
 static HKEY sink_key(const WCHAR *sink)
 {
@@ -163,4 +172,30 @@ bool wt_log_contains(size_t from, const char *needle)
                 from <= len ? text + from : "");
     free(text);
     return found;
+}
+
+void wt_fresh_config(void)
+{
+    WCHAR journal[MAX_PATH];
+
+    wt_reset_config();
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    DeleteFileW(journal);
+    wt_set_global_dword(L"RetryMinMs", 50);
+    wt_set_global_dword(L"RetryMaxMs", 200);
+}
+
+int wt_teardown(void **state)
+{
+    (void)state;
+    wt_reset_config();
+    return 0;
+}
+
+void wt_load(struct rh_host_dll *dll, int model)
+{
+    char err[512] = "";
+
+    if (rh_host_load(dll, L"rashangup.dll", (enum rh_host_model)model, err, sizeof err) != NO_ERROR)
+        fail_msg("rashangup.dll did not bind: %s", err);
 }

@@ -19,6 +19,16 @@ void wt_set_global_string(const WCHAR *name, DWORD type, const WCHAR *value);
 /* Removes HKLM\SOFTWARE\RasHangup entirely (all tests start from no configuration). */
 void wt_reset_config(void);
 
+/* No configuration, no journal, and fast retries (50 to 200 ms): where each test starts. */
+void wt_fresh_config(void);
+
+/* A cmocka teardown: leaves no configuration behind. */
+int wt_teardown(void **state);
+
+/* Loads rashangup.dll from the current directory as RRAS would (`model`), or fails the test. */
+struct rh_host_dll;
+void wt_load(struct rh_host_dll *dll, int model);
+
 /* A fresh, empty directory under %TEMP%; returns its path (static storage per call site). */
 void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count);
 
