@@ -26,7 +26,7 @@
  */
 #define IN_SIZE         (96u * 1024)
 #define CA_FILE_MAX     (1024u * 1024)
-#define HANDSHAKE_ROUND 32  /* InitializeSecurityContext calls before giving up */
+#define HANDSHAKE_ROUND 256 /* InitializeSecurityContext calls before giving up */
 #define CLOSE_WAIT_MS   250 /* for the peer's answer to our close_notify */
 
 /* SECURITY_FLAG_IGNORE_* (wininet.h): what the SSL policy leaves to us. */
@@ -55,7 +55,8 @@ struct tls_stream {
     SOCKET sock;
     CtxtHandle ctx;
     bool have_ctx;
-    bool broken; /* the connection failed: no close_notify */
+    bool broken;      /* the connection failed: no close_notify */
+    DWORD timeout_ms; /* for a whole handshake */
     WCHAR target[RH_NET_HOST_SIZE + 1];
     SecPkgContext_StreamSizes sizes;
     char *in; /* IN_SIZE bytes: received, not yet decrypted */
@@ -390,14 +391,28 @@ static bool send_token(struct tls_stream *ts, SecBuffer *b, struct rh_net_error 
     return ok;
 }
 
-/* Receives more of the handshake (the socket's receive timeout bounds the wait). */
-static bool receive_more(struct tls_stream *ts, struct rh_net_error *err)
+/* Receives more of the handshake, if it comes before the deadline (GetTickCount64). */
+static bool receive_more(struct tls_stream *ts, ULONGLONG deadline, struct rh_net_error *err)
 {
+    ULONGLONG now = GetTickCount64();
+    DWORD left = now < deadline ? (DWORD)(deadline - now) : 0;
+    struct timeval tv = {(long)(left / 1000), (long)(left % 1000) * 1000};
+    fd_set rd;
     int n;
 
     if (ts->in_len == IN_SIZE) {
         tls_error(err, SEC_E_BUFFER_TOO_SMALL, "handshake failed: a message is larger than %u KiB",
                   IN_SIZE / 1024);
+        return false;
+    }
+    FD_ZERO(&rd);
+    FD_SET(ts->sock, &rd);
+    n = select(0, &rd, NULL, NULL, &tv);
+    if (n <= 0) {
+        tls_error(err, WSAETIMEDOUT,
+                  "handshake failed: the server did not complete it within %lu ms (is it a TLS "
+                  "port?)",
+                  (unsigned long)ts->timeout_ms);
         return false;
     }
     n = recv(ts->sock, ts->in + ts->in_len, (int)(IN_SIZE - ts->in_len), 0);
@@ -409,9 +424,6 @@ static bool receive_more(struct tls_stream *ts, struct rh_net_error *err)
         tls_error(err, WSAECONNRESET,
                   "handshake failed: the server closed the connection (not a TLS port, or none of "
                   "our protocol versions and ciphers suits it)");
-    else if (WSAGetLastError() == WSAETIMEDOUT)
-        tls_error(err, WSAETIMEDOUT,
-                  "handshake failed: the server did not answer in time (is it a TLS port?)");
     else
         rh_net_error_set(err, WSAGetLastError());
     return false;
@@ -430,11 +442,13 @@ static void keep_extra(struct tls_stream *ts, const SecBuffer *extra)
 }
 
 /*
- * The InitializeSecurityContext loop: from nothing (a new connection), or from
- * what `in` holds (after SEC_I_RENEGOTIATE: TLS 1.3 post-handshake messages).
+ * The InitializeSecurityContext loop, within timeout_ms: from nothing (a new
+ * connection), or from what `in` holds (after SEC_I_RENEGOTIATE: TLS 1.3
+ * post-handshake messages).
  */
 static bool handshake(struct tls_stream *ts, struct rh_net_error *err)
 {
+    ULONGLONG deadline = GetTickCount64() + ts->timeout_ms;
     bool need_input = false;
 
     for (int round = 0; round < HANDSHAKE_ROUND; round++) {
@@ -443,7 +457,7 @@ static bool handshake(struct tls_stream *ts, struct rh_net_error *err)
         ULONG attrs = 0;
         SECURITY_STATUS st;
 
-        if (need_input && !receive_more(ts, err))
+        if (need_input && !receive_more(ts, deadline, err))
             return false;
         in[0].BufferType = SECBUFFER_TOKEN;
         in[0].pvBuffer = ts->in;
@@ -904,8 +918,8 @@ static enum rh_peer_state read_pending(struct tls_stream *ts, DWORD wait_ms)
 {
     ULONGLONG deadline = GetTickCount64() + wait_ms;
 
-    for (int round = 0; round < 64;
-         round++) { /* a collector that keeps sending is no reason to stay */
+    /* A bounded number of reads: a collector that keeps sending is no reason to stay. */
+    for (int round = 0; round < 64; round++) {
         ULONGLONG now = GetTickCount64();
         DWORD left = now < deadline ? (DWORD)(deadline - now) : 0;
         fd_set rd;
@@ -959,36 +973,77 @@ static void tls_free(struct tls_stream *ts)
     free(ts);
 }
 
+/*
+ * Sends the last record Schannel makes after a control token: close_notify
+ * (SCHANNEL_SHUTDOWN) or an alert (SCHANNEL_ALERT), then FIN. False if the token
+ * was refused or could not be sent.
+ */
+static bool send_closing(struct tls_stream *ts, void *token, ULONG size)
+{
+    SecBuffer b = {size, SECBUFFER_TOKEN, token};
+    SecBufferDesc desc = {SECBUFFER_VERSION, 1, &b};
+    SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out};
+    ULONG attrs = 0;
+    SECURITY_STATUS st;
+    struct rh_net_error ignored;
+
+    if (ApplyControlToken(&ts->ctx, &desc) != SEC_E_OK)
+        return false;
+    st = InitializeSecurityContextW(&ts->tls->cred, &ts->ctx, ts->target, ISC_FLAGS, 0, 0, NULL, 0,
+                                    NULL, &out_desc, &attrs, NULL);
+    if (st != SEC_E_OK && st != SEC_I_CONTEXT_EXPIRED) {
+        if (out.pvBuffer != NULL)
+            FreeContextBuffer(out.pvBuffer);
+        return false;
+    }
+    if (!send_token(ts, &out, &ignored))
+        return false;
+    shutdown(ts->sock, SD_SEND);
+    return true;
+}
+
 static void tls_close(struct rh_stream *st)
 {
     struct tls_stream *ts = (struct tls_stream *)st;
     DWORD type = SCHANNEL_SHUTDOWN;
-    SecBuffer b = {sizeof type, SECBUFFER_TOKEN, &type};
-    SecBufferDesc desc = {SECBUFFER_VERSION, 1, &b};
 
-    if (ts->have_ctx && !ts->broken && ApplyControlToken(&ts->ctx, &desc) == SEC_E_OK) {
-        SecBuffer out = {0, SECBUFFER_TOKEN, NULL};
-        SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out};
-        ULONG attrs = 0;
-        SECURITY_STATUS s;
-        struct rh_net_error ignored;
-
-        s = InitializeSecurityContextW(&ts->tls->cred, &ts->ctx, ts->target, ISC_FLAGS, 0, 0, NULL,
-                                       0, NULL, &out_desc, &attrs, NULL);
-        if (s == SEC_E_OK || s == SEC_I_CONTEXT_EXPIRED) {
-            if (send_token(ts, &out, &ignored)) {
-                /*
-                 * close_notify, then FIN; and read until the server answers, so
-                 * that closing with its data unread does not reset the connection.
-                 */
-                shutdown(ts->sock, SD_SEND);
-                read_pending(ts, CLOSE_WAIT_MS);
-            }
-        } else if (out.pvBuffer != NULL) {
-            FreeContextBuffer(out.pvBuffer);
-        }
-    }
+    /*
+     * close_notify; then read until the server answers, so that closing with
+     * its data unread does not reset the connection.
+     */
+    if (ts->have_ctx && !ts->broken && send_closing(ts, &type, sizeof type))
+        read_pending(ts, CLOSE_WAIT_MS);
     tls_free(ts);
+}
+
+/*
+ * Tells a server we refused why, with a fatal alert; where Schannel cannot send
+ * one (Wine 8), closes in order rather than cut the connection.
+ */
+static void refuse(struct tls_stream *ts, const struct rh_net_error *why)
+{
+    SCHANNEL_ALERT_TOKEN alert;
+    DWORD shutdown_type = SCHANNEL_SHUTDOWN;
+
+    alert.dwTokenType = SCHANNEL_ALERT;
+    alert.dwAlertType = TLS1_ALERT_FATAL;
+    switch ((SECURITY_STATUS)why->code) {
+    case SEC_E_UNTRUSTED_ROOT:
+        alert.dwAlertNumber = TLS1_ALERT_UNKNOWN_CA;
+        break;
+    case SEC_E_CERT_EXPIRED:
+        alert.dwAlertNumber = TLS1_ALERT_CERTIFICATE_EXPIRED;
+        break;
+    case SEC_E_UNSUPPORTED_FUNCTION:
+        alert.dwAlertNumber = TLS1_ALERT_PROTOCOL_VERSION;
+        break;
+    default:
+        alert.dwAlertNumber = TLS1_ALERT_BAD_CERTIFICATE;
+        break;
+    }
+    if (!send_closing(ts, &alert, sizeof alert))
+        send_closing(ts, &shutdown_type, sizeof shutdown_type);
 }
 
 static const struct rh_stream_ops tls_ops = {
@@ -1002,7 +1057,6 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
 {
     struct tls_stream *ts = calloc(1, sizeof *ts);
     SECURITY_STATUS st;
-    DWORD tmo = timeout_ms;
     int error = 0;
     size_t out_size;
 
@@ -1013,6 +1067,7 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
     ts->base.ops = &tls_ops;
     ts->tls = t;
     ts->sock = INVALID_SOCKET;
+    ts->timeout_ms = timeout_ms;
     ts->in = malloc(IN_SIZE);
     if (ts->in == NULL) {
         rh_net_error_set(err, WSA_NOT_ENOUGH_MEMORY);
@@ -1032,7 +1087,6 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
         rh_net_error_set(err, error);
         goto fail;
     }
-    setsockopt(ts->sock, SOL_SOCKET, SO_RCVTIMEO, (const char *)&tmo, sizeof tmo);
     if (!handshake(ts, err))
         goto fail;
     st = QueryContextAttributesW(&ts->ctx, SECPKG_ATTR_STREAM_SIZES, &ts->sizes);
@@ -1051,8 +1105,10 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
         rh_net_error_set(err, WSA_NOT_ENOUGH_MEMORY);
         goto fail;
     }
-    if (!check_server(ts, err))
+    if (!check_server(ts, err)) {
+        refuse(ts, err);
         goto fail;
+    }
     return &ts->base;
 
 fail:
