@@ -31,8 +31,8 @@
 static char *lines[MAX_LINES];
 static WCHAR peer_dir[MAX_PATH];
 static unsigned udp_port, tcp_port, tls_port, tls_expired_port, tls_old_port, tls_cipher_port;
-static WCHAR tls_dir[MAX_PATH];           /* the test CA's files, on drive Z: */
-static char tls_sha1[64], tls_sha256[96]; /* the server certificate's thumbprints, hex */
+static WCHAR tls_dir[MAX_PATH], other_ca[MAX_PATH]; /* the test CA's files, on drive Z: */
+static char tls_sha1[64], tls_sha256[96];           /* the server certificate's thumbprints, hex */
 
 /* A Unix path, as Wine shows it: on drive Z:. */
 static void wine_path(const char *unix_path, WCHAR *out)
@@ -396,7 +396,7 @@ static void run_with_refusals(unsigned seed, unsigned count)
 
 static void tls_refuses_a_ca_that_did_not_sign_the_server(void **state)
 {
-    WCHAR log[MAX_PATH], other[MAX_PATH];
+    WCHAR log[MAX_PATH];
     char needle[300];
     size_t log_from, before = count_lines();
     unsigned dups;
@@ -405,8 +405,7 @@ static void tls_refuses_a_ca_that_did_not_sign_the_server(void **state)
     configure();
     set_tls_sink(L"tlsca"); /* the control: the CA that did sign */
     set_tls_sink(L"tlsother");
-    _snwprintf(other, MAX_PATH, L"%ls\\other-ca.pem", tls_dir);
-    wt_set_sink_string(L"tlsother", L"CaFile", REG_SZ, other);
+    wt_set_sink_string(L"tlsother", L"CaFile", REG_SZ, other_ca);
     set_tls_sink(L"tlssystem"); /* no CaFile: the system's store, which lacks the test CA */
     wt_set_sink_string(L"tlssystem", L"CaFile", REG_SZ, L"");
     wt_program_data_file(L"rashangup.log", log, MAX_PATH);
@@ -416,6 +415,7 @@ static void tls_refuses_a_ca_that_did_not_sign_the_server(void **state)
     wait_for_lines(before + 20, 5000);
     assert_int_equal(check_received("tlsca@32473", 57, 20, false, &dups), 20);
     Sleep(200);
+    assert_int_equal(count_sd("tlsca@32473"), 20); /* count_sd sees what arrived */
     assert_int_equal(count_sd("tlsother@32473"), 0);
     assert_int_equal(count_sd("tlssystem@32473"), 0);
     snprintf(needle, sizeof needle,
@@ -453,6 +453,7 @@ static void tls_checks_the_server_name(void **state)
     wait_for_lines(before + 20, 5000);
     assert_int_equal(check_received("tlsname@32473", 58, 20, false, &dups), 20);
     Sleep(200);
+    assert_int_equal(count_sd("tlsname@32473"), 20);
     assert_int_equal(count_sd("tlswrongname@32473"), 0);
     snprintf(needle, sizeof needle,
              "sink tlswrongname: cannot connect to 127.0.0.1 port %u: TLS: name mismatch: the "
@@ -484,6 +485,7 @@ static void tls_refuses_old_protocols_and_failed_handshakes(void **state)
     wait_for_lines(before + 20, 5000);
     assert_int_equal(check_received("tlsnew@32473", 61, 20, false, &dups), 20);
     Sleep(200);
+    assert_int_equal(count_sd("tlsnew@32473"), 20);
     assert_int_equal(count_sd("tlsold@32473"), 0);
     assert_int_equal(count_sd("tlscipher@32473"), 0);
     /*
@@ -551,6 +553,7 @@ static void tls_pins_a_thumbprint(void **state)
     assert_int_equal(check_received("pin256@32473", 59, 20, false, &dups), 20);
     assert_int_equal(check_received("pin1@32473", 59, 20, false, &dups), 20);
     Sleep(200);
+    assert_int_equal(count_sd("pin256@32473"), 20);
     assert_int_equal(count_sd("pinbad@32473"), 0);
     snprintf(needle, sizeof needle,
              "sink pinbad: cannot connect to 127.0.0.1 port %u: TLS: thumbprint mismatch: the "
@@ -638,6 +641,8 @@ int main(void)
     }
     GetEnvironmentVariableA("RH_PEER_DIR", buf, sizeof buf);
     wine_path(buf, peer_dir);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_OTHER_CA", buf, sizeof buf);
+    wine_path(buf, other_ca);
     GetEnvironmentVariableA("RH_SYSLOG_TLS_CA", buf, sizeof buf);
     wine_path(buf, tls_dir);
     *wcsrchr(tls_dir, L'\\') = L'\0'; /* the folder of the CA files */
