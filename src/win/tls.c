@@ -55,9 +55,9 @@ struct tls_stream {
     SOCKET sock;
     CtxtHandle ctx;
     bool have_ctx;
-    bool broken;      /* the connection failed: no close_notify */
-    DWORD timeout_ms; /* for a whole handshake */
-    WCHAR target[RH_NET_HOST_SIZE + 1];
+    bool broken;                        /* the connection failed: no close_notify */
+    DWORD timeout_ms;                   /* for a whole handshake */
+    WCHAR target[RH_NET_HOST_SIZE + 1]; /* ServerName, or the endpoint's host */
     SecPkgContext_StreamSizes sizes;
     char *in; /* IN_SIZE bytes: received, not yet decrypted */
     size_t in_len;
@@ -604,6 +604,46 @@ static void name_mismatch(struct rh_net_error *err, const WCHAR *name)
               host);
 }
 
+/*
+ * The chain's root: one of CaFile's CAs (then its being unknown to the system is
+ * no error: cleared from *trust), or, without CaFile, one the system trusts.
+ */
+static bool check_root(const struct rh_tls *t, PCCERT_CHAIN_CONTEXT chain, DWORD *trust,
+                       struct rh_net_error *err)
+{
+    const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
+    const CERT_CHAIN_ELEMENT *last = simple->rgpElement[simple->cElement - 1];
+    bool self_signed = (last->TrustStatus.dwInfoStatus & CERT_TRUST_IS_SELF_SIGNED) != 0;
+    char name[256];
+
+    /* The root, or the issuer that could not be found. */
+    issuer_name(last->pCertContext, name, sizeof name);
+    if (t->ca != NULL) {
+        PCCERT_CONTEXT found = CertFindCertificateInStore(
+            t->ca, X509_ASN_ENCODING, 0, CERT_FIND_EXISTING, last->pCertContext, NULL);
+
+        if (found != NULL)
+            CertFreeCertificateContext(found);
+        if (found == NULL || !self_signed) {
+            tls_error(err, SEC_E_UNTRUSTED_ROOT,
+                      "untrusted root: the server's certificate chain leads to \"%s\", which is "
+                      "not a CA of CaFile",
+                      name);
+            return false;
+        }
+        *trust &= ~(DWORD)CERT_TRUST_IS_UNTRUSTED_ROOT;
+        return true;
+    }
+    if (*trust & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
+        tls_error(err, SEC_E_UNTRUSTED_ROOT,
+                  "untrusted root: the server's certificate chain leads to \"%s\", which the "
+                  "system does not trust (set CaFile or ServerThumbprint for a private CA)",
+                  name);
+        return false;
+    }
+    return true;
+}
+
 /* The chain to a trusted root, then the SSL policy with the host name. */
 static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR *name,
                         struct rh_net_error *err)
@@ -616,18 +656,20 @@ static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR
     SSL_EXTRA_CERT_CHAIN_POLICY_PARA ssl;
     CERT_CHAIN_POLICY_PARA policy;
     CERT_CHAIN_POLICY_STATUS status;
-    DWORD trust;
+    DWORD trust, error;
     WCHAR host[RH_NET_HOST_SIZE + 1];
+    size_t name_len;
     BYTE ip[16];
     ULONG ip_len;
     char text[256];
     bool ok = false;
 
-    if (wcslen(name) > RH_NET_HOST_SIZE) {
+    name_len = wcsnlen(name, RH_NET_HOST_SIZE + 1);
+    if (name_len > RH_NET_HOST_SIZE) {
         tls_error(err, SEC_E_WRONG_PRINCIPAL, "the server name is too long");
         return false;
     }
-    wcscpy(host, name);
+    memcpy(host, name, (name_len + 1) * sizeof host[0]); /* the policy wants it writable */
     /* What the server sent (its intermediates) and the CA file. */
     extra = CertOpenStore(CERT_STORE_PROV_COLLECTION, 0, 0, 0, NULL);
     if (extra == NULL || !CertAddStoreToCollection(extra, cert->hCertStore, 0, 0) ||
@@ -641,9 +683,9 @@ static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR
     para.RequestedUsage.Usage.cUsageIdentifier = 1;
     para.RequestedUsage.Usage.rgpszUsageIdentifier = usage;
     if (!CertGetCertificateChain(NULL, cert, NULL, extra, &para, 0, NULL, &chain)) {
-        rh_win32_error_text(GetLastError(), text, sizeof text);
-        tls_error(err, (SECURITY_STATUS)GetLastError(), "cannot build the certificate chain: %s",
-                  text);
+        error = GetLastError();
+        rh_win32_error_text(error, text, sizeof text);
+        tls_error(err, (SECURITY_STATUS)error, "cannot build the certificate chain: %s", text);
         goto out;
     }
     trust = chain->TrustStatus.dwErrorStatus;
@@ -651,39 +693,8 @@ static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR
         tls_error(err, SEC_E_CERT_UNKNOWN, "the certificate chain is empty");
         goto out;
     }
-    {
-        const CERT_SIMPLE_CHAIN *simple = chain->rgpChain[0];
-        PCCERT_CONTEXT root = simple->rgpElement[simple->cElement - 1]->pCertContext;
-        bool self_signed = (simple->rgpElement[simple->cElement - 1]->TrustStatus.dwInfoStatus &
-                            CERT_TRUST_IS_SELF_SIGNED) != 0;
-
-        /* The root, or the issuer that could not be found. */
-        issuer_name(root, text, sizeof text);
-        if (t->ca != NULL) {
-            /* A private CA is not in the system's roots: it must be the chain's root. */
-            PCCERT_CONTEXT found = CertFindCertificateInStore(t->ca, X509_ASN_ENCODING, 0,
-                                                              CERT_FIND_EXISTING, root, NULL);
-
-            if (found == NULL || !self_signed) {
-                if (found != NULL)
-                    CertFreeCertificateContext(found);
-                tls_error(err, SEC_E_UNTRUSTED_ROOT,
-                          "untrusted root: the server's certificate chain leads to \"%s\", "
-                          "which is not a CA of CaFile",
-                          text);
-                goto out;
-            }
-            CertFreeCertificateContext(found);
-            trust &= ~(DWORD)CERT_TRUST_IS_UNTRUSTED_ROOT;
-        }
-        if (trust & (CERT_TRUST_IS_UNTRUSTED_ROOT | CERT_TRUST_IS_PARTIAL_CHAIN)) {
-            tls_error(err, SEC_E_UNTRUSTED_ROOT,
-                      "untrusted root: the server's certificate chain leads to \"%s\", which the "
-                      "system does not trust (set CaFile or ServerThumbprint for a private CA)",
-                      text);
-            goto out;
-        }
-    }
+    if (!check_root(t, chain, &trust, err))
+        goto out;
     /* Revocation is not asked for; what is left of its flags means nothing. */
     trust &= ~(DWORD)(CERT_TRUST_REVOCATION_STATUS_UNKNOWN | CERT_TRUST_IS_OFFLINE_REVOCATION);
     if (trust & CERT_TRUST_IS_NOT_TIME_VALID) {
@@ -720,8 +731,9 @@ static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR
     memset(&status, 0, sizeof status);
     status.cbSize = sizeof status;
     if (!CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &policy, &status)) {
-        rh_win32_error_text(GetLastError(), text, sizeof text);
-        tls_error(err, (SECURITY_STATUS)GetLastError(), "cannot check the SSL policy: %s", text);
+        error = GetLastError();
+        rh_win32_error_text(error, text, sizeof text);
+        tls_error(err, (SECURITY_STATUS)error, "cannot check the SSL policy: %s", text);
         goto out;
     }
     if (status.dwError != 0) {
@@ -812,7 +824,7 @@ static bool check_server(struct tls_stream *ts, struct rh_net_error *err)
     if (t->pin_len > 0)
         ok = check_pin(t, cert, err);
     else
-        ok = check_chain(t, cert, t->server_name[0] != L'\0' ? t->server_name : ts->target, err);
+        ok = check_chain(t, cert, ts->target, err);
 out:
     CertFreeCertificateContext(cert);
     return ok;
@@ -1073,7 +1085,10 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
         rh_net_error_set(err, WSA_NOT_ENOUGH_MEMORY);
         goto fail;
     }
-    if (!rh_utf8_to_wide(ep->host, ts->target, RH_NET_HOST_SIZE + 1)) {
+    /* The name to check is also the one to ask for (SNI), when a server is given by address. */
+    if (t->server_name[0] != L'\0') {
+        memcpy(ts->target, t->server_name, sizeof ts->target);
+    } else if (!rh_utf8_to_wide(ep->host, ts->target, RH_NET_HOST_SIZE + 1)) {
         rh_net_error_set(err, WSAEINVAL);
         goto fail;
     }

@@ -55,7 +55,10 @@ bool rh_tls_set_ca_file(struct rh_tls *t, const char *path, char *err, size_t er
  */
 bool rh_tls_set_thumbprint(struct rh_tls *t, const char *hex, char *err, size_t err_size);
 
-/* The name the server's certificate must hold, for every server (UTF-8). */
+/*
+ * The name the server's certificate must hold, for every server (UTF-8); also
+ * the name asked for in the handshake (SNI).
+ */
 bool rh_tls_set_server_name(struct rh_tls *t, const char *name, char *err, size_t err_size);
 
 /*
