@@ -10,7 +10,7 @@
 #
 # TLS (RFC 5425): a throwaway CA made here signs the server's certificate (for
 # localhost and 127.0.0.1) and an expired one. RH_SYSLOG_TLS_PORT serves the good
-# certificate, RH_SYSLOG_TLS_EXPIRED_PORT the expired one, RH_SYSLOG_TLS_OLD_PORT
+# certificate (on 127.0.0.1, and on 127.0.0.2, an address it does not name), RH_SYSLOG_TLS_EXPIRED_PORT the expired one, RH_SYSLOG_TLS_OLD_PORT
 # the good one over TLS 1.0 and 1.1 only, RH_SYSLOG_TLS_CIPHER_PORT the good one with
 # a cipher no client offers (Camellia: the handshake fails). RH_SYSLOG_TLS_CA is the
 # CA's PEM file, RH_SYSLOG_TLS_OTHER_CA a CA that signed nothing (Unix paths),
@@ -49,7 +49,8 @@ start() {
   pid=$!
   for _ in $(seq 1 100); do
     if ss -Hlnt "( sport = :$tcp )" | grep -q . && ss -Hlnu "( sport = :$udp )" | grep -q . &&
-      ss -Hlnt "( sport = :$tls )" | grep -q . && ss -Hlnt "( sport = :$tls_expired )" | grep -q . &&
+      [ "$(ss -Hlnt "( sport = :$tls )" | wc -l)" -eq 2 ] &&
+      ss -Hlnt "( sport = :$tls_expired )" | grep -q . &&
       ss -Hlnt "( sport = :$tls_old )" | grep -q . && ss -Hlnt "( sport = :$tls_cipher )" | grep -q .; then
       return
     fi

@@ -434,7 +434,7 @@ static void tls_refuses_a_ca_that_did_not_sign_the_server(void **state)
 
 static void tls_checks_the_server_name(void **state)
 {
-    WCHAR log[MAX_PATH];
+    WCHAR server[128], log[MAX_PATH];
     char needle[300];
     size_t log_from, before = count_lines();
     unsigned dups;
@@ -446,6 +446,10 @@ static void tls_checks_the_server_name(void **state)
     wt_set_sink_string(L"tlsname", L"ServerName", REG_SZ, L"localhost");
     set_tls_sink(L"tlswrongname");
     wt_set_sink_string(L"tlswrongname", L"ServerName", REG_SZ, L"syslog.example.net");
+    /* By an address the certificate does not list (it lists 127.0.0.1). */
+    set_tls_sink(L"tlswrongip");
+    _snwprintf(server, 128, L"127.0.0.2:%u", tls_port);
+    wt_set_sink_string(L"tlswrongip", L"Server", REG_SZ, server);
     wt_program_data_file(L"rashangup.log", log, MAX_PATH);
     log_from = wt_file_size(log);
 
@@ -455,9 +459,15 @@ static void tls_checks_the_server_name(void **state)
     Sleep(200);
     assert_int_equal(count_sd("tlsname@32473"), 20);
     assert_int_equal(count_sd("tlswrongname@32473"), 0);
+    assert_int_equal(count_sd("tlswrongip@32473"), 0);
     snprintf(needle, sizeof needle,
              "sink tlswrongname: cannot connect to 127.0.0.1 port %u: TLS: name mismatch: the "
              "server's certificate is not for \"syslog.example.net\"",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+    snprintf(needle, sizeof needle,
+             "sink tlswrongip: cannot connect to 127.0.0.2 port %u: TLS: name mismatch: the "
+             "server's certificate is not for \"127.0.0.2\"",
              tls_port);
     assert_true(wt_log_contains(log_from, needle));
 }
