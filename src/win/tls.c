@@ -682,7 +682,10 @@ static bool check_chain(const struct rh_tls *t, PCCERT_CONTEXT cert, const WCHAR
     para.RequestedUsage.dwType = USAGE_MATCH_TYPE_OR;
     para.RequestedUsage.Usage.cUsageIdentifier = 1;
     para.RequestedUsage.Usage.rgpszUsageIdentifier = usage;
-    if (!CertGetCertificateChain(NULL, cert, NULL, extra, &para, 0, NULL, &chain)) {
+    /* A private CA publishes nothing to fetch: build the chain from what we have. */
+    if (!CertGetCertificateChain(NULL, cert, NULL, extra, &para,
+                                 t->ca != NULL ? CERT_CHAIN_CACHE_ONLY_URL_RETRIEVAL : 0, NULL,
+                                 &chain)) {
         error = GetLastError();
         rh_win32_error_text(error, text, sizeof text);
         tls_error(err, (SECURITY_STATUS)error, "cannot build the certificate chain: %s", text);
