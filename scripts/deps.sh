@@ -15,8 +15,9 @@ packages=(cmake ninja-build gcc libc6-dev mingw-w64 wine64 libwine libgnutls30 d
   ca-certificates)
 if [ "$what" = test ]; then
   packages+=(libcmocka-dev clang-format clang libclang-rt-14-dev)
-  # Real collectors for the network sinks' tests, run unprivileged on loopback.
-  packages+=(rsyslog freeradius iproute2 util-linux file)
+  # Real collectors for the network sinks' tests, run unprivileged on loopback;
+  # rsyslog's TLS driver, and certtool to make the TLS tests' throwaway CA.
+  packages+=(rsyslog rsyslog-gnutls gnutls-bin freeradius iproute2 util-linux file)
 fi
 
 as_root() {

@@ -3,8 +3,10 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "text.h"
 
 bool rh_net_startup(void)
@@ -205,4 +207,81 @@ enum rh_peer_state rh_net_peer_state(SOCKET s)
     if (n == 0)
         return RH_PEER_CLOSED;
     return n < 0 ? RH_PEER_RESET : RH_PEER_OPEN;
+}
+
+void rh_net_error_set(struct rh_net_error *e, int code)
+{
+    e->code = (DWORD)code;
+    rh_win32_error_text((DWORD)code, e->text, sizeof e->text);
+}
+
+struct tcp_stream {
+    struct rh_stream base; /* first: a struct rh_stream * is a struct tcp_stream * */
+    SOCKET sock;
+};
+
+static bool tcp_send(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err)
+{
+    struct tcp_stream *t = (struct tcp_stream *)st;
+    int error = 0;
+
+    if (rh_net_send_all(t->sock, p, n, &error))
+        return true;
+    rh_net_error_set(err, error);
+    return false;
+}
+
+static enum rh_peer_state tcp_peer_state(struct rh_stream *st)
+{
+    return rh_net_peer_state(((struct tcp_stream *)st)->sock);
+}
+
+static void tcp_close(struct rh_stream *st)
+{
+    struct tcp_stream *t = (struct tcp_stream *)st;
+
+    closesocket(t->sock);
+    free(t);
+}
+
+static const struct rh_stream_ops tcp_ops = {
+    .send = tcp_send,
+    .peer_state = tcp_peer_state,
+    .close = tcp_close,
+};
+
+struct rh_stream *rh_tcp_connect(const struct rh_endpoint *ep, DWORD timeout_ms,
+                                 struct rh_net_error *err)
+{
+    struct tcp_stream *t = malloc(sizeof *t);
+    int error = 0;
+
+    if (t == NULL) {
+        rh_net_error_set(err, WSA_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    t->base.ops = &tcp_ops;
+    t->sock = rh_net_connect(ep, SOCK_STREAM, timeout_ms, &error);
+    if (t->sock == INVALID_SOCKET) {
+        rh_net_error_set(err, error);
+        free(t);
+        return NULL;
+    }
+    return &t->base;
+}
+
+bool rh_stream_send(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err)
+{
+    return st->ops->send(st, p, n, err);
+}
+
+enum rh_peer_state rh_stream_peer_state(struct rh_stream *st)
+{
+    return st->ops->peer_state(st);
+}
+
+void rh_stream_close(struct rh_stream *st)
+{
+    if (st != NULL)
+        st->ops->close(st);
 }

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Winsock for the network sinks: server lists, connecting with a timeout, sending. */
+/*
+ * Winsock for the network sinks: server lists, connecting with a timeout, sending,
+ * and the stream interface that plain TCP and TLS (tls.h) both implement.
+ */
 #ifndef RH_NET_H
 #define RH_NET_H
 
@@ -52,5 +55,44 @@ enum rh_peer_state {
  * closed with unread data is reset instead), or not.
  */
 enum rh_peer_state rh_net_peer_state(SOCKET s);
+
+/* Why a connection or a send failed. */
+struct rh_net_error {
+    DWORD code;     /* a Winsock error or a SECURITY_STATUS: what status.json reports */
+    char text[512]; /* one line for the log, UTF-8: the system's text, or the TLS check that failed
+                     */
+};
+
+/* Sets e to a Winsock (or Win32) error code and the system's text for it. */
+void rh_net_error_set(struct rh_net_error *e, int code);
+
+/*
+ * A connected byte stream to a collector: plain TCP (rh_tcp_connect, below) or
+ * TLS (rh_tls_connect, tls.h). The sinks see only these operations, so framing,
+ * failover and resending are written once for both. A stream belongs to one
+ * thread at a time.
+ */
+struct rh_stream;
+
+struct rh_stream_ops {
+    /* Sends all of p[0..n); false, with the reason in *err, if the connection failed. */
+    bool (*send)(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err);
+    /* How the peer stands, without blocking (as rh_net_peer_state). */
+    enum rh_peer_state (*peer_state)(struct rh_stream *st);
+    /* Closes in order (TLS: close_notify first, unless the connection failed) and frees. */
+    void (*close)(struct rh_stream *st);
+};
+
+struct rh_stream {
+    const struct rh_stream_ops *ops;
+};
+
+/* rh_net_connect for SOCK_STREAM, as a stream. NULL, with the reason in *err, on failure. */
+struct rh_stream *rh_tcp_connect(const struct rh_endpoint *ep, DWORD timeout_ms,
+                                 struct rh_net_error *err);
+
+bool rh_stream_send(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err);
+enum rh_peer_state rh_stream_peer_state(struct rh_stream *st);
+void rh_stream_close(struct rh_stream *st); /* accepts NULL */
 
 #endif /* RH_NET_H */

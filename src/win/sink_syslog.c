@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The syslog sink: RFC 5424 messages to a collector (rsyslog, syslog-ng,
- * Graylog, a SIEM) over UDP (RFC 5426) or TCP with octet-counting framing
- * (RFC 6587), with failover between several servers.
+ * Graylog, a SIEM) over UDP (RFC 5426), TCP with octet-counting framing
+ * (RFC 6587) or TLS (RFC 5425, the same framing), with failover between
+ * several servers.
  *
  * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush. Plain TCP
  * has no acknowledgement from the collector itself: a collector that stops with
@@ -17,6 +18,14 @@
  * unread. RELP would acknowledge each message instead; plain TCP cannot. A failure
  * moves to the next server; the worker retries the batch.
  *
+ * TLS: the TCP path above over a TLS stream (tls.c, Schannel; both are a struct
+ * rh_stream), so framing, the resend window and failover are the same code.
+ * TLS 1.2 or later; the server is trusted through the system's store, a CaFile, or
+ * a pinned ServerThumbprint, and must hold the Server's host name (or ServerName).
+ * A refused server is logged with the reason and treated as one that does not
+ * answer: the next server is tried, and the worker retries with backoff. An
+ * orderly close (the sink stops, the collector closed) sends close_notify.
+ *
  * UDP: one message per datagram, lossy by nature. Size rule: a message longer
  * than UdpMaxBytes (default 2048, the size RFC 5426 says receivers should
  * accept) is sent without its MSG summary; if its structured data alone is longer,
@@ -28,6 +37,7 @@
 #include <stdlib.h>
 
 #include "net.h"
+#include "tls.h"
 
 #include "diag.h"
 #include "format.h"
@@ -36,7 +46,7 @@
 #define BUFFER_SIZE   (512u * 1024)
 #define MAX_DATAGRAMS 1024
 
-enum transport { TRANSPORT_UDP, TRANSPORT_TCP };
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
 
 struct syslog_config {
     char server[1024];
@@ -48,6 +58,9 @@ struct syslog_config {
     uint32_t udp_max_bytes;
     uint32_t connect_timeout_ms;
     uint32_t resend_window_kb;
+    char ca_file[1024];
+    char server_thumbprint[256];
+    char server_name[RH_NET_HOST_SIZE];
 };
 
 #define OPT(name, kind, def, member, doc)                                                          \
@@ -56,8 +69,9 @@ struct syslog_config {
 static const struct rh_option syslog_options[] = {
     OPT("Server", RH_OPT_STRING, NULL, server,
         "collectors, in failover order: host, host:port or [IPv6]:port, separated by commas"),
-    OPT("Port", RH_OPT_DWORD, "0", port, "port of servers that name none (0: 514)"),
-    OPT("Transport", RH_OPT_STRING, "tcp", transport, "udp or tcp"),
+    OPT("Port", RH_OPT_DWORD, "0", port,
+        "port of servers that name none (0: 514, or 6514 for tls)"),
+    OPT("Transport", RH_OPT_STRING, "tcp", transport, "udp, tcp or tls"),
     OPT("Facility", RH_OPT_STRING, "authpriv", facility, "facility keyword or number 0 to 23"),
     OPT("AppName", RH_OPT_STRING, "rashangup", app_name, "APP-NAME (1 to 48 printable ASCII)"),
     OPT("SdId", RH_OPT_STRING, "rashangup@32473", sd_id,
@@ -67,7 +81,14 @@ static const struct rh_option syslog_options[] = {
     OPT("ConnectTimeoutMs", RH_OPT_DWORD, "5000", connect_timeout_ms,
         "how long a connection or a send may take (100 to 60000)"),
     OPT("ResendWindowKB", RH_OPT_DWORD, "8192", resend_window_kb,
-        "TCP: what is sent again after the collector's connection ends, in KiB (0 to 65536)"),
+        "TCP and TLS: what is sent again after the collector's connection ends, in KiB (0 to "
+        "65536)"),
+    OPT("CaFile", RH_OPT_PATH, "", ca_file,
+        "TLS: PEM or DER file of the CA certificates to trust instead of the system's store"),
+    OPT("ServerThumbprint", RH_OPT_STRING, "", server_thumbprint,
+        "TLS: SHA-1 or SHA-256 hex of the one server certificate to trust"),
+    OPT("ServerName", RH_OPT_STRING, "", server_name,
+        "TLS: the name the servers' certificates must hold (default: each server's host)"),
 };
 
 struct syslog_sink {
@@ -75,8 +96,10 @@ struct syslog_sink {
     enum transport transport;
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
-    size_t current; /* the server in use or tried next */
-    SOCKET sock;
+    size_t current;           /* the server in use or tried next */
+    SOCKET sock;              /* UDP */
+    struct rh_stream *stream; /* TCP or TLS */
+    struct rh_tls *tls;       /* TLS: trust and names */
     bool failing;
     bool oversize_reported;
     struct rh_syslog_options opt;
@@ -84,9 +107,9 @@ struct syslog_sink {
     char sd_id[64];
     uint32_t udp_max;
     DWORD timeout_ms;
-    char *buf; /* framed messages (TCP) or messages back to back (UDP) */
+    char *buf; /* framed messages (TCP, TLS) or messages back to back (UDP) */
     size_t len;
-    char *window; /* TCP: whole frames sent on this connection, oldest first */
+    char *window; /* TCP, TLS: whole frames sent on this connection, oldest first */
     size_t window_len;
     size_t window_size; /* ResendWindowKB */
     bool resend;        /* the window must go out again before anything new */
@@ -94,6 +117,45 @@ struct syslog_sink {
     size_t n_dgrams;
     char message[RH_FORMAT_MAX];
 };
+
+/* The TLS values: only with Transport tls, where they set up s->tls. */
+static bool configure_tls(struct syslog_sink *s, const struct syslog_config *cfg, char *err,
+                          size_t err_size)
+{
+    static const char *const names[] = {"CaFile", "ServerThumbprint", "ServerName"};
+    const char *values[] = {cfg->ca_file, cfg->server_thumbprint, cfg->server_name};
+    bool (*const set[])(struct rh_tls *, const char *, char *, size_t) = {
+        rh_tls_set_ca_file, rh_tls_set_thumbprint, rh_tls_set_server_name};
+    char why[384];
+
+    if (s->transport != TRANSPORT_TLS) {
+        for (size_t i = 0; i < 3; i++) {
+            if (values[i][0] != '\0') {
+                rh_set_err(err, err_size, "value %s: only for Transport tls", names[i]);
+                return false;
+            }
+        }
+        return true;
+    }
+    if (cfg->ca_file[0] != '\0' && cfg->server_thumbprint[0] != '\0') {
+        rh_set_err(
+            err, err_size,
+            "values CaFile and ServerThumbprint: set one (a pinned certificate needs no CA)");
+        return false;
+    }
+    s->tls = rh_tls_create();
+    if (s->tls == NULL) {
+        rh_set_err(err, err_size, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if (values[i][0] != '\0' && !set[i](s->tls, values[i], why, sizeof why)) {
+            rh_set_err(err, err_size, "value %s: %s", names[i], why);
+            return false;
+        }
+    }
+    return true;
+}
 
 static void *syslog_create(const char *name, const void *config, char *err, size_t err_size)
 {
@@ -122,15 +184,17 @@ static void *syslog_create(const char *name, const void *config, char *err, size
         s->transport = TRANSPORT_UDP;
     } else if (strcmp(cfg->transport, "tcp") == 0) {
         s->transport = TRANSPORT_TCP;
+    } else if (strcmp(cfg->transport, "tls") == 0) {
+        s->transport = TRANSPORT_TLS;
     } else {
-        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp or tcp", cfg->transport);
+        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp, tcp or tls", cfg->transport);
         goto fail;
     }
     if (cfg->port > 65535) {
         rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
         goto fail;
     }
-    port = cfg->port != 0 ? (uint16_t)cfg->port : 514;
+    port = cfg->port != 0 ? (uint16_t)cfg->port : s->transport == TRANSPORT_TLS ? 6514 : 514;
     if (!rh_net_parse_servers(cfg->server, port, s->servers, RH_NET_MAX_SERVERS, &s->n_servers,
                               err + 0, err_size)) {
         char why[256];
@@ -169,6 +233,8 @@ static void *syslog_create(const char *name, const void *config, char *err, size
             goto fail;
         }
     }
+    if (!configure_tls(s, cfg, err, err_size))
+        goto fail;
     s->udp_max = cfg->udp_max_bytes;
     s->window_size = (size_t)cfg->resend_window_kb * 1024;
     s->timeout_ms = cfg->connect_timeout_ms;
@@ -179,6 +245,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     return s;
 
 fail:
+    rh_tls_destroy(s->tls);
     free(s->window);
     free(s->buf);
     free(s);
@@ -191,6 +258,35 @@ static void disconnect(struct syslog_sink *s)
         closesocket(s->sock);
         s->sock = INVALID_SOCKET;
     }
+    rh_stream_close(s->stream);
+    s->stream = NULL;
+}
+
+static bool is_connected(const struct syslog_sink *s)
+{
+    return s->transport == TRANSPORT_UDP ? s->sock != INVALID_SOCKET : s->stream != NULL;
+}
+
+/* Opens the transport's connection to ep; false, with the reason in *err. */
+static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
+                            struct rh_net_error *err)
+{
+    int error = 0;
+
+    switch (s->transport) {
+    case TRANSPORT_UDP:
+        s->sock = rh_net_connect(ep, SOCK_DGRAM, s->timeout_ms, &error);
+        if (s->sock == INVALID_SOCKET)
+            rh_net_error_set(err, error);
+        break;
+    case TRANSPORT_TCP:
+        s->stream = rh_tcp_connect(ep, s->timeout_ms, err);
+        break;
+    case TRANSPORT_TLS:
+        s->stream = rh_tls_connect(s->tls, ep, s->timeout_ms, err);
+        break;
+    }
+    return is_connected(s);
 }
 
 /* The size of the octet-counted frame "LEN SP MSG" at f (we wrote it: it is well formed). */
@@ -228,10 +324,10 @@ static void window_add(struct syslog_sink *s, const char *p, size_t n)
 /* Connects to the current server, or the next ones in turn. */
 static bool ensure_connected(struct syslog_sink *s)
 {
-    int error = 0;
+    struct rh_net_error error = {0, ""};
 
-    if (s->sock != INVALID_SOCKET && s->transport == TRANSPORT_TCP) {
-        enum rh_peer_state peer = rh_net_peer_state(s->sock);
+    if (s->stream != NULL) {
+        enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
             /* Even a clean close may have crossed our last batch: send the window again. */
@@ -243,37 +339,31 @@ static bool ensure_connected(struct syslog_sink *s)
             disconnect(s);
         }
     }
-    if (s->sock != INVALID_SOCKET)
+    if (is_connected(s))
         return true;
     for (size_t tries = 0; tries < s->n_servers; tries++) {
         const struct rh_endpoint *ep = &s->servers[s->current];
 
-        s->sock = rh_net_connect(ep, s->transport == TRANSPORT_TCP ? SOCK_STREAM : SOCK_DGRAM,
-                                 s->timeout_ms, &error);
-        if (s->sock != INVALID_SOCKET) {
+        if (open_connection(s, ep, &error)) {
             if (s->failing)
                 rh_log(RH_LOG_INFO, "sink %s: connected to %s port %u", s->name, ep->host,
                        (unsigned)ep->port);
             s->failing = false;
             return true;
         }
-        if (!s->failing) {
-            char text[256];
-
-            rh_win32_error_text((DWORD)error, text, sizeof text);
+        if (!s->failing)
             rh_log(RH_LOG_ERROR, "sink %s: cannot connect to %s port %u: %s", s->name, ep->host,
-                   (unsigned)ep->port, text);
-        }
+                   (unsigned)ep->port, error.text);
         s->current = (s->current + 1) % s->n_servers;
     }
     s->failing = true;
-    SetLastError((DWORD)error);
+    SetLastError(error.code);
     return false;
 }
 
 static enum rh_sink_result send_buffer(struct syslog_sink *s)
 {
-    int error = 0;
+    struct rh_net_error error = {0, ""};
     bool ok = true;
 
     if (s->len == 0)
@@ -283,12 +373,12 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         s->n_dgrams = 0;
         return RH_SINK_RETRY;
     }
-    if (s->transport == TRANSPORT_TCP) {
+    if (s->transport != TRANSPORT_UDP) {
         if (s->resend && s->window_len > 0)
-            ok = rh_net_send_all(s->sock, s->window, s->window_len, &error);
+            ok = rh_stream_send(s->stream, s->window, s->window_len, &error);
         if (ok)
             s->resend = false;
-        ok = ok && rh_net_send_all(s->sock, s->buf, s->len, &error);
+        ok = ok && rh_stream_send(s->stream, s->buf, s->len, &error);
         if (ok)
             window_add(s, s->buf, s->len);
     } else {
@@ -297,7 +387,7 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         for (size_t i = 0; i < s->n_dgrams && ok; i++) {
             ok = send(s->sock, s->buf + at, (int)s->dgram_len[i], 0) == (int)s->dgram_len[i];
             if (!ok)
-                error = WSAGetLastError();
+                rh_net_error_set(&error, WSAGetLastError());
             at += s->dgram_len[i];
         }
     }
@@ -305,18 +395,13 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
     s->n_dgrams = 0;
     if (ok)
         return RH_SINK_OK;
-    {
-        char text[256];
-
-        rh_win32_error_text((DWORD)error, text, sizeof text);
-        rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
-               s->servers[s->current].host, (unsigned)s->servers[s->current].port, text);
-    }
+    rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
+           s->servers[s->current].host, (unsigned)s->servers[s->current].port, error.text);
     disconnect(s);
     s->resend = true; /* the window goes out again on the next connection */
     s->current = (s->current + 1) % s->n_servers;
     s->failing = true;
-    SetLastError((DWORD)error);
+    SetLastError(error.code);
     return RH_SINK_RETRY;
 }
 
@@ -345,7 +430,7 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
             s->oversize_reported = true;
         }
     }
-    if (s->transport == TRANSPORT_TCP)
+    if (s->transport != TRANSPORT_UDP)
         frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
     if (s->len + frame_len + b.len > BUFFER_SIZE || s->n_dgrams == MAX_DATAGRAMS) {
         if (send_buffer(s) != RH_SINK_OK)
@@ -371,6 +456,7 @@ static void syslog_destroy(void *instance)
     if (s == NULL)
         return;
     disconnect(s);
+    rh_tls_destroy(s->tls);
     rh_net_cleanup();
     free(s->window);
     free(s->buf);

@@ -4,9 +4,17 @@
 #   with_rsyslog.sh TEST.exe [ARGS...]
 #
 # The test learns the collector through RH_SYSLOG_UDP_PORT, RH_SYSLOG_TCP_PORT
-# and RH_PEER_DIR (rsyslog writes RH_PEER_DIR/out.jsonl). To restart the
-# collector in the middle of a run, the test creates RH_PEER_DIR/restart-request
-# and waits for RH_PEER_DIR/restart-done.
+# and RH_PEER_DIR (rsyslog writes RH_PEER_DIR/out.jsonl, and its own messages to
+# RH_PEER_DIR/rsyslog.log). To restart the collector in the middle of a run, the
+# test creates RH_PEER_DIR/restart-request and waits for RH_PEER_DIR/restart-done.
+#
+# TLS (RFC 5425): a throwaway CA made here signs the server's certificate (for
+# localhost and 127.0.0.1) and an expired one. RH_SYSLOG_TLS_PORT serves the good
+# certificate (on 127.0.0.1, and on 127.0.0.2, an address it does not name), RH_SYSLOG_TLS_EXPIRED_PORT the expired one, RH_SYSLOG_TLS_OLD_PORT
+# the good one over TLS 1.0 and 1.1 only, RH_SYSLOG_TLS_CIPHER_PORT the good one with
+# a cipher no client offers (Camellia: the handshake fails). RH_SYSLOG_TLS_CA is the
+# CA's PEM file, RH_SYSLOG_TLS_OTHER_CA a CA that signed nothing (Unix paths),
+# RH_SYSLOG_TLS_SHA1 and RH_SYSLOG_TLS_SHA256 the server certificate's thumbprints.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -16,11 +24,12 @@ dir=$(mktemp -d /tmp/rashangup-rsyslog.XXXXXX)
 chmod 0777 "$dir"
 pid=
 
+taken=" "
 free_port() {
   local p
   for _ in $(seq 1 100); do
     p=$((20000 + RANDOM % 40000))
-    if ! ss -Hlntu "( sport = :$p )" | grep -q .; then
+    if [[ $taken != *" $p "* ]] && ! ss -Hlntu "( sport = :$p )" | grep -q .; then
       echo "$p"
       return
     fi
@@ -39,7 +48,10 @@ start() {
   "${as_peer[@]}" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" >>"$dir/rsyslog.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
-    if ss -Hlnt "( sport = :$tcp )" | grep -q . && ss -Hlnu "( sport = :$udp )" | grep -q .; then
+    if ss -Hlnt "( sport = :$tcp )" | grep -q . && ss -Hlnu "( sport = :$udp )" | grep -q . &&
+      [ "$(ss -Hlnt "( sport = :$tls )" | wc -l)" -eq 2 ] &&
+      ss -Hlnt "( sport = :$tls_expired )" | grep -q . &&
+      ss -Hlnt "( sport = :$tls_old )" | grep -q . && ss -Hlnt "( sport = :$tls_cipher )" | grep -q .; then
       return
     fi
     sleep 0.05
@@ -63,13 +75,58 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# certtool (gnutls-bin): a CA, the server's certificate, an expired one, and a CA
+# that signed nothing. RSA keys: what every Schannel and GnuTLS version takes.
+make_certs() {
+  local d=$dir/tls
+  mkdir -p "$d"
+  key() { certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$d/$1" 2>/dev/null; }
+  key ca.key
+  key other-ca.key
+  key server.key
+  printf 'cn = "rashangup test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$d/ca.tmpl"
+  printf 'cn = "rashangup untrusted CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$d/other-ca.tmpl"
+  local server='cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\nencryption_key\n'
+  printf "${server}expiration_days = 2\n" >"$d/server.tmpl"
+  printf "${server}activation_date = \"2020-01-01 00:00:00 UTC\"\nexpiration_date = \"2020-01-02 00:00:00 UTC\"\n" >"$d/expired.tmpl"
+  certtool --generate-self-signed --load-privkey "$d/ca.key" --template "$d/ca.tmpl" \
+    --outfile "$d/ca.pem" 2>/dev/null
+  certtool --generate-self-signed --load-privkey "$d/other-ca.key" --template "$d/other-ca.tmpl" \
+    --outfile "$d/other-ca.pem" 2>/dev/null
+  for c in server expired; do
+    certtool --generate-certificate --load-privkey "$d/server.key" --load-ca-certificate "$d/ca.pem" \
+      --load-ca-privkey "$d/ca.key" --template "$d/$c.tmpl" --outfile "$d/$c.pem" 2>/dev/null
+  done
+  chmod 0755 "$d"
+  chmod 0644 "$d"/*
+}
+
 udp=$(free_port)
+taken+="$udp "
 tcp=$(free_port)
-sed -e "s|@DIR@|$dir|g" -e "s|@UDP@|$udp|g" -e "s|@TCP@|$tcp|g" "$here/rsyslog.conf.in" >"$dir/rsyslog.conf"
+taken+="$tcp "
+tls=$(free_port)
+taken+="$tls "
+tls_expired=$(free_port)
+taken+="$tls_expired "
+tls_old=$(free_port)
+taken+="$tls_old "
+tls_cipher=$(free_port)
+make_certs
+sed -e "s|@DIR@|$dir|g" -e "s|@UDP@|$udp|g" -e "s|@TCP@|$tcp|g" -e "s|@TLS@|$tls|g" \
+  -e "s|@TLS_EXPIRED@|$tls_expired|g" -e "s|@TLS_OLD@|$tls_old|g" \
+  -e "s|@TLS_CIPHER@|$tls_cipher|g" "$here/rsyslog.conf.in" \
+  >"$dir/rsyslog.conf"
 rsyslogd -N1 -f "$dir/rsyslog.conf" >/dev/null
 start
 
 export RH_SYSLOG_UDP_PORT=$udp RH_SYSLOG_TCP_PORT=$tcp RH_PEER_DIR=$dir
+export RH_SYSLOG_TLS_PORT=$tls RH_SYSLOG_TLS_EXPIRED_PORT=$tls_expired RH_SYSLOG_TLS_OLD_PORT=$tls_old
+export RH_SYSLOG_TLS_CIPHER_PORT=$tls_cipher
+export RH_SYSLOG_TLS_CA=$dir/tls/ca.pem RH_SYSLOG_TLS_OTHER_CA=$dir/tls/other-ca.pem
+RH_SYSLOG_TLS_SHA1=$(certtool --fingerprint --hash=sha1 --infile "$dir/tls/server.pem")
+RH_SYSLOG_TLS_SHA256=$(certtool --fingerprint --hash=sha256 --infile "$dir/tls/server.pem")
+export RH_SYSLOG_TLS_SHA1 RH_SYSLOG_TLS_SHA256
 "$root/scripts/wine-run" "$@" &
 test_pid=$!
 while kill -0 "$test_pid" 2>/dev/null; do

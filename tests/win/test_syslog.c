@@ -2,8 +2,11 @@
 /*
  * The syslog sink against a real rsyslogd on loopback (started by
  * tests/peers/with_rsyslog.sh): what rsyslog received is checked field by field,
- * with user names in many scripts, over UDP and TCP, with failover, and across a
- * restart of the collector in the middle of a burst.
+ * with user names in many scripts, over UDP, TCP and TLS, with failover, and
+ * across a restart of the collector in the middle of a burst. Over TLS, every
+ * way a server is refused (a CA that did not sign it, the system's store for a
+ * private CA, an expired certificate, a wrong name, a wrong thumbprint) delivers
+ * nothing and logs its reason, and an orderly close sends close_notify.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <windows.h>
 
@@ -26,13 +30,67 @@
 
 static char *lines[MAX_LINES];
 static WCHAR peer_dir[MAX_PATH];
-static unsigned udp_port, tcp_port;
+static unsigned udp_port, tcp_port, tls_port, tls_expired_port, tls_old_port, tls_cipher_port;
+static WCHAR tls_dir[MAX_PATH], other_ca[MAX_PATH]; /* the test CA's files, on drive Z: */
+static char tls_sha1[64], tls_sha256[96];           /* the server certificate's thumbprints, hex */
+
+/* A Unix path, as Wine shows it: on drive Z:. */
+static void wine_path(const char *unix_path, WCHAR *out)
+{
+    _snwprintf(out, MAX_PATH, L"Z:%hs", unix_path);
+    out[MAX_PATH - 1] = L'\0';
+    for (WCHAR *p = out; *p != L'\0'; p++)
+        if (*p == L'/')
+            *p = L'\\';
+}
 
 /* RH_PEER_DIR is a Unix path: under Wine it is on drive Z:. */
 static void peer_file(const WCHAR *name, WCHAR *out)
 {
     _snwprintf(out, MAX_PATH, L"%ls\\%ls", peer_dir, name);
     out[MAX_PATH - 1] = L'\0';
+}
+
+/* The number of messages rsyslog wrote with SD-ID `sd_id`, whatever they hold. */
+static size_t count_sd(const char *sd_id)
+{
+    WCHAR path[MAX_PATH];
+    char needle[80];
+    size_t len, n = 0;
+    char *text;
+
+    snprintf(needle, sizeof needle, "\"sd\":\"[%s ", sd_id);
+    peer_file(L"out.jsonl", path);
+    text = wt_read_file(path, &len);
+    for (const char *p = text; p != NULL && (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    free(text);
+    return n;
+}
+
+/* The size of rsyslogd's own log (its errors), to read only what a test adds. */
+static size_t peer_log_size(void)
+{
+    WCHAR path[MAX_PATH];
+
+    peer_file(L"rsyslog.log", path);
+    return wt_file_size(path);
+}
+
+static bool peer_log_contains(size_t from, const char *needle)
+{
+    WCHAR path[MAX_PATH];
+    size_t len;
+    char *text;
+    bool found;
+
+    peer_file(L"rsyslog.log", path);
+    text = wt_read_file(path, &len);
+    found = text != NULL && from <= len && strstr(text + from, needle) != NULL;
+    if (found)
+        fprintf(stderr, "rsyslogd's log since offset %zu:\n%s\n", from, text + from);
+    free(text);
+    return found;
 }
 
 static size_t count_lines(void)
@@ -80,6 +138,18 @@ static void set_syslog_sink(const WCHAR *name, const WCHAR *transport, const WCH
     wt_set_sink_string(name, L"Transport", REG_SZ, transport);
     wt_set_sink_string(name, L"Server", REG_SZ, server);
     wt_set_sink_string(name, L"SdId", REG_SZ, sd_id);
+}
+
+/* A TLS sink to the good collector, trusting the test CA (CaFile), SD-ID <name>@32473. */
+static void set_tls_sink(const WCHAR *name)
+{
+    WCHAR server[128], sd_id[64], ca[MAX_PATH];
+
+    _snwprintf(server, 128, L"127.0.0.1:%u", tls_port);
+    _snwprintf(sd_id, 64, L"%ls@32473", name);
+    _snwprintf(ca, MAX_PATH, L"%ls\\ca.pem", tls_dir);
+    set_syslog_sink(name, L"tls", server, sd_id);
+    wt_set_sink_string(name, L"CaFile", REG_SZ, ca);
 }
 
 /*
@@ -199,20 +269,20 @@ static void udp_and_tcp_carry_every_field_and_tcp_fails_over(void **state)
     assert_true(wt_log_contains(log_from, "sink tcp: cannot connect to 127.0.0.1 port 1"));
 }
 
-static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
+/*
+ * 3000 records of seeds first..first+2 to `sink`: the collector stops after the
+ * first 1000 and is back for the last 1000; each must reach it.
+ */
+static void restart_mid_burst(const WCHAR *sink, const char *sd_id, unsigned first)
 {
-    WCHAR server[128], request[MAX_PATH], done[MAX_PATH];
+    WCHAR request[MAX_PATH], done[MAX_PATH];
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
     char err[512] = "";
     unsigned dups, total_dups = 0;
-    size_t before = count_lines(); /* the file keeps the first test's lines */
+    size_t before = count_lines(); /* the file keeps the earlier tests' lines */
     HANDLE h;
 
-    (void)state;
-    configure();
-    _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
-    set_syslog_sink(L"tcp", L"tcp", server, L"restart@32473");
     peer_file(L"restart-request", request);
     peer_file(L"restart-done", done);
     DeleteFileW(done);
@@ -220,25 +290,311 @@ static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
     if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
         fail_msg("rashangup.dll did not bind: %s", err);
     /* Before: delivered to the first collector. */
-    assert_int_equal(rh_host_replay(&dll, 1, 42, 1000, 2, true, &stats), NO_ERROR);
+    assert_int_equal(rh_host_replay(&dll, 1, first, 1000, 2, true, &stats), NO_ERROR);
     /* During: the collector stops, the burst goes on into the journal. */
     h = CreateFileW(request, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
     assert_true(h != INVALID_HANDLE_VALUE);
     CloseHandle(h);
-    assert_int_equal(rh_host_replay(&dll, 1, 43, 1000, 2, true, &stats), NO_ERROR);
+    assert_int_equal(rh_host_replay(&dll, 1, first + 1, 1000, 2, true, &stats), NO_ERROR);
     for (int i = 0; i < 200 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
         Sleep(50);
     assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
     /* After: the collector is back. */
-    assert_int_equal(rh_host_replay(&dll, 1, 44, 1000, 2, true, &stats), NO_ERROR);
+    assert_int_equal(rh_host_replay(&dll, 1, first + 2, 1000, 2, true, &stats), NO_ERROR);
     rh_host_unload(&dll); /* drains into the restarted collector */
 
     wait_for_lines(before + 3000, 20000);
-    for (unsigned seed = 42; seed <= 44; seed++) {
-        assert_true(check_received("restart@32473", seed, 1000, false, &dups) >= 1000);
+    for (unsigned seed = first; seed <= first + 2; seed++) {
+        assert_true(check_received(sd_id, seed, 1000, false, &dups) >= 1000);
         total_dups += dups;
     }
-    print_message("3000 records across a collector restart: %u delivered twice\n", total_dups);
+    print_message("%ls: 3000 records across a collector restart: %u delivered twice\n", sink,
+                  total_dups);
+}
+
+static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
+{
+    WCHAR server[128];
+
+    (void)state;
+    configure();
+    _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
+    set_syslog_sink(L"tcp", L"tcp", server, L"restart@32473");
+    restart_mid_burst(L"tcp", "restart@32473", 42);
+}
+
+static void tls_carries_every_field_and_closes_with_close_notify(void **state)
+{
+    size_t before = count_lines(), peer_from = peer_log_size();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    set_tls_sink(L"tls");
+    /* CaFile is a path: REG_EXPAND_SZ is expanded (the DLL runs in this process). */
+    SetEnvironmentVariableW(L"RH_TEST_TLS_DIR", tls_dir);
+    wt_set_sink_string(L"tls", L"CaFile", REG_EXPAND_SZ, L"%RH_TEST_TLS_DIR%\\ca.pem");
+
+    run(51, 0, 100);
+    wait_for_lines(before + 100, 5000);
+    assert_int_equal(check_received("tls@32473", 51, 100, false, &dups), 100);
+    assert_int_equal(dups, 0);
+    /* The sink stopped with close_notify: GnuTLS complains of a connection cut without. */
+    Sleep(300);
+    assert_false(peer_log_contains(peer_from, "non-properly terminated"));
+}
+
+static void collector_restart_mid_burst_loses_nothing_over_tls(void **state)
+{
+    (void)state;
+    configure();
+    set_tls_sink(L"tlsrestart");
+    restart_mid_burst(L"tlsrestart", "tlsrestart@32473", 52);
+}
+
+static void tls_refuses_an_expired_certificate_and_fails_over(void **state)
+{
+    WCHAR server[160], log[MAX_PATH];
+    char needle[200];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    /* Port 6514 (the default for tls: nothing listens), expired, then good by name. */
+    set_tls_sink(L"tlsfail");
+    _snwprintf(server, 160, L"127.0.0.1, 127.0.0.1:%u, localhost:%u", tls_expired_port, tls_port);
+    wt_set_sink_string(L"tlsfail", L"Server", REG_SZ, server);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run(56, 0, 50);
+    wait_for_lines(before + 50, 5000);
+    assert_int_equal(check_received("tlsfail@32473", 56, 50, false, &dups), 50);
+    assert_true(wt_log_contains(log_from, "sink tlsfail: cannot connect to 127.0.0.1 port 6514:"));
+    snprintf(needle, sizeof needle,
+             "sink tlsfail: cannot connect to 127.0.0.1 port %u: TLS: expired: the server's "
+             "certificate was valid until 2020-01-02 00:00:00 UTC",
+             tls_expired_port);
+    assert_true(wt_log_contains(log_from, needle));
+}
+
+/* Records of `seed` into the configured sinks, some of which never deliver. */
+static void run_with_refusals(unsigned seed, unsigned count)
+{
+    wt_set_global_dword(L"DrainTimeoutMs", 1500); /* what is not delivered by then stays */
+    run(seed, 0, count);
+}
+
+static void tls_refuses_a_ca_that_did_not_sign_the_server(void **state)
+{
+    WCHAR log[MAX_PATH];
+    char needle[300];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    set_tls_sink(L"tlsca"); /* the control: the CA that did sign */
+    set_tls_sink(L"tlsother");
+    wt_set_sink_string(L"tlsother", L"CaFile", REG_SZ, other_ca);
+    set_tls_sink(L"tlssystem"); /* no CaFile: the system's store, which lacks the test CA */
+    wt_set_sink_string(L"tlssystem", L"CaFile", REG_SZ, L"");
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run_with_refusals(57, 20);
+    wait_for_lines(before + 20, 5000);
+    assert_int_equal(check_received("tlsca@32473", 57, 20, false, &dups), 20);
+    Sleep(200);
+    assert_int_equal(count_sd("tlsca@32473"), 20); /* count_sd sees what arrived */
+    assert_int_equal(count_sd("tlsother@32473"), 0);
+    assert_int_equal(count_sd("tlssystem@32473"), 0);
+    snprintf(needle, sizeof needle,
+             "sink tlsother: cannot connect to 127.0.0.1 port %u: TLS: untrusted root: the "
+             "server's certificate chain leads to \"CN=rashangup test CA\", which is not a CA of "
+             "CaFile",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+    snprintf(needle, sizeof needle,
+             "sink tlssystem: cannot connect to 127.0.0.1 port %u: TLS: untrusted root: the "
+             "server's certificate chain leads to \"CN=rashangup test CA\", which the system does "
+             "not trust",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+}
+
+static void tls_checks_the_server_name(void **state)
+{
+    WCHAR server[128], log[MAX_PATH];
+    char needle[300];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    /* By address, expecting the name the certificate holds: accepted. */
+    set_tls_sink(L"tlsname");
+    wt_set_sink_string(L"tlsname", L"ServerName", REG_SZ, L"localhost");
+    set_tls_sink(L"tlswrongname");
+    wt_set_sink_string(L"tlswrongname", L"ServerName", REG_SZ, L"syslog.example.net");
+    /* By an address the certificate does not list (it lists 127.0.0.1). */
+    set_tls_sink(L"tlswrongip");
+    _snwprintf(server, 128, L"127.0.0.2:%u", tls_port);
+    wt_set_sink_string(L"tlswrongip", L"Server", REG_SZ, server);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run_with_refusals(58, 20);
+    wait_for_lines(before + 20, 5000);
+    assert_int_equal(check_received("tlsname@32473", 58, 20, false, &dups), 20);
+    Sleep(200);
+    assert_int_equal(count_sd("tlsname@32473"), 20);
+    assert_int_equal(count_sd("tlswrongname@32473"), 0);
+    assert_int_equal(count_sd("tlswrongip@32473"), 0);
+    snprintf(needle, sizeof needle,
+             "sink tlswrongname: cannot connect to 127.0.0.1 port %u: TLS: name mismatch: the "
+             "server's certificate is not for \"syslog.example.net\"",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+    snprintf(needle, sizeof needle,
+             "sink tlswrongip: cannot connect to 127.0.0.2 port %u: TLS: name mismatch: the "
+             "server's certificate is not for \"127.0.0.2\"",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+}
+
+static void tls_refuses_old_protocols_and_failed_handshakes(void **state)
+{
+    WCHAR server[128], log[MAX_PATH];
+    char needle[200], windows[200];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    set_tls_sink(L"tlsnew"); /* the control */
+    set_tls_sink(L"tlsold");
+    _snwprintf(server, 128, L"127.0.0.1:%u", tls_old_port);
+    wt_set_sink_string(L"tlsold", L"Server", REG_SZ, server);
+    set_tls_sink(L"tlscipher");
+    _snwprintf(server, 128, L"127.0.0.1:%u", tls_cipher_port);
+    wt_set_sink_string(L"tlscipher", L"Server", REG_SZ, server);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run_with_refusals(61, 20);
+    wait_for_lines(before + 20, 5000);
+    assert_int_equal(check_received("tlsnew@32473", 61, 20, false, &dups), 20);
+    Sleep(200);
+    assert_int_equal(count_sd("tlsnew@32473"), 20);
+    assert_int_equal(count_sd("tlsold@32473"), 0);
+    assert_int_equal(count_sd("tlscipher@32473"), 0);
+    /*
+     * Windows refuses TLS 1.1 in the handshake; Wine 8 ignores the protocols
+     * SCH_CREDENTIALS disables, and the sink refuses what was negotiated.
+     */
+    snprintf(needle, sizeof needle,
+             "sink tlsold: cannot connect to 127.0.0.1 port %u: TLS: protocol: the server "
+             "negotiated TLS 1.1; TLS 1.2 or later is required",
+             tls_old_port);
+    snprintf(windows, sizeof windows,
+             "sink tlsold: cannot connect to 127.0.0.1 port %u: TLS: handshake failed: SEC_E_",
+             tls_old_port);
+    assert_true(wt_log_contains(log_from, needle) || wt_log_contains(log_from, windows));
+    /* rsyslog closes without an alert: no SECURITY_STATUS to show, the closing instead. */
+    snprintf(needle, sizeof needle,
+             "sink tlscipher: cannot connect to 127.0.0.1 port %u: TLS: handshake failed: ",
+             tls_cipher_port);
+    assert_true(wt_log_contains(log_from, needle));
+}
+
+/* hex with a separator between each pair of digits (0: none), in upper or lower case. */
+static void spaced_hex(const char *hex, char sep, bool upper, WCHAR *out, size_t out_count)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; hex[i] != '\0' && n + 3 < out_count; i++) {
+        if (i > 0 && i % 2 == 0 && sep != 0)
+            out[n++] = (WCHAR)sep;
+        out[n++] = (WCHAR)(upper ? toupper((unsigned char)hex[i]) : tolower((unsigned char)hex[i]));
+    }
+    out[n] = L'\0';
+}
+
+static void tls_pins_a_thumbprint(void **state)
+{
+    WCHAR pin[200], log[MAX_PATH];
+    char needle[300], wrong[96];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    /* No CaFile: the system's store would refuse the test CA; the pin is the trust. */
+    set_tls_sink(L"pin256");
+    wt_set_sink_string(L"pin256", L"CaFile", REG_SZ, L"");
+    spaced_hex(tls_sha256, ':', true, pin, 200);
+    wt_set_sink_string(L"pin256", L"ServerThumbprint", REG_SZ, pin);
+    set_tls_sink(L"pin1");
+    wt_set_sink_string(L"pin1", L"CaFile", REG_SZ, L"");
+    spaced_hex(tls_sha1, ' ', false, pin, 200);
+    wt_set_sink_string(L"pin1", L"ServerThumbprint", REG_SZ, pin);
+    /* The same SHA-256 with its last digit changed. */
+    snprintf(wrong, sizeof wrong, "%s", tls_sha256);
+    wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == '0' ? '1' : '0';
+    set_tls_sink(L"pinbad");
+    wt_set_sink_string(L"pinbad", L"CaFile", REG_SZ, L"");
+    spaced_hex(wrong, 0, false, pin, 200);
+    wt_set_sink_string(L"pinbad", L"ServerThumbprint", REG_SZ, pin);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run_with_refusals(59, 20);
+    wait_for_lines(before + 40, 5000);
+    assert_int_equal(check_received("pin256@32473", 59, 20, false, &dups), 20);
+    assert_int_equal(check_received("pin1@32473", 59, 20, false, &dups), 20);
+    Sleep(200);
+    assert_int_equal(count_sd("pin256@32473"), 20);
+    assert_int_equal(count_sd("pinbad@32473"), 0);
+    snprintf(needle, sizeof needle,
+             "sink pinbad: cannot connect to 127.0.0.1 port %u: TLS: thumbprint mismatch: the "
+             "server's certificate has SHA-256 ",
+             tls_port);
+    assert_true(wt_log_contains(log_from, needle));
+}
+
+static void tls_values_are_checked(void **state)
+{
+    WCHAR log[MAX_PATH], missing[MAX_PATH];
+    size_t log_from, before = count_lines();
+    unsigned dups;
+
+    (void)state;
+    configure();
+    set_tls_sink(L"tlsgood"); /* the others are disabled; this one runs */
+    set_syslog_sink(L"tcpca", L"tcp", L"127.0.0.1", L"tcpca@32473");
+    wt_set_sink_string(L"tcpca", L"CaFile", REG_SZ, L"C:\\ca.pem");
+    set_tls_sink(L"nofile");
+    _snwprintf(missing, MAX_PATH, L"%ls\\missing.pem", tls_dir);
+    wt_set_sink_string(L"nofile", L"CaFile", REG_SZ, missing);
+    set_tls_sink(L"shortpin");
+    wt_set_sink_string(L"shortpin", L"CaFile", REG_SZ, L"");
+    wt_set_sink_string(L"shortpin", L"ServerThumbprint", REG_SZ, L"12:34:56");
+    set_tls_sink(L"both"); /* CaFile and ServerThumbprint */
+    wt_set_sink_string(L"both", L"ServerThumbprint", REG_SZ,
+                       L"0000000000000000000000000000000000000000");
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    run(60, 0, 10);
+    wait_for_lines(before + 10, 5000);
+    assert_int_equal(check_received("tlsgood@32473", 60, 10, false, &dups), 10);
+    assert_true(wt_log_contains(log_from, "Sinks\\tcpca: value CaFile: only for Transport tls"));
+    assert_true(wt_log_contains(log_from, "Sinks\\nofile: value CaFile: cannot read"));
+    assert_true(wt_log_contains(log_from, "Sinks\\shortpin: value ServerThumbprint: \"12:34:56\" "
+                                          "has 6 hex digits"));
+    assert_true(wt_log_contains(log_from, "Sinks\\both: values CaFile and ServerThumbprint"));
 }
 
 int main(void)
@@ -246,6 +602,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(udp_and_tcp_carry_every_field_and_tcp_fails_over, wt_teardown),
         cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tcp, wt_teardown),
+        cmocka_unit_test_teardown(tls_carries_every_field_and_closes_with_close_notify,
+                                  wt_teardown),
+        cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tls, wt_teardown),
+        cmocka_unit_test_teardown(tls_refuses_an_expired_certificate_and_fails_over, wt_teardown),
+        cmocka_unit_test_teardown(tls_refuses_a_ca_that_did_not_sign_the_server, wt_teardown),
+        cmocka_unit_test_teardown(tls_checks_the_server_name, wt_teardown),
+        cmocka_unit_test_teardown(tls_pins_a_thumbprint, wt_teardown),
+        cmocka_unit_test_teardown(tls_refuses_old_protocols_and_failed_handshakes, wt_teardown),
+        cmocka_unit_test_teardown(tls_values_are_checked, wt_teardown),
     };
     char buf[MAX_PATH];
 
@@ -256,10 +621,26 @@ int main(void)
     udp_port = (unsigned)strtoul(buf, NULL, 10);
     GetEnvironmentVariableA("RH_SYSLOG_TCP_PORT", buf, sizeof buf);
     tcp_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_PORT", buf, sizeof buf);
+    tls_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_EXPIRED_PORT", buf, sizeof buf);
+    tls_expired_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_OLD_PORT", buf, sizeof buf);
+    tls_old_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_CIPHER_PORT", buf, sizeof buf);
+    tls_cipher_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_SHA1", tls_sha1, sizeof tls_sha1);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_SHA256", tls_sha256, sizeof tls_sha256);
+    if (tls_port == 0 || strlen(tls_sha1) != 40 || strlen(tls_sha256) != 64) {
+        fprintf(stderr, "with_rsyslog.sh did not set up the TLS collector\n");
+        return 2;
+    }
     GetEnvironmentVariableA("RH_PEER_DIR", buf, sizeof buf);
-    _snwprintf(peer_dir, MAX_PATH, L"Z:%hs", buf);
-    for (WCHAR *p = peer_dir; *p != L'\0'; p++)
-        if (*p == L'/')
-            *p = L'\\';
+    wine_path(buf, peer_dir);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_OTHER_CA", buf, sizeof buf);
+    wine_path(buf, other_ca);
+    GetEnvironmentVariableA("RH_SYSLOG_TLS_CA", buf, sizeof buf);
+    wine_path(buf, tls_dir);
+    *wcsrchr(tls_dir, L'\\') = L'\0'; /* the folder of the CA files */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
