@@ -285,16 +285,6 @@ static bool read_digits(const WCHAR **p, unsigned count, unsigned *out)
     return true;
 }
 
-static bool valid_date(unsigned y, unsigned m, unsigned d)
-{
-    static const unsigned days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-    if (y < 1601 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-        return false;
-    return m != 2 || d <= 28 || leap;
-}
-
 /* True if file name `name` is one of this sink's rotated names; what it says in r. */
 static bool parse_rotated(const struct file_sink *s, const WCHAR *name, struct rotated *r)
 {
@@ -329,14 +319,13 @@ static bool parse_rotated(const struct file_sink *s, const WCHAR *name, struct r
     }
     if (_wcsicmp(p, s->path + s->ext_at) != 0)
         return false;
-    if (!valid_date(y, mo, d) || h > 23 || mi > 59 || sec > 59)
-        return false;
     st.wYear = (WORD)y;
     st.wMonth = (WORD)mo;
     st.wDay = (WORD)d;
     st.wHour = (WORD)h;
     st.wMinute = (WORD)mi;
     st.wSecond = (WORD)sec;
+    /* It refuses a time that does not exist: month 13, February 30, 24:00. */
     if (!SystemTimeToFileTime(&st, &ft))
         return false;
     r->time = ft_ticks(&ft);
