@@ -8,15 +8,16 @@
  * reported and retried at the next record, so the sink recovers by itself.
  *
  * For the long run the live file is rotated: closed, renamed beside itself to
- * <stem>-YYYYMMDDTHHMMSSZ[-N]<ext> (the UTC time of the rotation; N when that
- * name is taken) and started again. That happens before a write, never inside
- * one, so a line is never split across files: when a UTC day, week or month has
- * begun since the file's last write (checked at start too), or when the write
- * would take the file past RotateSizeMB. Retention then deletes this sink's
- * rotated files, oldest first, beyond KeepFiles or older than KeepDays by the
- * time in their name; nothing whose name does not match is ever touched. A
- * rename or delete that fails is reported once and retried; the records keep
- * going to the live file.
+ * <stem>-YYYYMMDDTHHMMSSZ[-N]<ext> (the UTC time of the rotation; -1, -2... for
+ * more within that second, so names sort as the files were made) and started
+ * again. That happens before a write, never inside one, so a line is never split
+ * across files: when a UTC day, week or month has begun since the file's last
+ * write (checked at start too), or when the write would take the file past
+ * RotateSizeMB. Retention then deletes this sink's rotated files, oldest first,
+ * beyond KeepFiles or older than KeepDays by the time in their name; it deletes
+ * only names it rebuilt from that time, so nothing else is ever touched. A rename
+ * or delete that fails is reported once and retried; the records keep going to
+ * the live file.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -112,7 +113,7 @@ struct file_sink {
 /* A rotated file of this sink, as its name says. */
 struct rotated {
     uint64_t time; /* ticks, whole seconds */
-    uint32_t n;    /* 0, or the -N that made the name free */
+    uint32_t n;    /* 0, or N of a -N name */
 };
 
 static uint64_t ft_ticks(const FILETIME *ft)
