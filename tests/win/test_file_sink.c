@@ -36,8 +36,9 @@
 #define TICKS_PER_SECOND 10000000ull
 #define TICKS_PER_DAY    (86400ull * TICKS_PER_SECOND)
 
-static WCHAR g_dir[MAX_PATH];
-static size_t g_longest; /* the longest record read_records saw, in bytes */
+static WCHAR g_root[MAX_PATH]; /* the test's folder, removed after it */
+static WCHAR g_dir[MAX_PATH];  /* where the sink's files are */
+static size_t g_longest;       /* the longest record read_records saw, in bytes */
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -119,8 +120,9 @@ static void empty_dir(const WCHAR *dir)
 static void configure(const WCHAR *tag, bool csv, WCHAR *path)
 {
     wt_reset_config();
-    wt_make_temp_dir(tag, g_dir, MAX_PATH);
-    empty_dir(g_dir);
+    wt_make_temp_dir(tag, g_root, MAX_PATH);
+    empty_dir(g_root);
+    wcscpy_s(g_dir, MAX_PATH, g_root);
     join(path, g_dir, csv ? L"records.csv" : L"records.jsonl");
     wt_set_sink_string(L"main", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"main", L"Path", REG_EXPAND_SZ, path);
@@ -888,6 +890,11 @@ static int teardown(void **state)
 {
     (void)state;
     wt_reset_config();
+    if (g_root[0] != L'\0') {
+        empty_dir(g_root);
+        RemoveDirectoryW(g_root);
+        g_root[0] = L'\0';
+    }
     return 0;
 }
 
