@@ -9,15 +9,15 @@
  *
  * For the long run the live file is rotated: closed, renamed beside itself to
  * <stem>-YYYYMMDDTHHMMSSZ[-N]<ext> (the UTC time of the rotation; -1, -2... for
- * more within that second, so names sort as the files were made) and started
- * again. That happens before a write, never inside one, so a line is never split
- * across files: when a UTC day, week or month has begun since the file's last
- * write (checked at start too), or when the write would take the file past
- * RotateSizeMB. Retention then deletes this sink's rotated files, oldest first,
- * beyond KeepFiles or older than KeepDays by the time in their name; it deletes
- * only names it rebuilt from that time, so nothing else is ever touched. A rename
- * or delete that fails is reported once and retried; the records keep going to
- * the live file.
+ * more within that second, so names sort as the files were made unless the clock
+ * went back) and started again. That happens before a write, never inside one,
+ * so a line is never split across files: when a UTC day, week or month has begun
+ * since the file's last write (checked at start too), or when the write would
+ * take the file past RotateSizeMB. Retention then deletes this sink's rotated
+ * files, oldest first, beyond KeepFiles or older than KeepDays by the time in
+ * their name, never the one just made; it deletes only names it rebuilt from
+ * that time, so nothing else is ever touched. A rename or delete that fails is
+ * reported once and retried; the records keep going to the live file.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -419,9 +419,10 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
 
 /*
  * Deletes this sink's rotated files beyond KeepFiles (the oldest) and older than
- * KeepDays by the time in their names. Called with the lock held.
+ * KeepDays by the time in their names, except `spare` (the file just rotated, or
+ * NULL). Called with the lock held.
  */
-static void apply_retention(struct file_sink *s, uint64_t now)
+static void apply_retention(struct file_sink *s, uint64_t now, const struct rotated *spare)
 {
     WCHAR victim[ROTATED_SIZE];
     struct rotated *list = NULL;
@@ -447,9 +448,10 @@ static void apply_retention(struct file_sink *s, uint64_t now)
     for (size_t i = 0; i < n; i++) {
         bool too_many = s->keep_files != 0 && n - i > s->keep_files;
         bool too_old = list[i].time < cutoff;
+        bool spared = spare != NULL && cmp_rotated(&list[i], spare) == 0;
         char where[ROTATED_SIZE * 3];
 
-        if (!too_many && !too_old)
+        if ((!too_many && !too_old) || spared)
             continue;
         if (!rotated_name(s, list[i].time, list[i].n, victim, ROTATED_SIZE))
             continue;
@@ -482,29 +484,28 @@ static bool rotate(struct file_sink *s, uint64_t now, const char *why)
 {
     WCHAR to[ROTATED_SIZE] = L"";
     char to_utf8[ROTATED_SIZE * 3];
-    struct rotated *list = NULL;
+    struct rotated *list = NULL, made = {.time = now - now % TICKS_PER_SECOND};
     size_t count = 0;
     uint32_t first = 0;
-    /* Whole seconds, so that the name says exactly what retention reads back. */
-    uint64_t stamp = now - now % TICKS_PER_SECOND;
     DWORD err;
     bool moved = false;
 
     /*
-     * The new name sorts after every rotated name there is, or retention would
-     * take the newest file for the oldest: within one second (or after the clock
-     * went back) it carries the next -N.
+     * Within one second the new name takes the -N after the last one's, never
+     * one that retention freed: it would pass the newest file for the oldest.
      */
-    if (list_rotated(s, &list, &count, &err) && count > 0 && list[count - 1].time >= stamp) {
-        stamp = list[count - 1].time;
-        first = list[count - 1].n + 1;
+    if (list_rotated(s, &list, &count, &err)) {
+        for (size_t i = 0; i < count; i++)
+            if (list[i].time == made.time && list[i].n >= first)
+                first = list[i].n + 1;
     }
     free(list);
     err = ERROR_FILENAME_EXCED_RANGE;
     CloseHandle(s->file);
     s->file = INVALID_HANDLE_VALUE;
     for (uint32_t n = first; n - first < MAX_NAME_TRIES && !moved; n++) {
-        if (!rotated_name(s, stamp, n, to, ROTATED_SIZE)) {
+        made.n = n;
+        if (!rotated_name(s, made.time, made.n, to, ROTATED_SIZE)) {
             err = ERROR_FILENAME_EXCED_RANGE;
             break;
         }
@@ -532,7 +533,7 @@ static bool rotate(struct file_sink *s, uint64_t now, const char *why)
         s->rotate_pending = why;
     }
     if (moved)
-        apply_retention(s, now);
+        apply_retention(s, now, &made);
     return ensure_open(s);
 }
 
@@ -558,7 +559,7 @@ static bool rotate_if_due(struct file_sink *s, size_t n, uint64_t now)
     if (why != NULL && !rotate(s, now, why))
         return false;
     if (now / TICKS_PER_DAY != s->retention_day)
-        apply_retention(s, now);
+        apply_retention(s, now, NULL);
     return true;
 }
 
