@@ -525,6 +525,38 @@ static void keep_files_keeps_the_newest(void **state)
     assert_true(wt_log_contains(log_from, "records-20200101T000000Z.jsonl (beyond KeepFiles, 2)"));
 }
 
+/*
+ * A name freed by retention is never taken again: within one second a new
+ * rotated name takes the -N after the highest there is, so it sorts after
+ * every file made before it.
+ */
+static void names_sort_after_those_of_the_same_second(void **state)
+{
+    WCHAR path[MAX_PATH], name[MAX_PATH];
+    static struct rotated rot[MAX_FILES];
+    uint64_t now = now_ticks();
+    size_t n_rot, made = 0;
+
+    (void)state;
+    configure(L"same-second", false, path);
+    /* The rotations below happen in this minute: each second of it has a -5 already. */
+    for (unsigned i = 0; i < 62; i++) {
+        stamp_name(now + (i - 1ull) * TICKS_PER_SECOND, 5, L".jsonl", name);
+        touch(g_dir, name);
+    }
+    wt_set_sink_dword(L"main", L"RotateSizeMB", 1);
+    replay(36, 3000);
+    n_rot = list_rotated(L".jsonl", rot, MAX_FILES);
+    for (size_t i = 0; i < n_rot; i++) {
+        if (rot[i].n == 5)
+            continue;
+        made++;
+        if (rot[i].n < 6)
+            fail_msg("%ls sorts before a file of the same second made earlier", rot[i].name);
+    }
+    assert_true(made >= 2);
+}
+
 static void keep_days_judges_age_by_name(void **state)
 {
     WCHAR path[MAX_PATH], old[MAX_PATH], recent[MAX_PATH], fresh[MAX_PATH], file[MAX_PATH];
@@ -904,6 +936,7 @@ int main(void)
         cmocka_unit_test_teardown(size_limit_json, teardown),
         cmocka_unit_test_teardown(size_limit_csv, teardown),
         cmocka_unit_test_teardown(keep_files_keeps_the_newest, teardown),
+        cmocka_unit_test_teardown(names_sort_after_those_of_the_same_second, teardown),
         cmocka_unit_test_teardown(keep_days_judges_age_by_name, teardown),
         cmocka_unit_test_teardown(daily_rotation, teardown),
         cmocka_unit_test_teardown(weekly_rotation, teardown),
