@@ -6,6 +6,8 @@
 
 /* Full control for SYSTEM and Administrators, inherited; nothing for anyone else. */
 #define PRIVATE_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+/* The same for a file: protected, so the folder's inheritable entries do not apply. */
+#define PRIVATE_FILE_SDDL L"D:P(A;;FA;;;SY)(A;;FA;;;BA)"
 
 #define PATH_MAX_CHARS 1024
 
@@ -60,6 +62,41 @@ bool rh_create_private_dir(const WCHAR *dir)
     ok = CreateDirectoryW(dir, &sa) || GetLastError() == ERROR_ALREADY_EXISTS;
     LocalFree(sa.lpSecurityDescriptor);
     return ok;
+}
+
+bool rh_create_private_parent_dir(const WCHAR *path)
+{
+    WCHAR dir[PATH_MAX_CHARS];
+    size_t len = wcslen(path);
+    size_t cut = 0;
+
+    if (len >= PATH_MAX_CHARS)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (path[i] == L'\\' || path[i] == L'/')
+            cut = i;
+    /* No folder, or a drive's root (C:\): nothing to create. */
+    if (cut == 0 || (cut == 2 && path[1] == L':'))
+        return true;
+    memcpy(dir, path, cut * sizeof(WCHAR));
+    dir[cut] = L'\0';
+    return rh_create_private_dir(dir);
+}
+
+HANDLE rh_open_private_file(const WCHAR *path, DWORD access, DWORD share, DWORD disposition)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
+    HANDLE h;
+    DWORD err;
+
+    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(PRIVATE_FILE_SDDL, SDDL_REVISION_1,
+                                                              &sa.lpSecurityDescriptor, NULL))
+        return INVALID_HANDLE_VALUE;
+    h = CreateFileW(path, access, share, &sa, disposition, FILE_ATTRIBUTE_NORMAL, NULL);
+    err = GetLastError();
+    LocalFree(sa.lpSecurityDescriptor);
+    SetLastError(err);
+    return h;
 }
 
 bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len)

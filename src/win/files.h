@@ -16,6 +16,20 @@ void rh_create_parent_dirs(const WCHAR *path);
  */
 bool rh_create_private_dir(const WCHAR *dir);
 
+/*
+ * Creates the folder that holds file `path`, if missing, as rh_create_private_dir
+ * does; a folder that exists keeps its ACL. True if the folder exists afterwards.
+ */
+bool rh_create_private_parent_dir(const WCHAR *path);
+
+/*
+ * CreateFileW for `path` with `access`, `share` and `disposition`; a file this
+ * creates gets an ACL that gives SYSTEM and Administrators full control and
+ * nobody else anything (protected: nothing inherited from the folder). An
+ * existing file keeps its ACL. INVALID_HANDLE_VALUE and the last error on failure.
+ */
+HANDLE rh_open_private_file(const WCHAR *path, DWORD access, DWORD share, DWORD disposition);
+
 /* Writes `path` whole: a temporary file beside it, then an atomic replace. */
 bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len);
 

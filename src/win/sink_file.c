@@ -6,24 +6,46 @@
  * one file lose data under Wine, and one handle keeps record lines whole on
  * Windows too. A file that cannot be opened (a missing volume, a denied ACL) is
  * reported and retried at the next record, so the sink recovers by itself.
+ *
+ * For the long run the live file is rotated: closed, renamed beside itself to
+ * <stem>-YYYYMMDDTHHMMSSZ[-N]<ext> (the UTC time of the rotation; -1, -2... for
+ * more within that second, so names sort as the files were made unless the clock
+ * went back) and started again. That happens before a write, never inside one,
+ * so a line is never split across files: when a UTC day, week or month has begun
+ * since the file's last write (checked at start too), or when the write would
+ * take the file past RotateSizeMB. Retention then deletes this sink's rotated
+ * files, oldest first, beyond KeepFiles or older than KeepDays by the time in
+ * their name, never the one just made; it deletes only names it rebuilt from
+ * that time, so nothing else is ever touched. A rename or delete that fails is
+ * reported once and retried; the records keep going to the live file.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <windows.h>
 
 #include "diag.h"
 #include "files.h"
 #include "format.h"
 #include "sink.h"
+#include "text.h"
 #include "wstr.h"
 
 #define PATH_UTF8_SIZE 1024
 
+#define MAX_ROTATE_SIZE_MB 1048576u /* 1 TiB */
+#define MAX_KEEP_FILES     100000u
+#define MAX_KEEP_DAYS      36500u
+
 struct file_config {
     char path[PATH_UTF8_SIZE];
     char format[16];
+    char rotate[16];
+    uint32_t rotate_size_mb;
+    uint32_t keep_files;
+    uint32_t keep_days;
 };
 
 static const struct rh_option file_options[] = {
@@ -33,10 +55,35 @@ static const struct rh_option file_options[] = {
               "(\\\\.\\pipe\\name) a local reader drains; environment strings are expanded"),
     RH_OPTION(struct file_config, "Format", RH_OPT_STRING, "json", format,
               "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"),
+    RH_OPTION(struct file_config, "Rotate", RH_OPT_STRING, "never", rotate,
+              "start a new file each UTC day, week (from Monday) or month: never, daily, weekly "
+              "or monthly"),
+    RH_OPTION(struct file_config, "RotateSizeMB", RH_OPT_DWORD, "0", rotate_size_mb,
+              "start a new file before a write would take it past this many MiB (0: no limit; "
+              "at most 1048576)"),
+    RH_OPTION(struct file_config, "KeepFiles", RH_OPT_DWORD, "0", keep_files,
+              "how many rotated files to keep, the newest (0: all; at most 100000)"),
+    RH_OPTION(struct file_config, "KeepDays", RH_OPT_DWORD, "0", keep_days,
+              "delete a rotated file once the time in its name is this many days old (0: never; "
+              "at most 36500)"),
 };
 
 /* Lines are gathered here and written once per batch. */
 #define BUFFER_SIZE (512u * 1024)
+
+enum period { PERIOD_NEVER, PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
+
+static const char *const period_names[] = {"never", "daily", "weekly", "monthly"};
+static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC week",
+                                             "a new UTC month"};
+
+/* FILETIME ticks: 100 ns since 1601-01-01 00:00 UTC, a Monday. */
+#define TICKS_PER_SECOND 10000000ull
+#define TICKS_PER_DAY    (86400ull * TICKS_PER_SECOND)
+
+/* How many -N a rotation tries when names are taken by what it does not recognize. */
+#define MAX_NAME_TRIES 1000u
+#define ROTATED_SIZE   (PATH_UTF8_SIZE + 32) /* the path plus "-YYYYMMDDTHHMMSSZ-NNNNNN" */
 
 struct file_sink {
     SRWLOCK lock;
@@ -44,12 +91,77 @@ struct file_sink {
     char *buf;
     size_t buf_len;
     enum rh_format format;
-    bool failing; /* the last open or write failed, and that was reported */
-    bool pipe;    /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
+    bool failing;         /* the last open or write failed, and that was reported */
+    bool pipe;            /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
+    enum period period;   /* Rotate */
+    uint64_t size_limit;  /* RotateSizeMB in bytes; 0: none */
+    uint32_t keep_files;  /* KeepFiles; 0: all */
+    uint32_t keep_days;   /* KeepDays; 0: no age limit */
+    uint64_t size;        /* of the live file: as opened, plus what this sink wrote */
+    uint64_t header_len;  /* what a new file starts with: no larger, and it holds no record */
+    uint64_t file_period; /* the day, week or month of the live file's last write */
+    uint64_t retention_day;     /* the UTC day retention last ran; UINT64_MAX: not yet */
+    const char *rotate_pending; /* why a rotation whose rename failed (reported) was due */
+    bool delete_failing;        /* a delete (or listing the folder) failed, and that was reported */
+    size_t stem_at;             /* where the file's name starts in path */
+    size_t ext_at;              /* where its extension (".jsonl") starts; the end if none */
     char name[RH_SINK_NAME_SIZE];
     char path_utf8[PATH_UTF8_SIZE];
     WCHAR path[PATH_UTF8_SIZE];
 };
+
+/* A rotated file of this sink, as its name says. */
+struct rotated {
+    uint64_t time; /* ticks, whole seconds */
+    uint32_t n;    /* 0, or N of a -N name */
+};
+
+static uint64_t ft_ticks(const FILETIME *ft)
+{
+    return ((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
+}
+
+static FILETIME ticks_ft(uint64_t t)
+{
+    FILETIME ft = {.dwLowDateTime = (DWORD)(t & 0xFFFFFFFFu), .dwHighDateTime = (DWORD)(t >> 32)};
+
+    return ft;
+}
+
+static uint64_t now_ticks(void)
+{
+    FILETIME ft;
+
+    GetSystemTimeAsFileTime(&ft);
+    return ft_ticks(&ft);
+}
+
+/* The UTC day, week or month that time t falls in, as a number that grows with time. */
+static uint64_t period_of(enum period p, uint64_t t)
+{
+    FILETIME ft = ticks_ft(t);
+    SYSTEMTIME st;
+
+    switch (p) {
+    case PERIOD_DAY:
+        return t / TICKS_PER_DAY;
+    case PERIOD_WEEK:
+        return t / TICKS_PER_DAY / 7; /* day 0 is a Monday */
+    case PERIOD_MONTH:
+        if (!FileTimeToSystemTime(&ft, &st))
+            return 0;
+        return (uint64_t)st.wYear * 12 + st.wMonth;
+    case PERIOD_NEVER:
+        break;
+    }
+    return 0;
+}
+
+static void utf8_of(const WCHAR *w, char *out, size_t out_size)
+{
+    if (!rh_wide_to_utf8(w, -1, out, out_size))
+        snprintf(out, out_size, "(a path not shown)");
+}
 
 static bool write_all(HANDLE h, const char *p, size_t n)
 {
@@ -65,21 +177,32 @@ static bool write_all(HANDLE h, const char *p, size_t n)
     return true;
 }
 
-/* A new, empty file starts with the format's header (CSV's BOM and column names). */
+/*
+ * Learns the size and the last write of the file just opened. A new, empty file
+ * starts with the format's header (CSV's BOM and column names).
+ */
 static bool start_file(struct file_sink *s)
 {
-    LARGE_INTEGER size;
+    BY_HANDLE_FILE_INFORMATION info;
     char header[4096];
     struct rh_buf b;
+    uint64_t now = now_ticks();
 
     if (s->pipe)
         return true; /* a stream, not a file: no header, no size */
-    if (!GetFileSizeEx(s->file, &size))
+    if (!GetFileInformationByHandle(s->file, &info))
         return false;
-    if (size.QuadPart != 0)
+    s->size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    s->file_period = period_of(s->period, now);
+    if (s->size > s->header_len)
+        s->file_period = period_of(s->period, ft_ticks(&info.ftLastWriteTime));
+    if (s->size != 0)
         return true;
     rh_buf_init(&b, header, sizeof header);
-    return rh_format_file_header(s->format, &b) && write_all(s->file, b.data, b.len);
+    if (!rh_format_file_header(s->format, &b) || !write_all(s->file, b.data, b.len))
+        return false;
+    s->size = b.len;
+    return true;
 }
 
 /* Called with the lock held. */
@@ -89,13 +212,21 @@ static bool ensure_open(struct file_sink *s)
 
     if (s->file != INVALID_HANDLE_VALUE)
         return true;
-    rh_create_parent_dirs(s->path);
-    s->file =
-        CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_DELETE,
-                    NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (s->pipe) {
+        s->file = CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE,
+                              FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+                              FILE_ATTRIBUTE_NORMAL, NULL);
+    } else {
+        rh_create_private_parent_dir(s->path); /* if that fails, so does the open: reported */
+        s->file =
+            rh_open_private_file(s->path, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+                                 FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS);
+    }
     if (s->file != INVALID_HANDLE_VALUE && !start_file(s)) {
+        err = GetLastError();
         CloseHandle(s->file);
         s->file = INVALID_HANDLE_VALUE;
+        SetLastError(err);
     }
     if (s->file != INVALID_HANDLE_VALUE) {
         if (s->failing) {
@@ -115,66 +246,459 @@ static bool ensure_open(struct file_sink *s)
     return false;
 }
 
+/* <folder>\<stem>-YYYYMMDDTHHMMSSZ[-N]<ext> for UTC time t and N = n (none if 0). */
+static bool rotated_name(const struct file_sink *s, uint64_t t, uint32_t n, WCHAR *out,
+                         size_t out_count)
+{
+    FILETIME ft = ticks_ft(t);
+    SYSTEMTIME st;
+    WCHAR counter[16] = L"";
+    int len;
+
+    if (!FileTimeToSystemTime(&ft, &st))
+        return false;
+    if (n > 0 && _snwprintf(counter, 16, L"-%u", (unsigned)n) < 0)
+        return false;
+    counter[15] = L'\0';
+    len = _snwprintf(out, out_count, L"%.*ls-%04u%02u%02uT%02u%02u%02uZ%ls%ls", (int)s->ext_at,
+                     s->path, (unsigned)st.wYear, (unsigned)st.wMonth, (unsigned)st.wDay,
+                     (unsigned)st.wHour, (unsigned)st.wMinute, (unsigned)st.wSecond, counter,
+                     s->path + s->ext_at);
+    if (len < 0 || (size_t)len >= out_count) {
+        out[out_count - 1] = L'\0';
+        return false;
+    }
+    return true;
+}
+
+/* Reads exactly `count` decimal digits at *p. */
+static bool read_digits(const WCHAR **p, unsigned count, unsigned *out)
+{
+    *out = 0;
+    for (unsigned i = 0; i < count; i++) {
+        WCHAR c = (*p)[i];
+
+        if (c < L'0' || c > L'9')
+            return false;
+        *out = *out * 10 + (unsigned)(c - L'0');
+    }
+    *p += count;
+    return true;
+}
+
+/* True if file name `name` is one of this sink's rotated names; what it says in r. */
+static bool parse_rotated(const struct file_sink *s, const WCHAR *name, struct rotated *r)
+{
+    size_t stem_len = s->ext_at - s->stem_at;
+    const WCHAR *p;
+    unsigned y, mo, d, h, mi, sec, n = 0;
+    SYSTEMTIME st = {0};
+    FILETIME ft;
+
+    if (wcslen(name) < stem_len || _wcsnicmp(name, s->path + s->stem_at, stem_len) != 0)
+        return false;
+    p = name + stem_len;
+    if (*p++ != L'-' || !read_digits(&p, 4, &y) || !read_digits(&p, 2, &mo) ||
+        !read_digits(&p, 2, &d) || (*p != L'T' && *p != L't'))
+        return false;
+    p++;
+    if (!read_digits(&p, 2, &h) || !read_digits(&p, 2, &mi) || !read_digits(&p, 2, &sec) ||
+        (*p != L'Z' && *p != L'z'))
+        return false;
+    p++;
+    if (*p == L'-') {
+        /* -1 to -999999, as rotated_name writes it: no leading zero. */
+        size_t digits = 0;
+
+        p++;
+        if (*p < L'1' || *p > L'9')
+            return false;
+        while (digits < 7 && p[digits] >= L'0' && p[digits] <= L'9')
+            digits++;
+        if (digits > 6 || !read_digits(&p, (unsigned)digits, &n))
+            return false;
+    }
+    if (_wcsicmp(p, s->path + s->ext_at) != 0)
+        return false;
+    st.wYear = (WORD)y;
+    st.wMonth = (WORD)mo;
+    st.wDay = (WORD)d;
+    st.wHour = (WORD)h;
+    st.wMinute = (WORD)mi;
+    st.wSecond = (WORD)sec;
+    /* It refuses a time that does not exist: month 13, February 30, 24:00. */
+    if (!SystemTimeToFileTime(&st, &ft))
+        return false;
+    r->time = ft_ticks(&ft);
+    r->n = n;
+    return true;
+}
+
+static int cmp_rotated(const void *a, const void *b)
+{
+    const struct rotated *x = a, *y = b;
+
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static void report_delete_failure(struct file_sink *s, const char *what, const WCHAR *path,
+                                  DWORD err)
+{
+    char text[256], where[PATH_UTF8_SIZE + 32];
+
+    if (s->delete_failing)
+        return;
+    rh_win32_error_text(err, text, sizeof text);
+    utf8_of(path, where, sizeof where);
+    rh_log(RH_LOG_ERROR, "sink %s: cannot %s %s: %s; retried at the next rotation or day", s->name,
+           what, where, text);
+    s->delete_failing = true;
+}
+
+/*
+ * This sink's rotated files, oldest first, into *list (malloc'd, for the caller
+ * to free). False if they could not all be listed: *err is why, or 0 for want of
+ * memory.
+ */
+static bool list_rotated(const struct file_sink *s, struct rotated **list, size_t *count,
+                         DWORD *err)
+{
+    WCHAR pattern[ROTATED_SIZE];
+    WIN32_FIND_DATAW fd;
+    HANDLE find;
+    size_t n = 0, cap = 0;
+    bool complete = true;
+    int len;
+
+    *list = NULL;
+    *count = 0;
+    *err = ERROR_FILENAME_EXCED_RANGE;
+    len = _snwprintf(pattern, ROTATED_SIZE, L"%.*ls-*", (int)s->ext_at, s->path);
+    if (len < 0 || len >= (int)ROTATED_SIZE)
+        return false;
+    find = FindFirstFileExW(pattern, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
+    if (find == INVALID_HANDLE_VALUE) {
+        *err = GetLastError();
+        return *err == ERROR_FILE_NOT_FOUND || *err == ERROR_NO_MORE_FILES;
+    }
+    do {
+        struct rotated r;
+
+        if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 ||
+            !parse_rotated(s, fd.cFileName, &r))
+            continue;
+        if (n == cap) {
+            size_t new_cap = cap == 0 ? 64 : cap * 2;
+            struct rotated *grown = NULL;
+
+            if (new_cap <= SIZE_MAX / sizeof **list)
+                grown = realloc(*list, new_cap * sizeof **list);
+            if (grown == NULL) {
+                *err = 0;
+                complete = false;
+                break;
+            }
+            *list = grown;
+            cap = new_cap;
+        }
+        (*list)[n++] = r;
+    } while (FindNextFileW(find, &fd));
+    FindClose(find);
+    if (!complete) {
+        free(*list);
+        *list = NULL;
+        return false;
+    }
+    if (n > 0)
+        qsort(*list, n, sizeof **list, cmp_rotated);
+    *count = n;
+    return true;
+}
+
+/*
+ * Deletes this sink's rotated files beyond KeepFiles (the oldest) and older than
+ * KeepDays by the time in their names, except `spare` (the file just rotated, or
+ * NULL). Called with the lock held.
+ */
+static void apply_retention(struct file_sink *s, uint64_t now, const struct rotated *spare)
+{
+    WCHAR victim[ROTATED_SIZE];
+    struct rotated *list = NULL;
+    size_t n = 0;
+    uint64_t cutoff = 0;
+    bool all_deleted = true;
+    DWORD err;
+
+    s->retention_day = now / TICKS_PER_DAY;
+    if (s->keep_files == 0 && s->keep_days == 0)
+        return;
+    /* From a partial list, the wrong files could be deleted: then none are. */
+    if (!list_rotated(s, &list, &n, &err)) {
+        if (err != 0)
+            report_delete_failure(s, "list the rotated files of", s->path, err);
+        return;
+    }
+    if (n == 0)
+        goto out;
+
+    if (s->keep_days != 0 && now > (uint64_t)s->keep_days * TICKS_PER_DAY)
+        cutoff = now - (uint64_t)s->keep_days * TICKS_PER_DAY;
+    for (size_t i = 0; i < n; i++) {
+        bool too_many = s->keep_files != 0 && n - i > s->keep_files;
+        bool too_old = list[i].time < cutoff;
+        bool spared = spare != NULL && cmp_rotated(&list[i], spare) == 0;
+        char where[ROTATED_SIZE * 3];
+
+        if ((!too_many && !too_old) || spared)
+            continue;
+        if (!rotated_name(s, list[i].time, list[i].n, victim, ROTATED_SIZE))
+            continue;
+        if (!DeleteFileW(victim)) {
+            report_delete_failure(s, "delete", victim, GetLastError());
+            all_deleted = false;
+            continue;
+        }
+        utf8_of(victim, where, sizeof where);
+        if (too_old)
+            rh_log(RH_LOG_INFO, "sink %s: deleted %s (older than KeepDays, %lu)", s->name, where,
+                   (unsigned long)s->keep_days);
+        else
+            rh_log(RH_LOG_INFO, "sink %s: deleted %s (beyond KeepFiles, %lu)", s->name, where,
+                   (unsigned long)s->keep_files);
+    }
+    if (all_deleted && s->delete_failing) {
+        rh_log(RH_LOG_INFO, "sink %s: old rotated files are deleted again", s->name);
+        s->delete_failing = false;
+    }
+out:
+    free(list);
+}
+
+/*
+ * Renames the live file aside and opens a new one. Called with the lock held and
+ * the file open. False if no file is open afterwards (that was reported).
+ */
+static bool rotate(struct file_sink *s, uint64_t now, const char *why)
+{
+    WCHAR to[ROTATED_SIZE] = L"";
+    char to_utf8[ROTATED_SIZE * 3];
+    struct rotated *list = NULL, made = {.time = now - now % TICKS_PER_SECOND};
+    size_t count = 0;
+    uint32_t first = 0;
+    DWORD err;
+    bool moved = false;
+
+    /*
+     * Within one second the new name takes the -N after the last one's, never
+     * one that retention freed: it would pass the newest file for the oldest.
+     */
+    if (list_rotated(s, &list, &count, &err)) {
+        for (size_t i = 0; i < count; i++)
+            if (list[i].time == made.time && list[i].n >= first)
+                first = list[i].n + 1;
+    }
+    free(list);
+    err = ERROR_FILENAME_EXCED_RANGE;
+    CloseHandle(s->file);
+    s->file = INVALID_HANDLE_VALUE;
+    for (uint32_t n = first; n - first < MAX_NAME_TRIES && !moved; n++) {
+        made.n = n;
+        if (!rotated_name(s, made.time, made.n, to, ROTATED_SIZE)) {
+            err = ERROR_FILENAME_EXCED_RANGE;
+            break;
+        }
+        /* No REPLACE_EXISTING: a rotated file is never overwritten. */
+        moved = MoveFileExW(s->path, to, MOVEFILE_WRITE_THROUGH) != 0;
+        err = moved ? ERROR_SUCCESS : GetLastError();
+        if (!moved && err != ERROR_ALREADY_EXISTS && err != ERROR_FILE_EXISTS)
+            break;
+    }
+    utf8_of(to, to_utf8, sizeof to_utf8);
+    if (moved) {
+        rh_log(RH_LOG_INFO, "sink %s: rotated %s to %s (%s)", s->name, s->path_utf8, to_utf8, why);
+        if (s->rotate_pending != NULL)
+            rh_log(RH_LOG_INFO, "sink %s: rotation works again", s->name);
+        s->rotate_pending = NULL;
+        s->size = 0;
+    } else if (s->rotate_pending == NULL) {
+        char text[256];
+
+        rh_win32_error_text(err, text, sizeof text);
+        rh_log(RH_LOG_ERROR,
+               "sink %s: cannot rotate (%s): cannot rename %s to %s: %s; records go on into %s and "
+               "rotation is retried at the next write",
+               s->name, why, s->path_utf8, to_utf8, text, s->path_utf8);
+        s->rotate_pending = why;
+    }
+    if (moved)
+        apply_retention(s, now, &made);
+    return ensure_open(s);
+}
+
+/*
+ * Before writing n bytes at time now: rotates the live file if that is due and
+ * applies retention once a day. Called with the lock held and the file open.
+ * False if no file is open afterwards (that was reported).
+ */
+static bool rotate_if_due(struct file_sink *s, size_t n, uint64_t now)
+{
+    const char *why = NULL;
+
+    if (s->pipe)
+        return true;
+    if (s->size > s->header_len) { /* an empty file is never rotated */
+        if (s->rotate_pending != NULL)
+            why = s->rotate_pending;
+        else if (s->period != PERIOD_NEVER && period_of(s->period, now) != s->file_period)
+            why = period_reasons[s->period];
+        else if (s->size_limit != 0 && (s->size > s->size_limit || n > s->size_limit - s->size))
+            why = "RotateSizeMB reached";
+    }
+    if (why != NULL && !rotate(s, now, why))
+        return false;
+    if (now / TICKS_PER_DAY != s->retention_day)
+        apply_retention(s, now, NULL);
+    return true;
+}
+
+static bool parse_period(const char *name, enum period *out)
+{
+    for (size_t i = 0; i < sizeof period_names / sizeof period_names[0]; i++) {
+        if (strcmp(name, period_names[i]) == 0) {
+            *out = (enum period)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void *file_create(const char *name, const void *config, char *err, size_t err_size)
 {
     const struct file_config *cfg = config;
-    struct file_sink *s;
+    struct file_sink *s = NULL;
     enum rh_format format;
+    enum period period;
+    char header[4096];
+    struct rh_buf b;
+    const char *not_for_pipe = NULL;
 
     if (!rh_format_from_name(cfg->format, &format)) {
-        snprintf(err, err_size, "value Format: unknown format \"%s\" (expected json or csv)",
-                 cfg->format);
+        rh_set_err(err, err_size, "value Format: unknown format \"%s\" (expected json or csv)",
+                   cfg->format);
+        return NULL;
+    }
+    if (!parse_period(cfg->rotate, &period)) {
+        rh_set_err(err, err_size, "value Rotate: \"%s\" is not never, daily, weekly or monthly",
+                   cfg->rotate);
+        return NULL;
+    }
+    if (cfg->rotate_size_mb > MAX_ROTATE_SIZE_MB) {
+        rh_set_err(err, err_size, "value RotateSizeMB: %lu is not 0 to %u",
+                   (unsigned long)cfg->rotate_size_mb, MAX_ROTATE_SIZE_MB);
+        return NULL;
+    }
+    if (cfg->keep_files > MAX_KEEP_FILES) {
+        rh_set_err(err, err_size, "value KeepFiles: %lu is not 0 to %u",
+                   (unsigned long)cfg->keep_files, MAX_KEEP_FILES);
+        return NULL;
+    }
+    if (cfg->keep_days > MAX_KEEP_DAYS) {
+        rh_set_err(err, err_size, "value KeepDays: %lu is not 0 to %u",
+                   (unsigned long)cfg->keep_days, MAX_KEEP_DAYS);
         return NULL;
     }
     s = calloc(1, sizeof *s);
-    if (s != NULL)
-        s->buf = malloc(BUFFER_SIZE);
-    if (s == NULL || s->buf == NULL) {
-        snprintf(err, err_size, "out of memory");
-        free(s);
-        return NULL;
+    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL) {
+        rh_set_err(err, err_size, "out of memory");
+        goto fail;
     }
     InitializeSRWLock(&s->lock);
     s->file = INVALID_HANDLE_VALUE;
     s->format = format;
+    s->period = period;
+    s->size_limit = (uint64_t)cfg->rotate_size_mb * 1024 * 1024;
+    s->keep_files = cfg->keep_files;
+    s->keep_days = cfg->keep_days;
+    s->retention_day = UINT64_MAX;
     snprintf(s->name, sizeof s->name, "%s", name);
     snprintf(s->path_utf8, sizeof s->path_utf8, "%s", cfg->path);
     if (!rh_utf8_to_wide(cfg->path, s->path, PATH_UTF8_SIZE) || !rh_path_is_absolute(s->path)) {
-        snprintf(err, err_size, "value Path: \"%s\" is not an absolute path", cfg->path);
-        free(s->buf);
-        free(s);
-        return NULL;
+        rh_set_err(err, err_size, "value Path: \"%s\" is not an absolute path", cfg->path);
+        goto fail;
     }
     s->pipe = _wcsnicmp(s->path, L"\\\\.\\pipe\\", 9) == 0;
+    if (period != PERIOD_NEVER)
+        not_for_pipe = "Rotate";
+    else if (cfg->rotate_size_mb != 0)
+        not_for_pipe = "RotateSizeMB";
+    else if (cfg->keep_files != 0)
+        not_for_pipe = "KeepFiles";
+    else if (cfg->keep_days != 0)
+        not_for_pipe = "KeepDays";
+    if (s->pipe && not_for_pipe != NULL) {
+        rh_set_err(err, err_size,
+                   "value %s: Path \"%s\" is a named pipe, which has no files to "
+                   "rotate or delete",
+                   not_for_pipe, cfg->path);
+        goto fail;
+    }
+    /* The name's stem and extension: "hangups" and ".jsonl" (none if no dot after the folder). */
+    for (size_t i = 0; s->path[i] != L'\0'; i++)
+        if (s->path[i] == L'\\' || s->path[i] == L'/')
+            s->stem_at = i + 1;
+    s->ext_at = wcslen(s->path);
+    for (size_t i = s->ext_at; i > s->stem_at + 1; i--) {
+        if (s->path[i - 1] == L'.') {
+            s->ext_at = i - 1;
+            break;
+        }
+    }
+    rh_buf_init(&b, header, sizeof header);
+    if (rh_format_file_header(format, &b))
+        s->header_len = b.len;
     AcquireSRWLockExclusive(&s->lock);
-    ensure_open(s); /* a failure is reported and retried at the next record */
+    /* A failure is reported and retried at the next record. */
+    if (ensure_open(s))
+        rotate_if_due(s, 0, now_ticks()); /* a file of an earlier day, or already too large */
     ReleaseSRWLockExclusive(&s->lock);
     return s;
+
+fail:
+    if (s != NULL)
+        free(s->buf);
+    free(s);
+    return NULL;
 }
 
 /* Writes what the buffer holds; on failure the buffer is dropped (the batch is redone). */
 static enum rh_sink_result write_buffer(struct file_sink *s)
 {
     enum rh_sink_result result = RH_SINK_RETRY;
+    uint64_t now = now_ticks();
 
     if (s->buf_len == 0)
         return RH_SINK_OK;
     AcquireSRWLockExclusive(&s->lock);
-    if (ensure_open(s)) {
-        if (write_all(s->file, s->buf, s->buf_len)) {
-            result = RH_SINK_OK;
-        } else {
-            char text[256];
-            DWORD err = GetLastError();
+    if (!ensure_open(s) || !rotate_if_due(s, s->buf_len, now))
+        goto out; /* reported */
+    if (!write_all(s->file, s->buf, s->buf_len)) {
+        char text[256];
+        DWORD err = GetLastError();
 
-            rh_win32_error_text(err, text, sizeof text);
-            rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
-            CloseHandle(s->file); /* reopen at the next attempt */
-            s->file = INVALID_HANDLE_VALUE;
-            s->failing = true;
-            SetLastError(err);
-        }
+        rh_win32_error_text(err, text, sizeof text);
+        rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
+        CloseHandle(s->file); /* reopen at the next attempt */
+        s->file = INVALID_HANDLE_VALUE;
+        s->failing = true;
+        SetLastError(err);
+        goto out;
     }
+    s->size = s->buf_len > UINT64_MAX - s->size ? UINT64_MAX : s->size + s->buf_len;
+    s->file_period = period_of(s->period, now);
+    result = RH_SINK_OK;
+out:
     ReleaseSRWLockExclusive(&s->lock);
     s->buf_len = 0;
     return result;
