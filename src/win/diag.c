@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "eventlog_source.h"
+#include "files.h"
 #include "messages.h"
 #include "text.h"
 #include "wstr.h"
@@ -26,8 +27,9 @@ static unsigned long g_suppressed;
 
 static HANDLE open_log(void)
 {
-    return CreateFileW(g_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
-                       OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    /* The log names users and servers: readable by SYSTEM and Administrators only. */
+    return rh_open_private_file(g_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                                OPEN_ALWAYS);
 }
 
 void rh_diag_open(void)
@@ -38,7 +40,7 @@ void rh_diag_open(void)
 
     AcquireSRWLockExclusive(&g_lock);
     if (g_file == INVALID_HANDLE_VALUE && n > 0 && n <= MAX_PATH) {
-        CreateDirectoryW(dir, NULL);
+        rh_create_private_dir(dir);
         if (_snwprintf(g_path, MAX_PATH, L"%ls\\rashangup.log", dir) > 0 &&
             _snwprintf(g_old_path, MAX_PATH + 2, L"%ls.1", g_path) > 0) {
             g_path[MAX_PATH - 1] = L'\0';
