@@ -79,6 +79,14 @@ struct ctx {
     BYTE admins_sid[SECURITY_MAX_SID_SIZE];
 };
 
+/* GetLastError(), never ERROR_SUCCESS: for failures that may not set it. */
+static DWORD last_error(void)
+{
+    DWORD rc = GetLastError();
+
+    return rc != ERROR_SUCCESS ? rc : ERROR_INTERNAL_ERROR;
+}
+
 /* Logs "<op>: <what>: <system text>" and returns rc. */
 static DWORD report(const struct ctx *c, DWORD rc, const char *what)
 {
@@ -122,26 +130,25 @@ static DWORD ctx_init(struct ctx *c, const char *op)
     c->full = c->expanded + PATH_CAP;
     n = GetModuleFileNameW((HMODULE)&__ImageBase, c->self, PATH_CAP);
     if (n == 0 || n >= PATH_CAP) {
-        rc = report(c, n == 0 ? GetLastError() : ERROR_INSUFFICIENT_BUFFER,
+        rc = report(c, n == 0 ? last_error() : ERROR_INSUFFICIENT_BUFFER,
                     "the DLL's own path cannot be read");
         goto out;
     }
     to_text(c->self, c->self_text, sizeof c->self_text);
     size = sizeof c->system_sid;
     if (!CreateWellKnownSid(WinLocalSystemSid, NULL, c->system_sid, &size)) {
-        rc = report(c, GetLastError(), "the SYSTEM SID cannot be built");
+        rc = report(c, last_error(), "the SYSTEM SID cannot be built");
         goto out;
     }
     size = sizeof c->admins_sid;
     if (!CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, c->admins_sid, &size)) {
-        rc = report(c, GetLastError(), "the Administrators SID cannot be built");
+        rc = report(c, last_error(), "the Administrators SID cannot be built");
         goto out;
     }
     if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(CONFIG_SDDL, SDDL_REVISION_1, &c->sd,
                                                               NULL) ||
         !GetSecurityDescriptorDacl(c->sd, &present, &c->dacl, &defaulted) || !present) {
-        rc = report(c, GetLastError(),
-                    "the configuration key's security descriptor cannot be built");
+        rc = report(c, last_error(), "the configuration key's security descriptor cannot be built");
         goto out;
     }
 out:
@@ -479,13 +486,15 @@ static DWORD restrict_tree(struct ctx *c, HKEY key, const char *text, unsigned d
 /* Step 1: the configuration key, its DACL, and the record of what install creates. */
 static DWORD install_config(struct ctx *c, HKEY *book)
 {
+    SECURITY_ATTRIBUTES sa = {sizeof sa, c->sd, FALSE};
     HKEY root = NULL;
     DWORD disp = 0;
     DWORD rc;
 
     *book = NULL;
+    /* A new key is private from the start; an existing one becomes so below. */
     rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, NULL, 0,
-                                KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &root, &disp);
+                                KEY_ALL_ACCESS | KEY_WOW64_64KEY, &sa, &root, &disp);
     if (rc != ERROR_SUCCESS) {
         report(c, rc, RH_CONFIG_KEY_TEXT " cannot be opened or created");
         goto out;
