@@ -350,8 +350,8 @@ static void collector(const char *kind, unsigned n, unsigned window)
             Sleep(50); /* rsyslog writes its file after it received */
         got = count_lines(out);
     }
-    printf("collector %s n=%u window=%u delivered=%.0f records/s (%zu at the collector)\n", kind,
-           n, window, n / (t1 - t0), got);
+    printf("collector %s n=%u window=%u delivered=%.0f records/s (%zu at the collector)\n", kind, n,
+           window, n / (t1 - t0), got);
 }
 
 int main(int argc, char **argv)
