@@ -30,8 +30,7 @@ rm -f "$drive_c/ProgramData/RasHangup/hangups.jsonl" "$drive_c/ProgramData/RasHa
 
 rh_say "register the DLL with RRAS; configure a JSON Lines sink and a CSV sink"
 wine reg delete 'HKLM\SOFTWARE\RasHangup' /f >/dev/null 2>&1 || true # a fresh configuration
-admin reg add 'HKLM\SOFTWARE\Microsoft\RAS\AdminDll' /v DLLPath /t REG_EXPAND_SZ \
-  /d "$install_dir\\rashangup.dll" /f
+admin regsvr32 /s "$install_dir\\rashangup.dll"
 admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Type /t REG_SZ /d file /f
 admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\jsonl' /v Path /t REG_EXPAND_SZ \
   /d '%ProgramData%\RasHangup\hangups.jsonl' /f

@@ -6,6 +6,8 @@
  *     Type         REG_SZ     the sink type (file, ...)
  *     Enabled      REG_DWORD  0 disables the sink (default 1)
  *     ...          the values of that sink type (see each sink's option table)
+ *   Install        what regsvr32 created (install.c), so that uninstall removes
+ *                  only that; not configuration, never read at service start
  *
  * With no Sinks key at all, one file sink named "default" writes JSON Lines to
  * %ProgramData%\RasHangup\hangups.jsonl.

@@ -68,6 +68,16 @@ void rh_diag_close(void)
     ReleaseSRWLockExclusive(&g_lock);
 }
 
+bool rh_diag_is_open(void)
+{
+    bool open;
+
+    AcquireSRWLockShared(&g_lock);
+    open = g_file != INVALID_HANDLE_VALUE;
+    ReleaseSRWLockShared(&g_lock);
+    return open;
+}
+
 /* Called with g_lock held exclusively. */
 static void rotate_if_large(void)
 {

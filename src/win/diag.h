@@ -15,6 +15,7 @@
 #ifndef RH_DIAG_H
 #define RH_DIAG_H
 
+#include <stdbool.h>
 #include <windows.h>
 
 /* mingw's C99 printf (__USE_MINGW_ANSI_STDIO) checks as gnu_printf. */
@@ -28,6 +29,8 @@ enum rh_log_level {
 
 void rh_diag_open(void);
 void rh_diag_close(void);
+/* Whether the log file is open: regsvr32's entry points close only what they opened. */
+bool rh_diag_is_open(void);
 
 /* What a message is, for the Event Log: its event id (see messages.mc). */
 enum rh_event_kind {
