@@ -653,8 +653,8 @@ static bool halt_workers(struct runtime *rt)
             continue;
         set_state(w, RH_SINK_STATE_STUCK);
         rh_log(RH_LOG_ERROR,
-               "sink %s: a delivery did not return within the drain time; its thread is left to "
-               "finish, and its undelivered records go out at the next start",
+               "sink %s: a delivery did not return when asked to stop; its thread is left to "
+               "finish, and its undelivered records stay in the journal for the next worker",
                w->sink.name);
         abandoned = true;
     }

@@ -27,20 +27,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  port=$((20000 + RANDOM % 40000))
-  ss -Hlnu "( sport = :$port )" | grep -q . || break
-done
+source "$here/peer_lib.sh"
+port=$(free_port)
 mkdir -p "$dir/log" "$dir/acct" "$dir/run"
 sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@SECRET@|$secret|g" \
   "$here/radiusd.conf.in" >"$dir/radiusd.conf"
 # FreeRADIUS refuses a configuration others can write. As root, it runs as nobody,
 # in a directory that is nobody's; as anyone else, as that user.
 chmod -R 0755 "$dir"
-as_peer=()
 if [ "$(id -u)" -eq 0 ]; then
   chown -R 65534:65534 "$dir"
-  as_peer=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
 mkdir -p "$dir/peer"
 chmod 0777 "$dir/peer"
@@ -60,20 +56,8 @@ start() {
 start
 export RH_RADIUS_PORT=$port RH_RADIUS_SECRET=$secret RH_RADIUS_ACCT=$dir/acct
 export RH_RADIUS_LOG=$dir/log/radius.log RH_PEER_DIR=$dir/peer
-"$@" &
-test_pid=$!
-while kill -0 "$test_pid" 2>/dev/null; do
-  if [ -e "$dir/peer/restart-request" ]; then
-    rm -f "$dir/peer/restart-request"
-    stop
-    sleep 0.5
-    start
-    touch "$dir/peer/restart-done"
-  fi
-  sleep 0.05
-done
 status=0
-wait "$test_pid" || status=$?
+rh_peer_run "$dir/peer" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- FreeRADIUS's log:" >&2
   cat "$dir/log/radius.log" >&2 2>/dev/null || true

@@ -24,25 +24,7 @@ dir=$(mktemp -d /tmp/rashangup-rsyslog.XXXXXX)
 chmod 0777 "$dir"
 pid=
 
-taken=" "
-free_port() {
-  local p
-  for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
-    if [[ $taken != *" $p "* ]] && ! ss -Hlntu "( sport = :$p )" | grep -q .; then
-      echo "$p"
-      return
-    fi
-  done
-  echo "no free port" >&2
-  exit 1
-}
-
-# As root, the collector runs as nobody; as anyone else, as that user.
-as_peer=()
-if [ "$(id -u)" -eq 0 ]; then
-  as_peer=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-fi
+source "$here/peer_lib.sh"
 
 start() {
   "${as_peer[@]}" rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" >>"$dir/rsyslog.log" 2>&1 &
@@ -127,20 +109,8 @@ export RH_SYSLOG_TLS_CA=$dir/tls/ca.pem RH_SYSLOG_TLS_OTHER_CA=$dir/tls/other-ca
 RH_SYSLOG_TLS_SHA1=$(certtool --fingerprint --hash=sha1 --infile "$dir/tls/server.pem")
 RH_SYSLOG_TLS_SHA256=$(certtool --fingerprint --hash=sha256 --infile "$dir/tls/server.pem")
 export RH_SYSLOG_TLS_SHA1 RH_SYSLOG_TLS_SHA256
-"$root/scripts/wine-run" "$@" &
-test_pid=$!
-while kill -0 "$test_pid" 2>/dev/null; do
-  if [ -e "$dir/restart-request" ]; then
-    rm -f "$dir/restart-request"
-    stop
-    sleep 0.5
-    start
-    touch "$dir/restart-done"
-  fi
-  sleep 0.05
-done
 status=0
-wait "$test_pid" || status=$?
+rh_peer_run "$dir" "$root/scripts/wine-run" "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- rsyslogd's log:" >&2
   cat "$dir/rsyslog.log" >&2
