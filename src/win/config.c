@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include "files.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -87,12 +89,11 @@ static LSTATUS read_wide(HKEY key, const char *name, bool expand, WCHAR *out, DW
     }
     /* RRAS expands environment strings in REG_SZ too; so do we, for paths. */
     {
-        DWORD n = ExpandEnvironmentStringsW(raw, out, out_count);
+        char why[512];
 
-        if (n == 0 || n > out_count) {
-            rh_set_err(err, err_size, "value %s: too long once environment strings are expanded",
-                       name);
-            return ERROR_MORE_DATA;
+        if (!rh_path_expand(raw, out, out_count, why, sizeof why)) {
+            rh_set_err(err, err_size, "value %s: %s", name, why);
+            return ERROR_BAD_PATHNAME;
         }
     }
     return ERROR_SUCCESS;
@@ -130,12 +131,15 @@ static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst,
         }
         if (!rh_utf8_to_wide(opt->def, def, VALUE_MAX_CHARS + 1))
             return false;
-        if (!expand)
+        if (!expand) {
             wcscpy_s(value, VALUE_MAX_CHARS + 1, def);
-        else if (ExpandEnvironmentStringsW(def, value, VALUE_MAX_CHARS + 1) - 1 >=
-                 VALUE_MAX_CHARS) {
-            rh_set_err(err, err_size, "value %s: default too long once expanded", opt->name);
-            return false;
+        } else {
+            char why[512];
+
+            if (!rh_path_expand(def, value, VALUE_MAX_CHARS + 1, why, sizeof why)) {
+                rh_set_err(err, err_size, "value %s: the default %s: %s", opt->name, opt->def, why);
+                return false;
+            }
         }
     } else if (rc != ERROR_SUCCESS) {
         return false;

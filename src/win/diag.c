@@ -14,6 +14,7 @@
 
 static SRWLOCK g_lock = SRWLOCK_INIT;
 static HANDLE g_file = INVALID_HANDLE_VALUE;
+static HANDLE g_dir = INVALID_HANDLE_VALUE; /* the state folder, held while the log is open */
 static WCHAR g_path[MAX_PATH];
 static WCHAR g_old_path[MAX_PATH + 2];
 static HANDLE g_source; /* the Event Log source; NULL if it cannot be had */
@@ -25,32 +26,44 @@ static unsigned g_tokens = EVENT_BURST;
 static ULONGLONG g_refilled_at;
 static unsigned long g_suppressed;
 
-static HANDLE open_log(void)
+static HANDLE open_log(char *why, size_t why_size)
 {
     /* The log names users and servers: readable by SYSTEM and Administrators only. */
-    return rh_open_private_file(g_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
-                                OPEN_ALWAYS);
+    return rh_file_open_checked(g_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                                OPEN_ALWAYS, why, why_size);
 }
 
 void rh_diag_open(void)
 {
     DWORD saved = GetLastError();
     WCHAR dir[MAX_PATH];
-    DWORD n = ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup", dir, MAX_PATH);
+    bool have_dir = rh_state_dir(dir, MAX_PATH);
+    char refused[1024] = "";
 
     AcquireSRWLockExclusive(&g_lock);
-    if (g_file == INVALID_HANDLE_VALUE && n > 0 && n <= MAX_PATH) {
-        rh_create_private_dir(dir);
-        if (_snwprintf(g_path, MAX_PATH, L"%ls\\rashangup.log", dir) > 0 &&
+    if (g_source == NULL)
+        g_source = RegisterEventSourceW(NULL, RH_EVENT_SOURCE);
+    if (g_file == INVALID_HANDLE_VALUE && !have_dir)
+        snprintf(refused, sizeof refused, "the folder %%ProgramData%% cannot be found");
+    if (g_file == INVALID_HANDLE_VALUE && have_dir) {
+        if (g_dir != INVALID_HANDLE_VALUE)
+            CloseHandle(g_dir);
+        g_dir = rh_dir_open_trusted(dir, refused, sizeof refused);
+        if (g_dir != INVALID_HANDLE_VALUE &&
+            _snwprintf(g_path, MAX_PATH, L"%ls\\rashangup.log", dir) > 0 &&
             _snwprintf(g_old_path, MAX_PATH + 2, L"%ls.1", g_path) > 0) {
             g_path[MAX_PATH - 1] = L'\0';
             g_old_path[MAX_PATH + 1] = L'\0';
-            g_file = open_log();
+            g_file = open_log(refused, sizeof refused);
         }
     }
-    if (g_source == NULL)
-        g_source = RegisterEventSourceW(NULL, RH_EVENT_SOURCE);
     ReleaseSRWLockExclusive(&g_lock);
+    if (refused[0] != '\0')
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s; rashangup.log is not written (this message goes to the Event Log only), "
+                     "and the state folder is not used until an administrator removes it or runs "
+                     "regsvr32 on rashangup.dll again, which sets it aside and makes a new one",
+                     refused);
     SetLastError(saved);
 }
 
@@ -60,6 +73,10 @@ void rh_diag_close(void)
     if (g_file != INVALID_HANDLE_VALUE) {
         CloseHandle(g_file);
         g_file = INVALID_HANDLE_VALUE;
+    }
+    if (g_dir != INVALID_HANDLE_VALUE) {
+        CloseHandle(g_dir);
+        g_dir = INVALID_HANDLE_VALUE;
     }
     if (g_source != NULL) {
         DeregisterEventSource(g_source);
@@ -81,13 +98,21 @@ bool rh_diag_is_open(void)
 /* Called with g_lock held exclusively. */
 static void rotate_if_large(void)
 {
+    char why[512];
     LARGE_INTEGER size;
 
     if (!GetFileSizeEx(g_file, &size) || size.QuadPart < (LONGLONG)LOG_MAX_BYTES)
         return;
     CloseHandle(g_file);
-    MoveFileExW(g_path, g_old_path, MOVEFILE_REPLACE_EXISTING);
-    g_file = open_log();
+    /* Renamed through a handle opened and checked for it: never through a link. */
+    g_file = rh_file_open_checked(g_path, DELETE | SYNCHRONIZE,
+                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                  OPEN_EXISTING, why, sizeof why);
+    if (g_file != INVALID_HANDLE_VALUE) {
+        rh_file_rename(g_file, g_old_path, true);
+        CloseHandle(g_file);
+    }
+    g_file = open_log(why, sizeof why);
 }
 
 static DWORD event_id(enum rh_event_kind kind, enum rh_log_level level)

@@ -2,14 +2,30 @@
 #include "files.h"
 
 #include <sddl.h>
+#include <aclapi.h>
+#include <shlobj.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "diag.h"
+#include "text.h"
+#include "trust.h"
+#include "wstr.h"
 
 /* Full control for SYSTEM and Administrators, inherited; nothing for anyone else. */
-#define PRIVATE_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+#define PRIVATE_DIR_SDDL L"D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+/* The same, owned by Administrators: what the installer makes. */
+#define PRIVATE_DIR_ADMIN_SDDL L"O:BAD:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 /* The same for a file: protected, so the folder's inheritable entries do not apply. */
 #define PRIVATE_FILE_SDDL L"D:P(A;;FA;;;SY)(A;;FA;;;BA)"
 
-#define PATH_MAX_CHARS 1024
+#define TRUSTED_INSTALLER_SID L"S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+
+static void utf8_of(const WCHAR *w, char *out, size_t out_size)
+{
+    if (!rh_wide_to_utf8(w, -1, out, out_size))
+        snprintf(out, out_size, "(a path not shown)");
+}
 
 bool rh_path_is_absolute(const WCHAR *p)
 {
@@ -20,103 +36,597 @@ bool rh_path_is_absolute(const WCHAR *p)
     return drive || unc;
 }
 
-void rh_create_parent_dirs(const WCHAR *path)
+static bool is_unc(const WCHAR *p)
 {
-    WCHAR dir[PATH_MAX_CHARS];
-    size_t len = wcslen(path);
-    size_t start = 3; /* after "C:\" */
-
-    if (len >= PATH_MAX_CHARS)
-        return;
-    memcpy(dir, path, (len + 1) * sizeof(WCHAR));
-    if (dir[0] == L'\\' || dir[0] == L'/') {
-        /* \\server\share\ or \\?\C:\ : skip the root the system owns. */
-        size_t seps = 0;
-
-        for (start = 2; start < len && seps < 2; start++)
-            if (dir[start] == L'\\' || dir[start] == L'/')
-                seps++;
-    }
-    for (size_t i = start; i < len; i++) {
-        if (dir[i] == L'\\' || dir[i] == L'/') {
-            WCHAR saved = dir[i];
-
-            dir[i] = L'\0';
-            CreateDirectoryW(dir, NULL);
-            dir[i] = saved;
-        }
-    }
+    return p[0] == L'\\' && p[1] == L'\\';
 }
 
-bool rh_create_private_dir(const WCHAR *dir)
+bool rh_state_dir(WCHAR *out, size_t out_count)
 {
-    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
-    bool ok;
+    WCHAR base[RH_PATH_CHARS] = L"";
+    PWSTR known = NULL;
+    int n;
 
-    if (GetFileAttributesW(dir) != INVALID_FILE_ATTRIBUTES)
-        return true;
-    rh_create_parent_dirs(dir);
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(PRIVATE_SDDL, SDDL_REVISION_1,
-                                                              &sa.lpSecurityDescriptor, NULL))
+    if (SUCCEEDED(SHGetKnownFolderPath(&FOLDERID_ProgramData, KF_FLAG_DONT_VERIFY, NULL, &known)) &&
+        known != NULL && wcslen(known) < RH_PATH_CHARS)
+        wcscpy_s(base, RH_PATH_CHARS, known);
+    CoTaskMemFree(known);
+    if (base[0] == L'\0') {
+        /* ProfileList\ProgramData is "%SystemDrive%\ProgramData": the drive from the system. */
+        WCHAR raw[RH_PATH_CHARS], windir[MAX_PATH];
+        DWORD size = sizeof raw;
+        UINT w = GetSystemWindowsDirectoryW(windir, MAX_PATH);
+
+        if (RegGetValueW(HKEY_LOCAL_MACHINE,
+                         L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList",
+                         L"ProgramData", RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, NULL,
+                         raw, &size) == ERROR_SUCCESS &&
+            w >= 2 && w < MAX_PATH && _wcsnicmp(raw, L"%SystemDrive%", 13) == 0)
+            _snwprintf(base, RH_PATH_CHARS, L"%.2ls%ls", windir, raw + 13);
+        base[RH_PATH_CHARS - 1] = L'\0';
+    }
+    if (base[0] == L'\0' || !rh_path_is_absolute(base))
         return false;
-    ok = CreateDirectoryW(dir, &sa) || GetLastError() == ERROR_ALREADY_EXISTS;
-    LocalFree(sa.lpSecurityDescriptor);
+    n = _snwprintf(out, out_count, L"%ls%lsRasHangup", base,
+                   base[wcslen(base) - 1] == L'\\' ? L"" : L"\\");
+    if (n < 0 || (size_t)n >= out_count) {
+        out[0] = L'\0';
+        return false;
+    }
+    return true;
+}
+
+/* Replaces each %ProgramData% (any case) in `in` with the known folder. */
+static bool expand_program_data(const WCHAR *in, WCHAR *out, size_t out_count)
+{
+    static const WCHAR name[] = L"%ProgramData%";
+    const size_t name_len = sizeof name / sizeof name[0] - 1;
+    WCHAR state[RH_PATH_CHARS], base[RH_PATH_CHARS] = L"";
+    size_t o = 0;
+    bool have_base = false;
+
+    for (size_t i = 0; in[i] != L'\0';) {
+        const WCHAR *piece = in + i;
+        size_t len = 1;
+
+        if (_wcsnicmp(in + i, name, name_len) == 0) {
+            if (!have_base) {
+                size_t cut;
+
+                if (!rh_state_dir(state, RH_PATH_CHARS))
+                    return false;
+                cut = wcslen(state) - wcslen(L"\\RasHangup");
+                wcsncpy_s(base, RH_PATH_CHARS, state, cut);
+                have_base = true;
+            }
+            piece = base;
+            len = wcslen(base);
+            i += name_len;
+        } else {
+            i++;
+        }
+        if (o + len >= out_count)
+            return false;
+        memcpy(out + o, piece, len * sizeof(WCHAR));
+        o += len;
+    }
+    out[o] = L'\0';
+    return true;
+}
+
+bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, size_t err_size)
+{
+    WCHAR *step = malloc(RH_PATH_CHARS * sizeof(WCHAR));
+    WCHAR *expanded = malloc(RH_PATH_CHARS * sizeof(WCHAR));
+    char text[RH_PATH_CHARS * 3];
+    bool ok = false;
+    DWORD n;
+
+    if (step == NULL || expanded == NULL) {
+        rh_set_err(err, err_size, "out of memory");
+        goto out;
+    }
+    if (raw[0] == L'\0' && out_count > 0) {
+        out[0] = L'\0'; /* not set: the option's own meaning of "none" */
+        ok = true;
+        goto out;
+    }
+    if (!expand_program_data(raw, step, RH_PATH_CHARS)) {
+        rh_set_err(err, err_size, "%%ProgramData%% cannot be found, or the path is too long");
+        goto out;
+    }
+    n = ExpandEnvironmentStringsW(step, expanded, RH_PATH_CHARS);
+    if (n == 0 || n > RH_PATH_CHARS) {
+        rh_set_err(err, err_size, "too long once environment strings are expanded");
+        goto out;
+    }
+    /* An environment string left as it was is not defined for the service. */
+    for (const WCHAR *p = wcschr(expanded, L'%'); p != NULL; p = wcschr(p + 1, L'%')) {
+        const WCHAR *end = wcschr(p + 1, L'%');
+
+        if (end != NULL && end > p + 1 && wcscspn(p + 1, L"\\/") > (size_t)(end - p - 1)) {
+            char var[256];
+
+            if (!rh_wide_to_utf8(p, (int)(end - p + 1), var, sizeof var))
+                snprintf(var, sizeof var, "%%...%%");
+            rh_set_err(err, err_size,
+                       "environment string %s is not defined for the service; write the path "
+                       "out in full",
+                       var);
+            goto out;
+        }
+    }
+    utf8_of(expanded, text, sizeof text);
+    if (_wcsnicmp(expanded, L"\\\\.\\pipe\\", 9) == 0 && wcslen(expanded) > 9 &&
+        wcslen(expanded) < out_count) {
+        wcscpy_s(out, out_count, expanded); /* a named pipe: a name, not a place on disk */
+        ok = true;
+        goto out;
+    }
+    /* Device and verbatim paths (\\.\..., \\?\...) skip the checks below: refused. */
+    if (!rh_path_is_absolute(expanded) || expanded[2] == L'.' || expanded[2] == L'?') {
+        rh_set_err(err, err_size,
+                   "\"%s\" is not an absolute path (C:\\... or \\\\server\\share\\...)", text);
+        goto out;
+    }
+    /* "." and ".." resolved, "/" made "\": the path every check and name is built from. */
+    n = GetFullPathNameW(expanded, (DWORD)out_count, out, NULL);
+    if (n == 0 || n >= out_count) {
+        rh_set_err(err, err_size, "\"%s\" is too long or not a valid path", text);
+        goto out;
+    }
+    ok = true;
+out:
+    free(step);
+    free(expanded);
     return ok;
 }
 
-bool rh_create_private_parent_dir(const WCHAR *path)
+bool rh_path_parent(const WCHAR *path, WCHAR *out, size_t out_count)
 {
-    WCHAR dir[PATH_MAX_CHARS];
-    size_t len = wcslen(path);
-    size_t cut = 0;
+    const WCHAR *cut = wcsrchr(path, L'\\');
+    size_t len;
 
-    if (len >= PATH_MAX_CHARS)
+    if (cut == NULL)
         return false;
-    for (size_t i = 0; i < len; i++)
-        if (path[i] == L'\\' || path[i] == L'/')
-            cut = i;
-    /* No folder, or a drive's root (C:\): nothing to create. */
-    if (cut == 0 || (cut == 2 && path[1] == L':'))
-        return true;
-    memcpy(dir, path, cut * sizeof(WCHAR));
-    dir[cut] = L'\0';
-    return rh_create_private_dir(dir);
+    len = (size_t)(cut - path);
+    if (len == 2 && path[1] == L':')
+        len = 3; /* a drive's root keeps its backslash */
+    if (len == 0 || len >= out_count)
+        return false;
+    memcpy(out, path, len * sizeof(WCHAR));
+    out[len] = L'\0';
+    return true;
 }
 
-HANDLE rh_open_private_file(const WCHAR *path, DWORD access, DWORD share, DWORD disposition)
+/* The account this process runs as: LocalSystem under RRAS. Cached once. */
+static PSID self_sid(void)
 {
-    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, FALSE};
+    static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+    static BYTE sid[SECURITY_MAX_SID_SIZE];
+    BOOL pending = FALSE;
+
+    if (InitOnceBeginInitialize(&once, 0, &pending, NULL) && pending) {
+        HANDLE token;
+        BYTE buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+        DWORD n = 0;
+
+        if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+            if (GetTokenInformation(token, TokenUser, buf, sizeof buf, &n))
+                CopySid(sizeof sid, sid, ((TOKEN_USER *)(void *)buf)->User.Sid);
+            CloseHandle(token);
+        }
+        InitOnceComplete(&once, 0, NULL);
+    }
+    return IsValidSid((PSID)sid) ? (PSID)sid : NULL;
+}
+
+static enum rh_principal principal_of(PSID sid)
+{
+    static const WELL_KNOWN_SID_TYPE known[] = {WinLocalSystemSid, WinBuiltinAdministratorsSid,
+                                                WinCreatorOwnerSid, WinCreatorOwnerRightsSid};
+    static const enum rh_principal as[] = {RH_PRINCIPAL_SYSTEM, RH_PRINCIPAL_ADMINS,
+                                           RH_PRINCIPAL_CREATOR_OWNER, RH_PRINCIPAL_OWNER_RIGHTS};
+    PSID ti = NULL, self = self_sid();
+    bool is_ti;
+
+    if (sid == NULL || !IsValidSid(sid))
+        return RH_PRINCIPAL_OTHER;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (IsWellKnownSid(sid, known[i]))
+            return as[i];
+    is_ti = ConvertStringSidToSidW(TRUSTED_INSTALLER_SID, &ti) && EqualSid(sid, ti);
+    LocalFree(ti);
+    if (is_ti)
+        return RH_PRINCIPAL_TRUSTED_INSTALLER;
+    if (self != NULL && EqualSid(sid, self))
+        return RH_PRINCIPAL_SELF;
+    return RH_PRINCIPAL_OTHER;
+}
+
+/*
+ * Reads the owner and DACL of the object open as `h` into o (ACEs malloc'd
+ * into *aces, for the caller to free). False if they cannot be read.
+ */
+static bool read_security(HANDLE h, struct rh_fs_object *o, struct rh_fs_ace **aces)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PSID owner = NULL;
+    PACL dacl = NULL;
+    ACL_SIZE_INFORMATION info;
+    struct rh_fs_ace *list = NULL;
+    bool ok = false;
+
+    *aces = NULL;
+    if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                        &owner, NULL, &dacl, NULL, &sd) != ERROR_SUCCESS)
+        return false;
+    o->has_security = true;
+    o->owner = principal_of(owner);
+    o->dacl_present = dacl != NULL;
+    o->n_aces = 0;
+    if (dacl != NULL) {
+        if (!GetAclInformation(dacl, &info, sizeof info, AclSizeInformation))
+            goto out;
+        list = calloc(info.AceCount > 0 ? info.AceCount : 1, sizeof *list);
+        if (list == NULL)
+            goto out;
+        for (DWORD i = 0; i < info.AceCount; i++) {
+            ACE_HEADER *hdr = NULL;
+            struct rh_fs_ace *a = &list[o->n_aces];
+
+            if (!GetAce(dacl, i, (void **)&hdr))
+                goto out;
+            a->inherit_only = (hdr->AceFlags & INHERIT_ONLY_ACE) != 0;
+            a->mask = ((ACCESS_ALLOWED_ACE *)hdr)->Mask;
+            switch (hdr->AceType) {
+            case ACCESS_ALLOWED_ACE_TYPE:
+            case ACCESS_ALLOWED_CALLBACK_ACE_TYPE:
+                a->allow = true;
+                a->who = principal_of((PSID) & ((ACCESS_ALLOWED_ACE *)hdr)->SidStart);
+                break;
+            case ACCESS_ALLOWED_COMPOUND_ACE_TYPE:
+            case ACCESS_ALLOWED_OBJECT_ACE_TYPE:
+            case ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE:
+                a->allow = true; /* its trustee is not read: counted as anyone else */
+                a->who = RH_PRINCIPAL_OTHER;
+                break;
+            default:
+                a->allow = false;
+                break;
+            }
+            o->n_aces++;
+        }
+    }
+    o->aces = list;
+    *aces = list;
+    list = NULL;
+    ok = true;
+out:
+    free(list);
+    LocalFree(sd);
+    return ok;
+}
+
+/* Whether the handle reaches exactly `path` (no link on the way): compared without case. */
+static bool reaches(HANDLE h, const WCHAR *path, WCHAR *final, size_t final_count)
+{
+    WCHAR *got = final;
+    WCHAR longer[RH_PATH_CHARS];
+    DWORD n = GetFinalPathNameByHandleW(h, final, (DWORD)final_count,
+                                        FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+    size_t want_len = wcslen(path);
+
+    if (n == 0 || n >= final_count) {
+        final[0] = L'\0';
+        return false;
+    }
+    if (wcsncmp(got, L"\\\\?\\UNC\\", 8) == 0) {
+        got += 6;
+        got[0] = L'\\'; /* \\?\UNC\server\share -> \\server\share */
+    } else if (wcsncmp(got, L"\\\\?\\", 4) == 0) {
+        got += 4;
+    }
+    if (got != final)
+        memmove(final, got, (wcslen(got) + 1) * sizeof(WCHAR));
+    while (want_len > 3 && path[want_len - 1] == L'\\')
+        want_len--;
+    if (CompareStringOrdinal(final, -1, path, (int)want_len, TRUE) == CSTR_EQUAL)
+        return true;
+    /* A path written with short (8.3) names reaches its long name. */
+    n = GetLongPathNameW(path, longer, RH_PATH_CHARS);
+    return n > 0 && n < RH_PATH_CHARS &&
+           CompareStringOrdinal(final, -1, longer, (int)wcslen(longer), TRUE) == CSTR_EQUAL;
+}
+
+/*
+ * Checks the object open as `h` (at `path`): a folder, or a file. Fills why on
+ * failure. `security`: read and judge its owner and DACL too.
+ */
+static bool check_handle(HANDLE h, const WCHAR *path, bool want_directory, bool security, char *why,
+                         size_t why_size)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    struct rh_fs_object o = {0};
+    struct rh_fs_ace *aces = NULL;
+    WCHAR final[RH_PATH_CHARS];
+    char where[RH_PATH_CHARS * 3], leads[RH_PATH_CHARS * 3];
+    const char *what = want_directory ? "folder" : "file";
+    enum rh_trust t;
+
+    utf8_of(path, where, sizeof where);
+    if (!GetFileInformationByHandle(h, &info)) {
+        char text[256];
+
+        rh_win32_error_text(GetLastError(), text, sizeof text);
+        rh_set_err(why, why_size, "%s %s cannot be examined: %s", what, where, text);
+        return false;
+    }
+    o.is_directory = (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    o.is_reparse_point = (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+    o.is_regular = !o.is_directory && GetFileType(h) == FILE_TYPE_DISK;
+    o.link_count = info.nNumberOfLinks;
+    if (!o.is_reparse_point && !reaches(h, path, final, RH_PATH_CHARS)) {
+        utf8_of(final, leads, sizeof leads);
+        rh_set_err(why, why_size,
+                   "%s %s goes through a junction, symbolic link or mount point (it leads to %s); "
+                   "it is not used",
+                   what, where, final[0] != L'\0' ? leads : "a place that cannot be named");
+        return false;
+    }
+    if (security && !read_security(h, &o, &aces) && want_directory) {
+        rh_set_err(why, why_size, "%s %s %s; it is not used", what, where,
+                   rh_trust_text(RH_TRUST_UNREADABLE));
+        return false;
+    }
+    t = rh_trust_check(&o, want_directory, NULL);
+    free(aces);
+    if (t != RH_TRUST_OK) {
+        rh_set_err(why, why_size, "%s %s %s; it is not used", what, where, rh_trust_text(t));
+        return false;
+    }
+    return true;
+}
+
+static bool make_sa(SECURITY_ATTRIBUTES *sa, const WCHAR *sddl)
+{
+    sa->nLength = sizeof *sa;
+    sa->bInheritHandle = FALSE;
+    sa->lpSecurityDescriptor = NULL;
+    return ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1,
+                                                                &sa->lpSecurityDescriptor, NULL);
+}
+
+/* Creates `dir` privately; true if it exists afterwards (made now, or already there). */
+static bool create_private_dir(const WCHAR *dir, bool admin_owner)
+{
+    SECURITY_ATTRIBUTES sa;
+    bool ok;
+    DWORD err;
+
+    if (!make_sa(&sa, admin_owner ? PRIVATE_DIR_ADMIN_SDDL : PRIVATE_DIR_SDDL))
+        return false;
+    ok = CreateDirectoryW(dir, &sa) || GetLastError() == ERROR_ALREADY_EXISTS;
+    err = GetLastError();
+    LocalFree(sa.lpSecurityDescriptor);
+    if (!ok && admin_owner && err == ERROR_INVALID_OWNER)
+        return create_private_dir(dir, false); /* a token that cannot make Administrators owner */
+    SetLastError(err);
+    return ok;
+}
+
+/* Creates every missing folder of normalized path `dir`, privately. */
+static void create_dirs(const WCHAR *dir, bool admin_owner)
+{
+    WCHAR part[RH_PATH_CHARS];
+    size_t len = wcslen(dir);
+    size_t start = 3; /* after "C:\" */
+
+    if (len >= RH_PATH_CHARS)
+        return;
+    if (is_unc(dir)) {
+        /* \\server\share\ : the root belongs to the server. */
+        size_t seps = 0;
+
+        for (start = 2; start < len && seps < 2; start++)
+            if (dir[start] == L'\\')
+                seps++;
+    }
+    memcpy(part, dir, (len + 1) * sizeof(WCHAR));
+    for (size_t i = start; i <= len; i++) {
+        if (i < len && dir[i] != L'\\')
+            continue;
+        part[i] = L'\0';
+        /* A failure shows in the open that follows, with the system's reason. */
+        if (GetFileAttributesW(part) == INVALID_FILE_ATTRIBUTES)
+            create_private_dir(part, admin_owner);
+        part[i] = dir[i];
+    }
+}
+
+/*
+ * Opens folder `dir` as rh_dir_open_trusted does. *untrusted is set when it
+ * exists and fails the checks (rather than cannot be reached or made).
+ */
+static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char *why,
+                       size_t why_size)
+{
+    WCHAR norm[RH_PATH_CHARS];
+    char where[RH_PATH_CHARS * 3], text[256];
+    DWORD n, err;
+    HANDLE h;
+
+    *untrusted = false;
+    utf8_of(dir, where, sizeof where);
+    n = GetFullPathNameW(dir, RH_PATH_CHARS, norm, NULL);
+    if (!rh_path_is_absolute(dir) || n == 0 || n >= RH_PATH_CHARS) {
+        rh_set_err(why, why_size, "folder %s is not an absolute path", where);
+        SetLastError(ERROR_BAD_PATHNAME);
+        return INVALID_HANDLE_VALUE;
+    }
+    while (n > 3 && norm[n - 1] == L'\\')
+        norm[--n] = L'\0';
+    create_dirs(norm, admin_owner);
+    /* No FILE_SHARE_DELETE: while held, nobody can rename or replace it. */
+    h = CreateFileW(norm, FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                    FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
+                    NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        err = GetLastError();
+        if (err == ERROR_FILE_NOT_FOUND)
+            err = ERROR_PATH_NOT_FOUND; /* for what goes in it: the path is not there */
+        rh_win32_error_text(err, text, sizeof text);
+        rh_set_err(why, why_size, "cannot open or create folder %s: %s", where, text);
+        SetLastError(err);
+        return INVALID_HANDLE_VALUE;
+    }
+    if (!check_handle(h, norm, true, !is_unc(norm), why, why_size)) {
+        CloseHandle(h);
+        *untrusted = true;
+        SetLastError(ERROR_ACCESS_DENIED);
+        return INVALID_HANDLE_VALUE;
+    }
+    return h;
+}
+
+HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size)
+{
+    bool untrusted;
+
+    return open_dir(dir, false, &untrusted, why, why_size);
+}
+
+HANDLE rh_dir_make_trusted(const WCHAR *dir, WCHAR *aside, size_t aside_count, char *why,
+                           size_t why_size)
+{
+    WCHAR to[RH_PATH_CHARS + 48];
+    SYSTEMTIME st;
+    bool untrusted;
+    HANDLE h = open_dir(dir, true, &untrusted, why, why_size);
+    int n;
+
+    if (aside != NULL && aside_count > 0)
+        aside[0] = L'\0';
+    if (h != INVALID_HANDLE_VALUE || !untrusted)
+        return h;
+    GetSystemTime(&st);
+    n = _snwprintf(to, RH_PATH_CHARS + 48, L"%ls.untrusted-%04u%02u%02uT%02u%02u%02uZ", dir,
+                   st.wYear, st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
+    if (n < 0 || n >= RH_PATH_CHARS + 48)
+        return INVALID_HANDLE_VALUE;
+    /* A link is renamed itself; what it points to is never touched. */
+    if (!MoveFileExW(dir, to, 0))
+        return INVALID_HANDLE_VALUE; /* why still says what is wrong with it */
+    if (aside != NULL)
+        wcsncpy_s(aside, aside_count, to, _TRUNCATE);
+    return open_dir(dir, true, &untrusted, why, why_size);
+}
+
+HANDLE rh_file_open_checked(const WCHAR *path, DWORD access, DWORD share, DWORD disposition,
+                            char *why, size_t why_size)
+{
+    SECURITY_ATTRIBUTES sa;
+    char where[RH_PATH_CHARS * 3], text[256];
     HANDLE h;
     DWORD err;
 
-    if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(PRIVATE_FILE_SDDL, SDDL_REVISION_1,
-                                                              &sa.lpSecurityDescriptor, NULL))
+    if (disposition != OPEN_EXISTING && disposition != OPEN_ALWAYS && disposition != CREATE_NEW) {
+        rh_set_err(why, why_size, "internal error: a truncating open");
+        SetLastError(ERROR_INVALID_PARAMETER);
         return INVALID_HANDLE_VALUE;
-    h = CreateFileW(path, access, share, &sa, disposition, FILE_ATTRIBUTE_NORMAL, NULL);
+    }
+    if (!make_sa(&sa, PRIVATE_FILE_SDDL))
+        return INVALID_HANDLE_VALUE;
+    h = CreateFileW(path, access | FILE_READ_ATTRIBUTES, share, &sa, disposition,
+                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
     err = GetLastError();
     LocalFree(sa.lpSecurityDescriptor);
+    if (h == INVALID_HANDLE_VALUE) {
+        utf8_of(path, where, sizeof where);
+        rh_win32_error_text(err, text, sizeof text);
+        rh_set_err(why, why_size, "cannot open file %s: %s", where, text);
+        SetLastError(err);
+        return INVALID_HANDLE_VALUE;
+    }
+    if (!check_handle(h, path, false, false, why, why_size)) {
+        CloseHandle(h);
+        SetLastError(ERROR_ACCESS_DENIED);
+        return INVALID_HANDLE_VALUE;
+    }
     SetLastError(err);
     return h;
 }
 
+bool rh_file_rename(HANDLE h, const WCHAR *to, bool replace)
+{
+    size_t len = wcslen(to);
+    size_t size = offsetof(FILE_RENAME_INFO, FileName) + (len + 1) * sizeof(WCHAR);
+    FILE_RENAME_INFO *info;
+    bool ok;
+
+    if (len >= RH_PATH_CHARS || (info = calloc(1, size)) == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return false;
+    }
+    info->ReplaceIfExists = replace ? TRUE : FALSE;
+    info->RootDirectory = NULL;
+    info->FileNameLength = (DWORD)(len * sizeof(WCHAR));
+    memcpy(info->FileName, to, (len + 1) * sizeof(WCHAR));
+    ok = SetFileInformationByHandle(h, FileRenameInfo, info, (DWORD)size) != 0;
+    free(info);
+    return ok;
+}
+
+bool rh_file_delete(HANDLE h)
+{
+    FILE_DISPOSITION_INFO info = {TRUE};
+
+    return SetFileInformationByHandle(h, FileDispositionInfo, &info, sizeof info) != 0;
+}
+
+bool rh_file_delete_path(const WCHAR *path, char *why, size_t why_size)
+{
+    HANDLE h = rh_file_open_checked(path, DELETE, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                                    OPEN_EXISTING, why, why_size);
+    bool ok;
+    DWORD err;
+
+    if (h == INVALID_HANDLE_VALUE)
+        return GetLastError() == ERROR_FILE_NOT_FOUND;
+    ok = rh_file_delete(h);
+    err = GetLastError();
+    CloseHandle(h);
+    if (!ok) {
+        char where[RH_PATH_CHARS * 3], text[256];
+
+        utf8_of(path, where, sizeof where);
+        rh_win32_error_text(err, text, sizeof text);
+        rh_set_err(why, why_size, "cannot delete %s: %s", where, text);
+    }
+    SetLastError(err);
+    return ok;
+}
+
 bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len)
 {
-    WCHAR tmp[PATH_MAX_CHARS];
+    WCHAR tmp[RH_PATH_CHARS];
+    char why[RH_PATH_CHARS * 3 + 128];
     HANDLE h;
     DWORD written = 0;
     bool ok;
+    int n = _snwprintf(tmp, RH_PATH_CHARS, L"%ls.tmp", path);
 
-    if (len > MAXDWORD || _snwprintf(tmp, PATH_MAX_CHARS, L"%ls.tmp", path) < 0)
+    if (len > MAXDWORD || n < 0 || n >= RH_PATH_CHARS)
         return false;
-    tmp[PATH_MAX_CHARS - 1] = L'\0';
-    h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    h = rh_file_open_checked(tmp, GENERIC_WRITE | DELETE, 0, OPEN_ALWAYS, why, sizeof why);
     if (h == INVALID_HANDLE_VALUE)
         return false;
-    ok = WriteFile(h, data, (DWORD)len, &written, NULL) && written == len;
-    CloseHandle(h);
-    if (ok)
-        ok = MoveFileExW(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+    /* Emptied only now that it is known to be ours alone. */
+    ok = SetEndOfFile(h) && WriteFile(h, data, (DWORD)len, &written, NULL) && written == len &&
+         FlushFileBuffers(h) && rh_file_rename(h, path, true);
     if (!ok)
-        DeleteFileW(tmp);
+        rh_file_delete(h);
+    CloseHandle(h);
     return ok;
 }

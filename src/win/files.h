@@ -1,5 +1,31 @@
 /* SPDX-License-Identifier: MIT */
-/* File-system helpers shared by the journal, the file sink and the status file. */
+/*
+ * The file system as LocalSystem must use it: every folder the service writes
+ * in, and every file it opens, renames or deletes there, is checked first, so
+ * that no other user can steer SYSTEM's writes elsewhere (trust.h has the rules).
+ *
+ * - Folders are opened by handle, never through a junction, symbolic link or
+ *   mount point anywhere in their path (the path the handle reaches must be the
+ *   path asked for), and must be owned by SYSTEM, Administrators or
+ *   TrustedInstaller with no write access for anyone else. A folder the service
+ *   creates (and each missing parent) gets a protected DACL for SYSTEM and
+ *   Administrators only. Folders on a network share (\\server\share\...) are
+ *   held to the link rule only: their owner and ACL are the file server's, and
+ *   SYSTEM reaches them as the computer's account, never as the local SYSTEM.
+ * - The service never repairs a folder that fails: it may hold an attacker's
+ *   open handles, files or links. It refuses it and says why; `regsvr32`, run
+ *   by an administrator, sets an untrusted state folder aside and creates a
+ *   new one (rh_dir_make_trusted).
+ * - Files are opened without following a link, must be regular files with one
+ *   name (no hard link), are never truncated by the open itself, and are
+ *   renamed and deleted through the handle that was checked.
+ * - Every open asks for SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION: a
+ *   path that turns out to be a named pipe never lets its server impersonate
+ *   SYSTEM.
+ *
+ * The `why` texts are complete English sentences fragments naming the path,
+ * for the log and the Event Log.
+ */
 #ifndef RH_FILES_H
 #define RH_FILES_H
 
@@ -7,33 +33,76 @@
 #include <stddef.h>
 #include <windows.h>
 
-/* Creates every missing folder above `path` (its last component is the file). */
-void rh_create_parent_dirs(const WCHAR *path);
+#define RH_PATH_CHARS 1024 /* the longest path handled, in UTF-16 units with the NUL */
+
+/* The flags every CreateFileW of the service adds: no impersonation by a pipe server. */
+#define RH_OPEN_FLAGS (SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION)
 
 /*
- * Creates folder `dir` and its parents; `dir` itself gets an ACL that lets only
- * SYSTEM and Administrators in (inherited by what it holds).
+ * %ProgramData%\RasHangup, from the known-folder API (or the registry's
+ * ProfileList\ProgramData), never from this process's environment and never
+ * relative. False if no absolute folder can be had.
  */
-bool rh_create_private_dir(const WCHAR *dir);
+bool rh_state_dir(WCHAR *out, size_t out_count);
 
 /*
- * Creates the folder that holds file `path`, if missing, as rh_create_private_dir
- * does; a folder that exists keeps its ACL. True if the folder exists afterwards.
+ * Expands a configured path: %ProgramData% as rh_state_dir finds it, other
+ * environment strings from the environment. False (err says why, without a
+ * "value X:" prefix) if a string is not defined, the result is too long, or it
+ * is not an absolute path ("C:\..." or "\\server\share\..."). An empty path
+ * stays empty; a named pipe (\\.\pipe\name) is kept as it is.
  */
-bool rh_create_private_parent_dir(const WCHAR *path);
-
-/*
- * CreateFileW for `path` with `access`, `share` and `disposition`; a file this
- * creates gets an ACL that gives SYSTEM and Administrators full control and
- * nobody else anything (protected: nothing inherited from the folder). An
- * existing file keeps its ACL. INVALID_HANDLE_VALUE and the last error on failure.
- */
-HANDLE rh_open_private_file(const WCHAR *path, DWORD access, DWORD share, DWORD disposition);
-
-/* Writes `path` whole: a temporary file beside it, then an atomic replace. */
-bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len);
+bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, size_t err_size);
 
 /* True for "C:\..." and "\\server\share\..." paths. */
 bool rh_path_is_absolute(const WCHAR *p);
+
+/*
+ * Opens folder `dir` for the service to write in: creates it (and missing
+ * parents) privately if absent, then checks it as above. Returns a handle that
+ * keeps it from being renamed or removed while held (no FILE_SHARE_DELETE),
+ * or INVALID_HANDLE_VALUE with the reason in why. The last error is kept.
+ */
+HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size);
+
+/*
+ * For the installer: as rh_dir_open_trusted, but an existing folder that
+ * fails the checks (and is not merely unreachable) is renamed aside to
+ * <dir>.untrusted-<time> (the link itself, if it is one: nothing it points to
+ * is touched) and a new private folder made in its place; `aside` (may be
+ * NULL) then says where the old one went. The owner of what it creates is
+ * Administrators.
+ */
+HANDLE rh_dir_make_trusted(const WCHAR *dir, WCHAR *aside, size_t aside_count, char *why,
+                           size_t why_size);
+
+/* The folder part of file `path` ("C:\a\b.txt" gives "C:\a"); false if it has none. */
+bool rh_path_parent(const WCHAR *path, WCHAR *out, size_t out_count);
+
+/*
+ * Opens file `path` in a checked folder, never through a link: `disposition`
+ * is OPEN_EXISTING, OPEN_ALWAYS or CREATE_NEW (a truncating open could empty
+ * a file before it is checked: truncate after, with SetEndOfFile). A file this
+ * creates gets a protected DACL for SYSTEM and Administrators only. The file
+ * must be a regular file with one name. INVALID_HANDLE_VALUE on failure, with
+ * why and the last error set.
+ */
+HANDLE rh_file_open_checked(const WCHAR *path, DWORD access, DWORD share, DWORD disposition,
+                            char *why, size_t why_size);
+
+/* Renames the file open as `h` (opened with DELETE access) to `to`, in the same folder. */
+bool rh_file_rename(HANDLE h, const WCHAR *to, bool replace);
+
+/* Deletes the file open as `h` (opened with DELETE access) when the handle closes. */
+bool rh_file_delete(HANDLE h);
+
+/* Opens (OPEN_EXISTING, checked) and deletes `path`; true if it is gone. */
+bool rh_file_delete_path(const WCHAR *path, char *why, size_t why_size);
+
+/*
+ * Writes `path` whole, in a checked folder: a temporary file beside it (checked,
+ * then emptied), then an atomic replace.
+ */
+bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len);
 
 #endif /* RH_FILES_H */

@@ -7,28 +7,30 @@
 #include "files.h"
 #include "wstr.h"
 
-static void unmap(struct rh_journal_file *f)
+static void unmap_view(struct rh_journal_file *f)
 {
     if (f->view != NULL)
         UnmapViewOfFile(f->view);
     if (f->mapping != NULL)
         CloseHandle(f->mapping);
-    if (f->file != INVALID_HANDLE_VALUE)
-        CloseHandle(f->file);
     f->view = NULL;
     f->mapping = NULL;
+}
+
+static void unmap(struct rh_journal_file *f)
+{
+    unmap_view(f);
+    if (f->file != INVALID_HANDLE_VALUE)
+        CloseHandle(f->file);
     f->file = INVALID_HANDLE_VALUE;
 }
 
+/* Gives the open file `size` bytes and maps it whole. */
 static bool map(struct rh_journal_file *f, ULONGLONG size, DWORD *error)
 {
     LARGE_INTEGER want;
 
     want.QuadPart = (LONGLONG)size;
-    f->file = CreateFileW(f->path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
-                          FILE_ATTRIBUTE_NORMAL, NULL);
-    if (f->file == INVALID_HANDLE_VALUE)
-        goto fail;
     /* The file gets its full size now: no growth, so no I/O, on RRAS's thread later. */
     if (!SetFilePointerEx(f->file, want, NULL, FILE_BEGIN) || !SetEndOfFile(f->file))
         goto fail;
@@ -44,8 +46,22 @@ static bool map(struct rh_journal_file *f, ULONGLONG size, DWORD *error)
 
 fail:
     *error = GetLastError();
-    unmap(f);
+    unmap_view(f);
     return false;
+}
+
+/* Opens journal.dat in `dir` (a checked folder), never through a link; false with err. */
+static bool open_file(struct rh_journal_file *f, char *err, size_t err_size)
+{
+    char why[RH_PATH_CHARS * 3 + 128];
+
+    f->file = rh_file_open_checked(f->path, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
+                                   OPEN_ALWAYS, why, sizeof why);
+    if (f->file == INVALID_HANDLE_VALUE) {
+        snprintf(err, err_size, "journal: %s", why);
+        return false;
+    }
+    return true;
 }
 
 bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG size,
@@ -53,7 +69,6 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
                           size_t err_size)
 {
     LARGE_INTEGER existing = {0};
-    HANDLE probe;
     DWORD error = 0;
     char text[256];
 
@@ -66,18 +81,9 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
     }
     f->path[MAX_PATH - 1] = L'\0';
     rh_wide_to_utf8(f->path, -1, f->path_utf8, sizeof f->path_utf8);
-    if (!rh_create_private_dir(dir)) {
-        rh_win32_error_text(GetLastError(), text, sizeof text);
-        snprintf(err, err_size, "cannot create the journal folder for %s: %s", f->path_utf8, text);
+    if (!open_file(f, err, err_size))
         return false;
-    }
-
-    probe = CreateFileW(f->path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                        OPEN_EXISTING, 0, NULL);
-    if (probe != INVALID_HANDLE_VALUE) {
-        GetFileSizeEx(probe, &existing);
-        CloseHandle(probe);
-    }
+    GetFileSizeEx(f->file, &existing);
     if (existing.QuadPart > 0) {
         /* Open at the size it has: its records are laid out for that size. */
         if (map(f, (ULONGLONG)existing.QuadPart, &error)) {
@@ -87,8 +93,7 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
                 if (f->size != size && rh_journal_depth(j) == 0) {
                     rh_log(RH_LOG_INFO, "journal %s: resized from %llu to %llu bytes", f->path_utf8,
                            f->size, size);
-                    unmap(f);
-                    DeleteFileW(f->path);
+                    unmap_view(f);
                     goto create;
                 }
                 if (f->size != size)
@@ -98,7 +103,7 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
                            f->path_utf8, f->size);
                 return true;
             }
-            unmap(f);
+            unmap_view(f);
         }
         /* Not a journal we can read: keep it for inspection, start a new one. */
         {
@@ -106,11 +111,16 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
 
             _snwprintf(aside, MAX_PATH + 32, L"%ls.bad-%llu", f->path, rh_now_unix_ms());
             aside[MAX_PATH + 31] = L'\0';
-            MoveFileExW(f->path, aside, MOVEFILE_REPLACE_EXISTING);
+            /* Renamed through the checked handle: never through a link. */
+            rh_file_rename(f->file, aside, true);
+            CloseHandle(f->file);
+            f->file = INVALID_HANDLE_VALUE;
             rh_log(RH_LOG_ERROR,
                    "journal %s is damaged or of another version; it was renamed *.bad-* and a new "
                    "journal started",
                    f->path_utf8);
+            if (!open_file(f, err, err_size))
+                return false;
         }
     }
 
@@ -119,6 +129,7 @@ create:
         rh_win32_error_text(error, text, sizeof text);
         snprintf(err, err_size, "cannot create journal %s of %llu bytes: %s", f->path_utf8, size,
                  text);
+        unmap(f);
         return false;
     }
     if (rh_journal_create(j, f->view, f->size, rh_now_unix_ms()) != RH_J_OK) {

@@ -23,7 +23,8 @@ struct rh_journal_file {
 };
 
 /*
- * Opens the journal in `dir` (created if missing), or creates one of `size`
+ * Opens the journal in `dir` (a folder the caller checked and holds: see
+ * rh_dir_open_trusted), or creates one of `size`
  * bytes. An existing journal keeps its size while it holds records; a journal
  * that is not one (damaged header, another version) is renamed aside, reported,
  * and replaced. Fills *j and *rec. False, with the reason in err, only when no
@@ -35,8 +36,5 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
 /* Writes the mapping's dirty pages and the file's metadata to disk. */
 void rh_journal_file_flush(struct rh_journal_file *f);
 void rh_journal_file_close(struct rh_journal_file *f);
-
-/* Creates `dir` (and its parents) with an ACL for SYSTEM and Administrators only. */
-bool rh_create_private_dir(const WCHAR *dir);
 
 #endif /* RH_JOURNAL_FILE_H */

@@ -62,7 +62,8 @@ struct runtime {
     struct rh_journal_file file;
     void *memory_journal; /* when no file could be had */
     bool file_backed;
-    bool full;           /* the last append found no room */
+    HANDLE dir; /* the journal's folder, checked and held; INVALID_HANDLE_VALUE: not usable */
+    bool full;  /* the last append found no room */
     bool journal_closed; /* by stop: an abandoned worker must not touch it */
 
     uint8_t id_base[10];
@@ -400,7 +401,8 @@ static void write_status(struct runtime *rt)
     ReleaseSRWLockShared(&rt->wlock);
 
     rh_buf_init(&b, text, 16384);
-    if (rh_format_status(s, &b) &&
+    /* Only into the checked folder: an untrusted one is never written to. */
+    if (rt->dir != INVALID_HANDLE_VALUE && rh_format_status(s, &b) &&
         _snwprintf(path, MAX_PATH, L"%ls\\status.json", rt->cfg.journal_dir) > 0) {
         path[MAX_PATH - 1] = L'\0';
         rh_write_file_atomic(path, b.data, b.len);
@@ -452,9 +454,11 @@ static DWORD WINAPI flusher_main(void *arg)
 static void open_journal(struct runtime *rt)
 {
     struct rh_journal_recovery rec;
-    char err[512] = "";
+    char err[RH_PATH_CHARS * 3 + 256] = "";
 
-    if (rh_journal_file_open(&rt->file, rt->cfg.journal_dir, rt->cfg.journal_bytes, &rt->journal,
+    rt->dir = rh_dir_open_trusted(rt->cfg.journal_dir, err, sizeof err);
+    if (rt->dir != INVALID_HANDLE_VALUE &&
+        rh_journal_file_open(&rt->file, rt->cfg.journal_dir, rt->cfg.journal_bytes, &rt->journal,
                              &rec, err, sizeof err)) {
         rt->file_backed = true;
         if (rec.torn)
@@ -470,10 +474,10 @@ static void open_journal(struct runtime *rt)
         return;
     }
     /* No journal file: keep going in memory, so that RRAS and delivery still run. */
-    rh_log(RH_LOG_ERROR,
-           "%s; records are kept in memory only, and lost if the service stops "
-           "before they are delivered",
-           err);
+    rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                 "%s; records are kept in memory only, and lost if the service stops "
+                 "before they are delivered%s",
+                 err, rt->dir == INVALID_HANDLE_VALUE ? "; status.json is not written either" : "");
     rt->memory_journal =
         VirtualAlloc(NULL, (SIZE_T)rt->cfg.journal_bytes, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
     if (rt->memory_journal == NULL ||
@@ -555,6 +559,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
         return;
     }
     rt->cfg = *cfg;
+    rt->dir = INVALID_HANDLE_VALUE;
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
     InitializeSRWLock(&rt->jlock);
@@ -700,6 +705,8 @@ void rh_runtime_stop(void)
         rh_journal_file_close(&rt->file);
     else if (rt->memory_journal != NULL)
         VirtualFree(rt->memory_journal, 0, MEM_RELEASE);
+    if (rt->dir != INVALID_HANDLE_VALUE)
+        CloseHandle(rt->dir);
 
     if (abandoned)
         return; /* rt stays allocated for that thread; it exits without touching the journal */

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "files.h"
 #include "event.h"
 #include "record.h"
 #include "runtime.h"
@@ -385,7 +386,10 @@ static void runtime_config(const struct global_config *g, struct rh_runtime_conf
     if (!rh_utf8_to_wide(g->journal_path, rc->journal_dir, MAX_PATH)) {
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                      "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
-        ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal", rc->journal_dir, MAX_PATH);
+        if (!rh_state_dir(rc->journal_dir, MAX_PATH - 8))
+            rc->journal_dir[0] = L'\0'; /* no folder: the journal runs in memory, and says so */
+        else
+            wcscat_s(rc->journal_dir, MAX_PATH, L"\\journal");
     }
     rh_wide_to_utf8(rc->journal_dir, -1, rc->journal_dir_utf8, sizeof rc->journal_dir_utf8);
     rc->journal_bytes = (uint64_t)g->journal_size_mb * 1024 * 1024;

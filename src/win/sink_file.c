@@ -88,6 +88,7 @@ static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC wee
 struct file_sink {
     SRWLOCK lock;
     HANDLE file;
+    HANDLE dir; /* its folder, checked and held while the file is open */
     char *buf;
     size_t buf_len;
     enum rh_format format;
@@ -108,6 +109,7 @@ struct file_sink {
     char name[RH_SINK_NAME_SIZE];
     char path_utf8[PATH_UTF8_SIZE];
     WCHAR path[PATH_UTF8_SIZE];
+    WCHAR folder[PATH_UTF8_SIZE]; /* the folder of path: where rotation and retention stay */
 };
 
 /* A rotated file of this sink, as its name says. */
@@ -205,25 +207,47 @@ static bool start_file(struct file_sink *s)
     return true;
 }
 
-/* Called with the lock held. */
+/*
+ * Opens the folder (checked: see files.h) and the file in it, never through a
+ * link. A named pipe is opened as a client that its server may identify but
+ * never impersonate. Called with the lock held.
+ */
 static bool ensure_open(struct file_sink *s)
 {
+    char why[PATH_UTF8_SIZE * 3 + 256] = "";
     DWORD err;
 
     if (s->file != INVALID_HANDLE_VALUE)
         return true;
     if (s->pipe) {
         s->file = CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE,
-                              FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
-                              FILE_ATTRIBUTE_NORMAL, NULL);
+                              FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                              FILE_ATTRIBUTE_NORMAL | RH_OPEN_FLAGS, NULL);
+        if (s->file == INVALID_HANDLE_VALUE) {
+            char text[256];
+
+            rh_win32_error_text(GetLastError(), text, sizeof text);
+            snprintf(why, sizeof why, "cannot open named pipe %s: %s", s->path_utf8, text);
+        }
     } else {
-        rh_create_private_parent_dir(s->path); /* if that fails, so does the open: reported */
-        s->file =
-            rh_open_private_file(s->path, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-                                 FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS);
+        if (s->dir == INVALID_HANDLE_VALUE) {
+            char folder_why[PATH_UTF8_SIZE * 3 + 128];
+
+            s->dir = rh_dir_open_trusted(s->folder, folder_why, sizeof folder_why);
+            if (s->dir == INVALID_HANDLE_VALUE)
+                snprintf(why, sizeof why, "cannot open file %s: %s", s->path_utf8, folder_why);
+        }
+        if (s->dir != INVALID_HANDLE_VALUE)
+            s->file = rh_file_open_checked(
+                s->path, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+                FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS, why, sizeof why);
     }
     if (s->file != INVALID_HANDLE_VALUE && !start_file(s)) {
+        char text[256];
+
         err = GetLastError();
+        rh_win32_error_text(err, text, sizeof text);
+        snprintf(why, sizeof why, "cannot write to file %s: %s", s->path_utf8, text);
         CloseHandle(s->file);
         s->file = INVALID_HANDLE_VALUE;
         SetLastError(err);
@@ -236,13 +260,15 @@ static bool ensure_open(struct file_sink *s)
         return true;
     }
     err = GetLastError();
+    if (s->dir != INVALID_HANDLE_VALUE) {
+        CloseHandle(s->dir); /* checked again at the next attempt */
+        s->dir = INVALID_HANDLE_VALUE;
+    }
     if (!s->failing) {
-        char text[256];
-
-        rh_win32_error_text(err, text, sizeof text);
-        rh_log(RH_LOG_ERROR, "sink %s: cannot open file %s: %s", s->name, s->path_utf8, text);
+        rh_log(RH_LOG_ERROR, "sink %s: %s; retried at the next record", s->name, why);
         s->failing = true;
     }
+    SetLastError(err);
     return false;
 }
 
@@ -343,17 +369,11 @@ static int cmp_rotated(const void *a, const void *b)
     return x->n < y->n ? -1 : x->n > y->n;
 }
 
-static void report_delete_failure(struct file_sink *s, const char *what, const WCHAR *path,
-                                  DWORD err)
+static void report_delete_failure(struct file_sink *s, const char *why)
 {
-    char text[256], where[PATH_UTF8_SIZE + 32];
-
     if (s->delete_failing)
         return;
-    rh_win32_error_text(err, text, sizeof text);
-    utf8_of(path, where, sizeof where);
-    rh_log(RH_LOG_ERROR, "sink %s: cannot %s %s: %s; retried at the next rotation or day", s->name,
-           what, where, text);
+    rh_log(RH_LOG_ERROR, "sink %s: %s; retried at the next rotation or day", s->name, why);
     s->delete_failing = true;
 }
 
@@ -425,6 +445,7 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
 static void apply_retention(struct file_sink *s, uint64_t now, const struct rotated *spare)
 {
     WCHAR victim[ROTATED_SIZE];
+    char why[ROTATED_SIZE * 3 + 256];
     struct rotated *list = NULL;
     size_t n = 0;
     uint64_t cutoff = 0;
@@ -436,8 +457,14 @@ static void apply_retention(struct file_sink *s, uint64_t now, const struct rota
         return;
     /* From a partial list, the wrong files could be deleted: then none are. */
     if (!list_rotated(s, &list, &n, &err)) {
-        if (err != 0)
-            report_delete_failure(s, "list the rotated files of", s->path, err);
+        if (err != 0) {
+            char text[256];
+
+            rh_win32_error_text(err, text, sizeof text);
+            snprintf(why, sizeof why, "cannot list the rotated files of %s: %s", s->path_utf8,
+                     text);
+            report_delete_failure(s, why);
+        }
         return;
     }
     if (n == 0)
@@ -455,8 +482,9 @@ static void apply_retention(struct file_sink *s, uint64_t now, const struct rota
             continue;
         if (!rotated_name(s, list[i].time, list[i].n, victim, ROTATED_SIZE))
             continue;
-        if (!DeleteFileW(victim)) {
-            report_delete_failure(s, "delete", victim, GetLastError());
+        /* Opened and checked first: never a link, never a file with another name. */
+        if (!rh_file_delete_path(victim, why, sizeof why)) {
+            report_delete_failure(s, why);
             all_deleted = false;
             continue;
         }
@@ -483,7 +511,7 @@ out:
 static bool rotate(struct file_sink *s, uint64_t now, const char *why)
 {
     WCHAR to[ROTATED_SIZE] = L"";
-    char to_utf8[ROTATED_SIZE * 3];
+    char to_utf8[ROTATED_SIZE * 3], file_why[ROTATED_SIZE * 3 + 256];
     struct rotated *list = NULL, made = {.time = now - now % TICKS_PER_SECOND};
     size_t count = 0;
     uint32_t first = 0;
@@ -500,21 +528,32 @@ static bool rotate(struct file_sink *s, uint64_t now, const char *why)
                 first = list[i].n + 1;
     }
     free(list);
-    err = ERROR_FILENAME_EXCED_RANGE;
+    FlushFileBuffers(s->file);
     CloseHandle(s->file);
-    s->file = INVALID_HANDLE_VALUE;
-    for (uint32_t n = first; n - first < MAX_NAME_TRIES && !moved; n++) {
+    /*
+     * Renamed through a handle of its own, opened and checked (never a link):
+     * a reader that does not share delete blocks the rename, never the writes.
+     */
+    s->file = rh_file_open_checked(s->path, DELETE | SYNCHRONIZE,
+                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                   OPEN_EXISTING, file_why, sizeof file_why);
+    err = s->file == INVALID_HANDLE_VALUE ? GetLastError() : ERROR_FILENAME_EXCED_RANGE;
+    for (uint32_t n = first;
+         n - first < MAX_NAME_TRIES && !moved && s->file != INVALID_HANDLE_VALUE; n++) {
         made.n = n;
         if (!rotated_name(s, made.time, made.n, to, ROTATED_SIZE)) {
             err = ERROR_FILENAME_EXCED_RANGE;
             break;
         }
-        /* No REPLACE_EXISTING: a rotated file is never overwritten. */
-        moved = MoveFileExW(s->path, to, MOVEFILE_WRITE_THROUGH) != 0;
+        /* Beside itself in the same folder; never over an existing file. */
+        moved = rh_file_rename(s->file, to, false);
         err = moved ? ERROR_SUCCESS : GetLastError();
         if (!moved && err != ERROR_ALREADY_EXISTS && err != ERROR_FILE_EXISTS)
             break;
     }
+    if (s->file != INVALID_HANDLE_VALUE)
+        CloseHandle(s->file);
+    s->file = INVALID_HANDLE_VALUE;
     utf8_of(to, to_utf8, sizeof to_utf8);
     if (moved) {
         rh_log(RH_LOG_INFO, "sink %s: rotated %s to %s (%s)", s->name, s->path_utf8, to_utf8, why);
@@ -616,6 +655,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     }
     InitializeSRWLock(&s->lock);
     s->file = INVALID_HANDLE_VALUE;
+    s->dir = INVALID_HANDLE_VALUE;
     s->format = format;
     s->period = period;
     s->size_limit = (uint64_t)cfg->rotate_size_mb * 1024 * 1024;
@@ -629,6 +669,10 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         goto fail;
     }
     s->pipe = _wcsnicmp(s->path, L"\\\\.\\pipe\\", 9) == 0;
+    if (!s->pipe && !rh_path_parent(s->path, s->folder, PATH_UTF8_SIZE)) {
+        rh_set_err(err, err_size, "value Path: \"%s\" names no file in a folder", cfg->path);
+        goto fail;
+    }
     if (period != PERIOD_NEVER)
         not_for_pipe = "Rotate";
     else if (cfg->rotate_size_mb != 0)
@@ -658,11 +702,11 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     rh_buf_init(&b, header, sizeof header);
     if (rh_format_file_header(format, &b))
         s->header_len = b.len;
-    AcquireSRWLockExclusive(&s->lock);
-    /* A failure is reported and retried at the next record. */
-    if (ensure_open(s))
-        rotate_if_due(s, 0, now_ticks()); /* a file of an earlier day, or already too large */
-    ReleaseSRWLockExclusive(&s->lock);
+    /*
+     * Nothing is opened here: create() runs on RRAS's thread at start, and a
+     * folder on a share that does not answer must not hold it. The worker opens
+     * the file (and rotates one of an earlier day) at its first batch.
+     */
     return s;
 
 fail:
@@ -742,6 +786,8 @@ static void file_destroy(void *instance)
             FlushFileBuffers(s->file);
         CloseHandle(s->file);
     }
+    if (s->dir != INVALID_HANDLE_VALUE)
+        CloseHandle(s->dir);
     free(s->buf);
     free(s);
 }

@@ -17,6 +17,7 @@
 #include <bcrypt.h>
 
 #include "diag.h"
+#include "files.h"
 #include "text.h"
 #include "wstr.h"
 
@@ -148,8 +149,9 @@ void rh_tls_destroy(struct rh_tls *t)
 /* Reads a whole file of at most `max` bytes; NULL (error in *error) otherwise. */
 static char *read_file(const WCHAR *path, size_t max, size_t *len, DWORD *error)
 {
+    /* A CaFile that is a named pipe must not let its server impersonate SYSTEM. */
     HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL | RH_OPEN_FLAGS, NULL);
     LARGE_INTEGER size;
     char *data = NULL;
     DWORD got = 0;

@@ -28,8 +28,8 @@ static const char *g_x86;
 
 /* DLLs every supported Windows has in System32, that rashangup may import. */
 static const char *const system32_dlls[] = {
-    "kernel32.dll", "advapi32.dll", "msvcrt.dll", "ws2_32.dll",   "bcrypt.dll",
-    "crypt32.dll",  "secur32.dll",  "ntdll.dll",  "iphlpapi.dll",
+    "kernel32.dll", "advapi32.dll", "msvcrt.dll",   "ws2_32.dll",  "bcrypt.dll", "crypt32.dll",
+    "secur32.dll",  "ntdll.dll",    "iphlpapi.dll", "shell32.dll", "ole32.dll",
 };
 
 struct pe {
