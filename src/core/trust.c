@@ -50,6 +50,22 @@ enum rh_trust rh_trust_check(const struct rh_fs_object *o, bool want_directory, 
     return RH_TRUST_OK;
 }
 
+enum rh_trust rh_trust_check_parent(const struct rh_fs_object *parent)
+{
+    if (!parent->has_security)
+        return RH_TRUST_OK;
+    if (!trusted_owner(parent->owner) || !parent->dacl_present)
+        return RH_TRUST_PARENT;
+    for (size_t i = 0; i < parent->n_aces; i++) {
+        const struct rh_fs_ace *a = &parent->aces[i];
+
+        if (a->allow && !a->inherit_only && !trusted_trustee(a->who) &&
+            (a->mask & RH_FS_PARENT_RIGHTS) != 0)
+            return RH_TRUST_PARENT;
+    }
+    return RH_TRUST_OK;
+}
+
 const char *rh_trust_text(enum rh_trust t)
 {
     switch (t) {
@@ -71,6 +87,9 @@ const char *rh_trust_text(enum rh_trust t)
         return "may be changed by users other than SYSTEM and Administrators";
     case RH_TRUST_UNREADABLE:
         return "has an owner and access list that cannot be read";
+    case RH_TRUST_PARENT:
+        return "is in a folder that lets users other than SYSTEM and Administrators rename or "
+               "replace it";
     }
     return "cannot be trusted";
 }

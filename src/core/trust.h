@@ -88,6 +88,7 @@ enum rh_trust {
     RH_TRUST_NULL_DACL,     /* everyone may do everything */
     RH_TRUST_WRITABLE,      /* an ACE lets someone else modify it */
     RH_TRUST_UNREADABLE,    /* a folder whose owner and DACL could not be read */
+    RH_TRUST_PARENT,        /* its parent lets someone else rename or replace it */
 };
 
 /*
@@ -95,6 +96,23 @@ enum rh_trust {
  * RH_TRUST_WRITABLE, *ace (if not NULL) is the index of the first offending ACE.
  */
 enum rh_trust rh_trust_check(const struct rh_fs_object *o, bool want_directory, size_t *ace);
+
+/*
+ * Rights on a folder that let their holder rename, delete or replace what it
+ * holds (or take those rights): what a trusted folder's parent must not grant
+ * anyone else. Adding files and folders (which C:\ProgramData and a volume's
+ * root grant Users) is not among them.
+ */
+#define RH_FS_PARENT_RIGHTS                                                                        \
+    (RH_FS_DELETE_CHILD | RH_FS_WRITE_DAC | RH_FS_WRITE_OWNER | RH_FS_MAXIMUM_ALLOWED |            \
+     RH_FS_GENERIC_ALL)
+
+/*
+ * Decides for the parent of a folder that passed rh_trust_check: its owner is
+ * trusted and no ACE that applies to it grants RH_FS_PARENT_RIGHTS to anyone
+ * else (RH_TRUST_PARENT otherwise). A parent whose security was not read passes.
+ */
+enum rh_trust rh_trust_check_parent(const struct rh_fs_object *parent);
 
 /* A short English reason for a verdict, to follow a path in a message. */
 const char *rh_trust_text(enum rh_trust t);

@@ -388,6 +388,36 @@ static bool check_handle(HANDLE h, const WCHAR *path, bool want_directory, bool 
     return true;
 }
 
+/* The parent of folder `dir` (normalized) must not let others rename or replace it. */
+static bool check_parent(const WCHAR *dir, char *why, size_t why_size)
+{
+    WCHAR parent[RH_PATH_CHARS];
+    struct rh_fs_object o = {0};
+    struct rh_fs_ace *aces = NULL;
+    char where[RH_PATH_CHARS * 3], above[RH_PATH_CHARS * 3];
+    enum rh_trust t = RH_TRUST_OK;
+    HANDLE h;
+
+    if (!rh_path_parent(dir, parent, RH_PATH_CHARS) || wcscmp(parent, dir) == 0)
+        return true; /* a volume's root */
+    h = CreateFileW(parent, READ_CONTROL | FILE_READ_ATTRIBUTES,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                    FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
+                    NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return true; /* nothing to judge by: the folder's own checks passed */
+    if (read_security(h, &o, &aces))
+        t = rh_trust_check_parent(&o);
+    free(aces);
+    CloseHandle(h);
+    if (t == RH_TRUST_OK)
+        return true;
+    utf8_of(dir, where, sizeof where);
+    utf8_of(parent, above, sizeof above);
+    rh_set_err(why, why_size, "folder %s %s (%s); it is not used", where, rh_trust_text(t), above);
+    return false;
+}
+
 static bool make_sa(SECURITY_ATTRIBUTES *sa, const WCHAR *sddl)
 {
     sa->nLength = sizeof *sa;
@@ -415,15 +445,39 @@ static bool create_private_dir(const WCHAR *dir, bool admin_owner)
     return ok;
 }
 
-/* Creates every missing folder of normalized path `dir`, privately. */
-static void create_dirs(const WCHAR *dir, bool admin_owner)
+/* Whether `path` is a folder reached without a link. */
+static bool is_plain_dir(const WCHAR *path)
+{
+    WCHAR final[RH_PATH_CHARS];
+    BY_HANDLE_FILE_INFORMATION info;
+    HANDLE h = CreateFileW(
+        path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+        OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
+        NULL);
+    bool plain;
+
+    if (h == INVALID_HANDLE_VALUE)
+        return false;
+    plain = GetFileInformationByHandle(h, &info) &&
+            (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0 &&
+            (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 &&
+            reaches(h, path, final, RH_PATH_CHARS);
+    CloseHandle(h);
+    return plain;
+}
+
+/*
+ * Creates every missing folder of normalized path `dir`, privately. False if
+ * an existing component is not a plain folder (a link): `stop` is that one.
+ */
+static bool create_dirs(const WCHAR *dir, bool admin_owner, WCHAR *stop)
 {
     WCHAR part[RH_PATH_CHARS];
     size_t len = wcslen(dir);
     size_t start = 3; /* after "C:\" */
 
     if (len >= RH_PATH_CHARS)
-        return;
+        return true;
     if (is_unc(dir)) {
         /* \\server\share\ : the root belongs to the server. */
         size_t seps = 0;
@@ -440,8 +494,13 @@ static void create_dirs(const WCHAR *dir, bool admin_owner)
         /* A failure shows in the open that follows, with the system's reason. */
         if (GetFileAttributesW(part) == INVALID_FILE_ATTRIBUTES)
             create_private_dir(part, admin_owner);
+        else if (!is_plain_dir(part)) {
+            wcscpy_s(stop, RH_PATH_CHARS, part);
+            return false; /* never create through a link */
+        }
         part[i] = dir[i];
     }
+    return true;
 }
 
 /*
@@ -451,7 +510,7 @@ static void create_dirs(const WCHAR *dir, bool admin_owner)
 static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char *why,
                        size_t why_size)
 {
-    WCHAR norm[RH_PATH_CHARS];
+    WCHAR norm[RH_PATH_CHARS], stop[RH_PATH_CHARS];
     char where[RH_PATH_CHARS * 3], text[256];
     DWORD n, err;
     HANDLE h;
@@ -466,7 +525,19 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
     }
     while (n > 3 && norm[n - 1] == L'\\')
         norm[--n] = L'\0';
-    create_dirs(norm, admin_owner);
+    if (!create_dirs(norm, admin_owner, stop)) {
+        /* Say what the component that stopped it is. */
+        h = CreateFileW(
+            stop, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+            FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
+        if (h == INVALID_HANDLE_VALUE || check_handle(h, stop, true, false, why, why_size))
+            rh_set_err(why, why_size, "folder %s: a part of its path is not a plain folder", where);
+        if (h != INVALID_HANDLE_VALUE)
+            CloseHandle(h);
+        *untrusted = true;
+        SetLastError(ERROR_ACCESS_DENIED);
+        return INVALID_HANDLE_VALUE;
+    }
     /* No FILE_SHARE_DELETE: while held, nobody can rename or replace it. */
     h = CreateFileW(norm, FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE,
                     FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
@@ -481,7 +552,8 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
         SetLastError(err);
         return INVALID_HANDLE_VALUE;
     }
-    if (!check_handle(h, norm, true, !is_unc(norm), why, why_size)) {
+    if (!check_handle(h, norm, true, !is_unc(norm), why, why_size) ||
+        (!is_unc(norm) && !check_parent(norm, why, why_size))) {
         CloseHandle(h);
         *untrusted = true;
         SetLastError(ERROR_ACCESS_DENIED);

@@ -151,6 +151,5 @@ void rh_journal_file_flush(struct rh_journal_file *f)
 
 void rh_journal_file_close(struct rh_journal_file *f)
 {
-    rh_journal_file_flush(f);
     unmap(f);
 }

@@ -35,6 +35,10 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
                           size_t err_size);
 /* Writes the mapping's dirty pages and the file's metadata to disk. */
 void rh_journal_file_flush(struct rh_journal_file *f);
+/*
+ * Unmaps and closes, without writing: the caller flushes first (a flush can
+ * block on a share that stopped answering; closing never does).
+ */
 void rh_journal_file_close(struct rh_journal_file *f);
 
 #endif /* RH_JOURNAL_FILE_H */

@@ -45,6 +45,7 @@ struct worker {
     volatile LONG64 delivered, retried, failed;
     volatile LONG last_error;
     volatile LONG exited;
+    volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
 };
 
 /*
@@ -69,7 +70,10 @@ struct runtime {
     uint8_t id_base[10];
     uint64_t id_counter;
 
-    HANDLE stop_event; /* manual reset: set when workers must stop */
+    HANDLE stop_event;   /* manual reset: set when workers must stop */
+    HANDLE flusher_stop; /* manual reset: set once they have, for the flusher's last round */
+    HANDLE drain_event;  /* manual reset: set when stop begins to drain */
+    volatile LONG draining;
     volatile LONG quit;
     HANDLE flusher;
     volatile LONG status_dirty;
@@ -171,12 +175,6 @@ static void prefault(struct runtime *rt, uint64_t bytes)
     }
 }
 
-/* Waits `ms`, or less if the runtime stops; true if it stopped. */
-static bool wait_or_stop(struct runtime *rt, DWORD ms)
-{
-    return WaitForSingleObject(rt->stop_event, ms) == WAIT_OBJECT_0;
-}
-
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
 static bool stopping(const struct worker *w)
 {
@@ -189,6 +187,26 @@ static bool worker_wait(struct worker *w, DWORD ms)
     HANDLE h[2] = {w->rt->stop_event, w->wake};
 
     return WaitForMultipleObjects(2, h, FALSE, ms) != WAIT_TIMEOUT || stopping(w);
+}
+
+/*
+ * A failing sink's wait before its next try. Once stop drains, a sink that
+ * has not failed since gets one try at once (its collector may be back); one
+ * that has gives up and waits for the stop: the drain does not wait for it.
+ * True if the worker must stop.
+ */
+static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
+{
+    struct runtime *rt = w->rt;
+    HANDLE h[3] = {rt->stop_event, w->wake, rt->drain_event};
+
+    if (tried_while_draining) {
+        InterlockedExchange(&w->gave_up, 1);
+        return worker_wait(w, INFINITE);
+    }
+    return WaitForMultipleObjects(rt->drain_event != NULL ? 3 : 2, h, FALSE, ms) <
+               WAIT_OBJECT_0 + 2 ||
+           stopping(w);
 }
 
 /* A batch: consecutive entries copied out of the journal under one lock. */
@@ -308,6 +326,7 @@ static DWORD WINAPI worker_main(void *arg)
     }
     while (next_batch(w, b)) {
         uint64_t delivered;
+        bool draining = rt->draining != 0;
         enum rh_sink_result res = deliver_batch(w, b, rec, &delivered);
 
         /*
@@ -333,8 +352,9 @@ static DWORD WINAPI worker_main(void *arg)
             }
             set_state(w, RH_SINK_STATE_RETRYING);
             random = random * 1664525u + 1013904223u;
-            if (worker_wait(
-                    w, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random)))
+            if (retry_wait(
+                    w, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random),
+                    draining))
                 break;
             continue;
         }
@@ -436,8 +456,9 @@ static DWORD WINAPI flusher_main(void *arg)
     while (!stop) {
         ULONGLONG now;
 
-        stop = wait_or_stop(rt, rt->cfg.flush_ms);
-        prefault(rt, PREFAULT_BYTES);
+        stop = WaitForSingleObject(rt->flusher_stop, rt->cfg.flush_ms) == WAIT_OBJECT_0;
+        if (!stop)
+            prefault(rt, PREFAULT_BYTES);
         if (rt->file_backed)
             rh_journal_file_flush(&rt->file);
         report(rt);
@@ -528,7 +549,7 @@ static void add_worker(struct runtime *rt, const struct rh_runtime_sink *sink)
     w->sink = *sink;
     w->cursor = cursor;
     w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
-    w->quit = w->exited = w->in_delivery = 0;
+    w->quit = w->exited = w->in_delivery = w->gave_up = 0;
     w->state = 0;
     w->delivered = w->retried = w->failed = 0;
     w->last_error = 0;
@@ -567,6 +588,8 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     InitializeSRWLock(&rt->refused_lock);
     InitializeConditionVariable(&rt->jcv);
     rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    rt->flusher_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
+    rt->drain_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     load_id_base(rt);
     open_journal(rt);
 
@@ -578,19 +601,28 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
                                 n_sinks < RH_MAX_SINKS ? n_sinks : RH_MAX_SINKS);
     for (size_t i = 0; i < n_sinks; i++)
         add_worker(rt, &sinks[i]);
-    if (rt->stop_event != NULL)
+    if (rt->stop_event != NULL && rt->flusher_stop != NULL)
         rt->flusher = CreateThread(NULL, 0, flusher_main, rt, 0, NULL);
     g_rt = rt;
 }
 
+/*
+ * Whether stop may end the drain: every sink has delivered what the journal
+ * holds, or cannot now (failing and waiting to retry, or stuck): waiting
+ * longer would deliver nothing.
+ */
 static bool drained(struct runtime *rt)
 {
     bool done = true;
 
     AcquireSRWLockShared(&rt->jlock);
-    for (size_t i = 0; i < rt->n_workers && done; i++)
-        done = !rt->workers[i].active || rt->workers[i].exited ||
-               rh_journal_pending(&rt->journal, rt->workers[i].cursor) == 0;
+    for (size_t i = 0; i < rt->n_workers && done; i++) {
+        const struct worker *w = &rt->workers[i];
+        LONG state = w->state;
+
+        done = !w->active || w->exited || w->gave_up || state == RH_SINK_STATE_STUCK ||
+               rh_journal_pending(&rt->journal, w->cursor) == 0;
+    }
     ReleaseSRWLockShared(&rt->jlock);
     return done;
 }
@@ -673,27 +705,52 @@ static bool halt_workers(struct runtime *rt)
     return abandoned;
 }
 
-void rh_runtime_stop(void)
+void rh_runtime_stop(ULONGLONG begun)
 {
     struct runtime *rt = g_rt;
-    ULONGLONG deadline;
-    bool abandoned = false;
+    ULONGLONG drain_until, until, now;
+    bool abandoned = false, flusher_stuck = false;
 
     if (rt == NULL)
         return;
     g_rt = NULL;
-    deadline = GetTickCount64() + rt->cfg.drain_ms;
+    drain_until = begun + rt->cfg.drain_ms;
+    until = drain_until + 1000;
 
-    /* Let the workers finish what the journal holds, for at most drain_ms. */
-    while (!drained(rt) && GetTickCount64() < deadline)
+    /* Let the workers finish what the journal holds, while any of them can. */
+    InterlockedExchange(&rt->draining, 1);
+    if (rt->drain_event != NULL)
+        SetEvent(rt->drain_event);
+    while (!drained(rt) && GetTickCount64() < drain_until)
         Sleep(10);
     InterlockedExchange(&rt->quit, 1);
     if (rt->stop_event != NULL)
         SetEvent(rt->stop_event);
     abandoned = halt_workers(rt);
+
+    /* The flusher's last round, after the workers' last moves: cursors and status.json. */
     if (rt->flusher != NULL) {
-        WaitForSingleObject(rt->flusher, INFINITE); /* it never blocks: flush, status, return */
-        CloseHandle(rt->flusher);
+        SetEvent(rt->flusher_stop);
+        now = GetTickCount64();
+        if (WaitForSingleObject(rt->flusher, now < until ? (DWORD)(until - now) : 0) !=
+            WAIT_OBJECT_0) {
+            rh_log(RH_LOG_ERROR,
+                   "the journal's last flush to %s did not finish in time (a share or disk that "
+                   "stopped answering?); it is left to finish, and records it had not written "
+                   "are delivered again or lost if it never does",
+                   rt->cfg.journal_dir_utf8);
+            flusher_stuck = true;
+        } else {
+            CloseHandle(rt->flusher);
+        }
+    }
+    if (flusher_stuck) {
+        HMODULE self;
+
+        /* It still reads the journal and the runtime: both stay, and so does the DLL. */
+        GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                           (LPCWSTR)(const void *)&g_rt, &self);
+        return;
     }
     for (size_t i = 0; i < rt->n_workers; i++)
         if (rt->workers[i].wake != NULL && rt->workers[i].thread == NULL)
@@ -702,7 +759,7 @@ void rh_runtime_stop(void)
     rt->journal_closed = true;
     ReleaseSRWLockExclusive(&rt->jlock);
     if (rt->file_backed)
-        rh_journal_file_close(&rt->file);
+        rh_journal_file_close(&rt->file); /* flushed by the flusher's last round */
     else if (rt->memory_journal != NULL)
         VirtualFree(rt->memory_journal, 0, MEM_RELEASE);
     if (rt->dir != INVALID_HANDLE_VALUE)
@@ -712,6 +769,10 @@ void rh_runtime_stop(void)
         return; /* rt stays allocated for that thread; it exits without touching the journal */
     if (rt->stop_event != NULL)
         CloseHandle(rt->stop_event);
+    if (rt->flusher_stop != NULL)
+        CloseHandle(rt->flusher_stop);
+    if (rt->drain_event != NULL)
+        CloseHandle(rt->drain_event);
     free(rt);
 }
 

@@ -50,12 +50,18 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
                       size_t n_sinks, const char *server);
 
 /*
- * Drains for at most cfg->drain_ms, persists cursors, stops the threads and
- * destroys the sinks. A sink stuck in a delivery past the bound is abandoned
- * (its thread left to finish on its own, the DLL pinned in memory for it): stop
- * never hangs RRAS's shutdown.
+ * Stops within cfg->drain_ms + 1 s of `begun` (GetTickCount64() when
+ * Terminate was called), whatever is stuck: lets the workers deliver what the
+ * journal holds until begun + drain_ms, or less once no sink can make progress
+ * (each has delivered everything, or is failing and waiting to retry); stops
+ * the workers (two short graces); lets the flusher write the cursors and
+ * status.json one last time; closes the journal and destroys the sinks. A
+ * worker or flusher stuck past its bound (a delivery that does not return, a
+ * share that stops answering) is abandoned: its thread left to finish on its
+ * own, its runtime and the journal's mapping kept for it, the DLL pinned in
+ * memory. Records not delivered stay in the journal for the next start.
  */
-void rh_runtime_stop(void);
+void rh_runtime_stop(ULONGLONG begun);
 
 /*
  * Live reconfiguration, with the journal open and RRAS's callbacks running:

@@ -105,6 +105,23 @@ static HANDLE g_watcher, g_watch_stop;
  */
 static volatile LONG g_said_refused, g_said_short;
 
+/*
+ * Callbacks that came while rashangup was not running (before Initialize, or
+ * after Terminate): dropped, counted, and reported at the next start. Nothing
+ * is started for them: RRAS may unload the DLL as soon as they return.
+ */
+static volatile LONG64 g_late_calls;
+static volatile LONG g_said_late;
+
+/* Set by stop before it waits for the watcher: a reload still running gives up. */
+static volatile LONG g_stopping;
+
+/* Start and stop each change it: a reload that began before one gives up. */
+static unsigned g_generation;
+
+/* How long stop waits for the watcher before leaving it (and pinning the DLL). */
+#define WATCHER_GRACE_MS 500
+
 static void load_server_name(void)
 {
     WCHAR name[256];
@@ -413,7 +430,18 @@ static void start_locked(void)
     if (g_running)
         return;
     g_said_refused = g_said_short = 0;
+    InterlockedExchange(&g_stopping, 0);
     rh_diag_open();
+    {
+        LONG64 late = InterlockedExchange64(&g_late_calls, 0);
+
+        InterlockedExchange(&g_said_late, 0);
+        if (late > 0)
+            rh_log(RH_LOG_WARNING,
+                   "%lld callback(s) from RRAS came while rashangup was not running (before "
+                   "MprAdminInitializeDll or after MprAdminTerminateDll): accepted, not recorded",
+                   (long long)late);
+    }
     load_server_name();
     free_set(&g_current);
     load_config(&g_current);
@@ -422,6 +450,7 @@ static void start_locked(void)
     runtime_config(&g_current.g, &rc);
     rh_runtime_start(&rc, sinks, n, g_server);
     g_running = true;
+    g_generation++;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
         rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
     rh_log_event(RH_EV_STARTED, RH_LOG_INFO,
@@ -433,7 +462,8 @@ static void start_locked(void)
 
     /* Changes to the configuration apply live from now on. */
     g_watch_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
-    g_watcher = g_watch_stop != NULL ? CreateThread(NULL, 0, watch_main, NULL, 0, NULL) : NULL;
+    g_watcher =
+        g_watch_stop != NULL ? CreateThread(NULL, 0, watch_main, g_watch_stop, 0, NULL) : NULL;
     if (g_watcher == NULL)
         rh_log(RH_LOG_ERROR,
                "the configuration watcher cannot start (error %lu): changes apply "
@@ -451,7 +481,9 @@ static bool same_spec(const struct spec *a, const struct spec *b)
  * Applies the configuration as it is now: sinks whose configuration did not
  * change run on untouched; changed ones restart from their journal cursor (no
  * record is lost or skipped); removed ones stop; new ones start. Runs on the
- * watcher thread, never on RRAS's.
+ * watcher thread, never on RRAS's. The registry is read and new sinks created
+ * without the lock (a sink's create may wait on a file or a name): stop never
+ * waits for that, only for the short apply.
  */
 static void reload(void)
 {
@@ -460,16 +492,23 @@ static void reload(void)
     struct rh_runtime_sink add[RH_MAX_SINKS];
     char remove[RH_MAX_SINKS][RH_SINK_NAME_SIZE];
     size_t n_add = 0, n_remove = 0, kept = 0;
+    unsigned generation;
 
     if (next == NULL) {
         rh_log(RH_LOG_ERROR, "out of memory: the configuration change is not applied");
         return;
     }
-    AcquireSRWLockExclusive(&g_reload_lock);
-    if (!g_running)
-        goto out;
+    AcquireSRWLockShared(&g_reload_lock);
+    generation = g_generation;
+    ReleaseSRWLockShared(&g_reload_lock);
     rh_log(RH_LOG_INFO, "%s changed: applying the configuration", RH_CONFIG_KEY_TEXT);
     load_config(next);
+
+    AcquireSRWLockShared(&g_reload_lock);
+    if (!g_running || g_stopping || generation != g_generation) {
+        ReleaseSRWLockShared(&g_reload_lock);
+        goto out;
+    }
     for (size_t i = 0; i < g_current.n; i++) {
         const struct spec *cur = &g_current.specs[i];
         bool same = false;
@@ -485,9 +524,19 @@ static void reload(void)
         else if (cur->running)
             snprintf(remove[n_remove++], RH_SINK_NAME_SIZE, "%s", cur->name);
     }
-    for (size_t k = 0; k < next->n; k++)
+    ReleaseSRWLockShared(&g_reload_lock);
+
+    for (size_t k = 0; k < next->n && !g_stopping; k++)
         if (!next->specs[k].running)
             n_add += create_sink(&next->specs[k], &add[n_add]) ? 1 : 0;
+
+    AcquireSRWLockExclusive(&g_reload_lock);
+    if (!g_running || g_stopping || generation != g_generation) {
+        ReleaseSRWLockExclusive(&g_reload_lock);
+        for (size_t i = 0; i < n_add; i++)
+            add[i].ops->destroy(add[i].instance);
+        goto out;
+    }
     runtime_config(&next->g, &rc);
     rh_runtime_update(&rc, (const char(*)[RH_SINK_NAME_SIZE])remove, n_remove, add, n_add);
     if (strcmp(next->g.journal_path, g_current.g.journal_path) != 0 ||
@@ -501,8 +550,8 @@ static void reload(void)
     free_set(&g_current);
     g_current = *next;
     memset(next, 0, sizeof *next);
-out:
     ReleaseSRWLockExclusive(&g_reload_lock);
+out:
     free_set(next);
     free(next);
 }
@@ -514,11 +563,11 @@ out:
  */
 static DWORD WINAPI watch_main(void *arg)
 {
+    HANDLE stop = arg; /* its own: a watcher left behind at stop never sees a later one's */
     HANDLE changed = CreateEventW(NULL, FALSE, FALSE, NULL);
-    HANDLE waits[2] = {g_watch_stop, changed};
+    HANDLE waits[2] = {stop, changed};
 
-    (void)arg;
-    while (changed != NULL && WaitForSingleObject(g_watch_stop, 0) == WAIT_TIMEOUT) {
+    while (changed != NULL && WaitForSingleObject(stop, 0) == WAIT_TIMEOUT) {
         HKEY key = NULL;
         bool parent = false;
         DWORD filter = REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET;
@@ -530,14 +579,14 @@ static DWORD WINAPI watch_main(void *arg)
             if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE", 0, KEY_NOTIFY | KEY_WOW64_64KEY,
                               &key) != ERROR_SUCCESS) {
                 key = NULL;
-                if (WaitForSingleObject(g_watch_stop, 5000) != WAIT_TIMEOUT)
+                if (WaitForSingleObject(stop, 5000) != WAIT_TIMEOUT)
                     break;
                 continue;
             }
         }
         if (RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) != ERROR_SUCCESS) {
             RegCloseKey(key);
-            if (WaitForSingleObject(g_watch_stop, 1000) != WAIT_TIMEOUT)
+            if (WaitForSingleObject(stop, 1000) != WAIT_TIMEOUT)
                 break;
             continue;
         }
@@ -570,18 +619,29 @@ void rh_service_start(void)
     ReleaseSRWLockExclusive(&g_reload_lock);
 }
 
-/* Stops the watcher; a reload in progress finishes first. */
+/* The DLL stays mapped for a thread left running in it. */
+static void pin_self(void)
+{
+    HMODULE self;
+
+    GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                       (LPCWSTR)(const void *)&g_watcher, &self);
+}
+
+/*
+ * Stops the watcher. A reload still reading the registry or creating sinks
+ * gives up (g_stopping) when it can; if it cannot within WATCHER_GRACE_MS it
+ * is left to finish on its own, the DLL pinned, and changes nothing.
+ */
 static void stop_watcher(void)
 {
     if (g_watcher != NULL) {
         SetEvent(g_watch_stop);
-        if (WaitForSingleObject(g_watcher, 30000) != WAIT_OBJECT_0) {
-            HMODULE self;
-
-            rh_log(RH_LOG_ERROR, "the configuration watcher did not stop; it is left to finish");
-            GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS |
-                                   GET_MODULE_HANDLE_EX_FLAG_PIN,
-                               (LPCWSTR)(const void *)&g_watcher, &self);
+        if (WaitForSingleObject(g_watcher, WATCHER_GRACE_MS) != WAIT_OBJECT_0) {
+            rh_log(RH_LOG_ERROR, "the configuration watcher is busy reloading and did not stop "
+                                 "in time; it is left to finish and changes nothing");
+            pin_self();
+            g_watch_stop = NULL; /* it still waits on it: never closed */
         }
         CloseHandle(g_watcher);
         g_watcher = NULL;
@@ -594,15 +654,19 @@ static void stop_watcher(void)
 
 void rh_service_stop(void)
 {
+    ULONGLONG begun = GetTickCount64();
+
+    InterlockedExchange(&g_stopping, 1);
     stop_watcher();
     AcquireSRWLockExclusive(&g_reload_lock);
     AcquireSRWLockExclusive(&g_lock);
     if (g_running) {
         if (rh_runtime_wants(RH_EVENT_SERVICE_STOP))
             rh_runtime_append(RH_JKIND_SERVICE_STOP, NULL, 0, NULL);
-        rh_runtime_stop(); /* it owns the sink instances now */
+        rh_runtime_stop(begun); /* it owns the sink instances now */
         free_set(&g_current);
         g_running = false;
+        g_generation++;
         rh_log_event(RH_EV_STOPPED, RH_LOG_INFO, "rashangup stopped");
         rh_diag_close();
     }
@@ -610,20 +674,22 @@ void rh_service_stop(void)
     ReleaseSRWLockExclusive(&g_reload_lock);
 }
 
-/* Takes the lock shared, starting the runtime first if RRAS never initialized it. */
-static void enter_running(void)
+/*
+ * Takes the lock shared if rashangup runs; otherwise counts the call and
+ * returns false without taking it. A call before Initialize or after
+ * Terminate must start nothing (no thread, no file, no registry read): RRAS
+ * may unload the DLL as soon as it returns.
+ */
+static bool enter_running(void)
 {
     AcquireSRWLockShared(&g_lock);
-    while (!g_running) {
-        ReleaseSRWLockShared(&g_lock);
-        AcquireSRWLockExclusive(&g_lock);
-        if (!g_running) {
-            start_locked();
-            rh_log(RH_LOG_WARNING, "a hangup arrived before initialization; started then");
-        }
-        ReleaseSRWLockExclusive(&g_lock);
-        AcquireSRWLockShared(&g_lock);
-    }
+    if (g_running)
+        return true;
+    ReleaseSRWLockShared(&g_lock);
+    InterlockedIncrement64(&g_late_calls);
+    if (InterlockedExchange(&g_said_late, 1) == 0)
+        OutputDebugStringW(L"rashangup: a callback came while not initialized; not recorded\n");
+    return false;
 }
 
 /*
@@ -671,7 +737,8 @@ bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
     size_t n = 0;
     bool ok;
 
-    enter_running();
+    if (!enter_running())
+        return true; /* rashangup decides nothing while it does not run */
     if (rh_runtime_wants(RH_EVENT_CONNECT)) {
         bool usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", &copy, packed, &n);
 
@@ -699,7 +766,8 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
     uint8_t packed[RH_EVENT_MAX];
     bool wants, ok;
 
-    enter_running();
+    if (!enter_running())
+        return true;
     wants = rh_runtime_wants(RH_EVENT_CONNECT);
     ok = rh_runtime_accept(legacy_guid(c2, c3), wants);
     if (ok && wants)
@@ -720,9 +788,12 @@ void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
     uint8_t packed[RH_EVENT_MAX];
     size_t n;
 
-    if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", &copy, packed, &n))
+    if (!enter_running())
         return;
-    enter_running();
+    if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", &copy, packed, &n)) {
+        ReleaseSRWLockShared(&g_lock);
+        return;
+    }
     rh_runtime_append(RH_JKIND_HANGUP_EX, packed, (uint32_t)n, &copy.guid);
     ReleaseSRWLockShared(&g_lock);
 }
@@ -733,9 +804,11 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_3 *c3)
 {
     uint8_t packed[RH_EVENT_MAX];
-    size_t n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
+    size_t n;
 
-    enter_running();
+    if (!enter_running())
+        return;
+    n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
     rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n, legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
 }

@@ -189,10 +189,46 @@ static void unreadable_folder_is_refused(void **state)
     assert_int_equal(rh_trust_check(&o, true, NULL), RH_TRUST_UNREADABLE);
 }
 
+/* C:\ProgramData as Windows ships it: Users may add folders, not remove others'. */
+static void parents(void **state)
+{
+    static const struct rh_fs_ace program_data[] = {
+        {true, false, RH_PRINCIPAL_SYSTEM, FA},
+        {true, false, RH_PRINCIPAL_ADMINS, FA},
+        {true, true, RH_PRINCIPAL_CREATOR_OWNER, FA},
+        {true, false, RH_PRINCIPAL_OTHER, RX},
+        {true, false, RH_PRINCIPAL_OTHER, RH_FS_WRITE_DATA | RH_FS_APPEND_DATA | 0x110u},
+    };
+    struct rh_fs_ace open_aces[] = {private_aces[0], {true, false, RH_PRINCIPAL_OTHER, FA}};
+    struct rh_fs_object p = folder(RH_PRINCIPAL_SYSTEM, program_data, NACES(program_data));
+    struct rh_fs_object none = {.is_directory = true};
+
+    (void)state;
+    assert_int_equal(rh_trust_check_parent(&p), RH_TRUST_OK);
+    /* Not a folder to write in, though: Users may add to it. */
+    assert_int_equal(rh_trust_check(&p, true, NULL), RH_TRUST_WRITABLE);
+    /* Everyone with full control (a Unix 0777 folder under Wine) may rename what it holds. */
+    p = folder(RH_PRINCIPAL_ADMINS, open_aces, NACES(open_aces));
+    assert_int_equal(rh_trust_check_parent(&p), RH_TRUST_PARENT);
+    for (unsigned bit = 0; bit < 32; bit++) {
+        open_aces[1].mask = 1u << bit;
+        assert_int_equal(rh_trust_check_parent(&p), (open_aces[1].mask & RH_FS_PARENT_RIGHTS) != 0
+                                                        ? RH_TRUST_PARENT
+                                                        : RH_TRUST_OK);
+    }
+    /* A parent owned by a user: its owner may grant itself anything. */
+    p = folder(RH_PRINCIPAL_OTHER, private_aces, NACES(private_aces));
+    assert_int_equal(rh_trust_check_parent(&p), RH_TRUST_PARENT);
+    p.owner = RH_PRINCIPAL_SYSTEM;
+    p.dacl_present = false;
+    assert_int_equal(rh_trust_check_parent(&p), RH_TRUST_PARENT);
+    assert_int_equal(rh_trust_check_parent(&none), RH_TRUST_OK);
+}
+
 static void every_verdict_has_a_text(void **state)
 {
     (void)state;
-    for (int t = RH_TRUST_OK; t <= RH_TRUST_UNREADABLE; t++) {
+    for (int t = RH_TRUST_OK; t <= RH_TRUST_PARENT; t++) {
         const char *text = rh_trust_text((enum rh_trust)t);
 
         assert_non_null(text);
@@ -212,6 +248,7 @@ int main(void)
         cmocka_unit_test(reparse_points_are_refused),
         cmocka_unit_test(files),
         cmocka_unit_test(unreadable_folder_is_refused),
+        cmocka_unit_test(parents),
         cmocka_unit_test(every_verdict_has_a_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

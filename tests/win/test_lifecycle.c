@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Calls RRAS may make outside Initialize..Terminate, and how long Terminate
+ * takes: a hangup or accept after Terminate (or before Initialize) starts
+ * nothing, so that RRAS may unload the DLL right after it; Terminate returns
+ * as soon as nothing deliverable is left.
+ */
+#include <windows.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tlhelp32.h>
+
+#include <cmocka.h>
+
+#include "host.h"
+#include "scenario.h"
+#include "wintest.h"
+
+/* Threads of this process, as the system lists them. */
+static unsigned thread_count(void)
+{
+    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    THREADENTRY32 te = {.dwSize = sizeof te};
+    unsigned n = 0;
+
+    assert_true(snap != INVALID_HANDLE_VALUE);
+    if (Thread32First(snap, &te)) {
+        do {
+            if (te.th32OwnerProcessID == GetCurrentProcessId())
+                n++;
+        } while (Thread32Next(snap, &te));
+    }
+    CloseHandle(snap);
+    return n;
+}
+
+static uint64_t last_write(const WCHAR *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA a;
+
+    if (!GetFileAttributesExW(path, GetFileExInfoStandard, &a))
+        return 0;
+    return ((uint64_t)a.ftLastWriteTime.dwHighDateTime << 32) | a.ftLastWriteTime.dwLowDateTime;
+}
+
+static FARPROC export_of(HMODULE m, const char *name)
+{
+    FARPROC p = GetProcAddress(m, name);
+
+    assert_non_null(p);
+    return p;
+}
+
+/* An export as its function type. */
+#define EXPORT(m, type, name) ((type *)(void (*)(void))export_of(m, name))
+
+/* The calls of one connection through every binding, as RRAS could make them late. */
+static void late_calls(HMODULE m, const struct rh_admin_dll_callbacks *cb, unsigned index)
+{
+    struct rh_scenario_conn *c = malloc(sizeof *c);
+    RH_ACCEPT_NEW_CONNECTION_EX_FN *accept_ex =
+        EXPORT(m, RH_ACCEPT_NEW_CONNECTION_EX_FN, "MprAdminAcceptNewConnectionEx");
+    RH_CONNECTION_HANGUP_NOTIFICATION_EX_FN *hangup_ex = EXPORT(
+        m, RH_CONNECTION_HANGUP_NOTIFICATION_EX_FN, "MprAdminConnectionHangupNotificationEx");
+    RH_ACCEPT_NEW_CONNECTION3_FN *accept3 =
+        EXPORT(m, RH_ACCEPT_NEW_CONNECTION3_FN, "MprAdminAcceptNewConnection3");
+    RH_CONNECTION_HANGUP_NOTIFICATION3_FN *hangup3 =
+        EXPORT(m, RH_CONNECTION_HANGUP_NOTIFICATION3_FN, "MprAdminConnectionHangupNotification3");
+
+    assert_non_null(c);
+    rh_scenario_make(71, index, c);
+    if (cb != NULL) {
+        assert_true(cb->lpfnRasAdminAcceptNewConnectionEx(&c->ex));
+        cb->lpfnRasAdminConnectionHangupNotificationEx(&c->ex);
+    }
+    assert_true(accept_ex(&c->ex));
+    hangup_ex(&c->ex);
+    assert_true(accept3(&c->c0, &c->c1, &c->c2, &c->c3));
+    hangup3(&c->c0, &c->c1, &c->c2, &c->c3);
+    free(c);
+}
+
+static void calls_after_terminate_start_nothing(void **state)
+{
+    struct rh_admin_dll_callbacks cb;
+    WCHAR log[MAX_PATH], journal[MAX_PATH];
+    RH_INITIALIZE_DLL_EX_FN *init;
+    size_t log_size;
+    uint64_t journal_written;
+    unsigned before;
+    HMODULE m;
+
+    (void)state;
+    wt_fresh_config();
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    m = LoadLibraryW(L"rashangup.dll");
+    assert_non_null(m);
+    init = EXPORT(m, RH_INITIALIZE_DLL_EX_FN, "MprAdminInitializeDllEx");
+    memset(&cb, 0, sizeof cb);
+    assert_int_equal(init(&cb), NO_ERROR);
+    late_calls(m, &cb, 0); /* in time: recorded */
+    assert_int_equal(cb.lpfnRasAdminTerminateDll(), NO_ERROR);
+
+    Sleep(100);
+    before = thread_count();
+    log_size = wt_file_size(log);
+    journal_written = last_write(journal);
+    assert_true(journal_written != 0);
+    Sleep(50);
+    late_calls(m, &cb, 1);
+    late_calls(m, &cb, 2);
+    /* No thread, no log line, no journal write: nothing runs that the unload could cut off. */
+    assert_int_equal(thread_count(), before);
+    assert_int_equal(wt_file_size(log), log_size);
+    assert_true(last_write(journal) == journal_written);
+
+    /* Unloaded right after, as RRAS may: a thread started in it would now crash us. */
+    assert_true(FreeLibrary(m));
+    Sleep(300);
+    assert_true(thread_count() <= before);
+}
+
+static void calls_before_initialize_are_counted_and_reported(void **state)
+{
+    struct rh_admin_dll_callbacks cb;
+    WCHAR log[MAX_PATH], journal[MAX_PATH];
+    RH_INITIALIZE_DLL_EX_FN *init;
+    size_t log_from;
+    unsigned before;
+    HMODULE m;
+
+    (void)state;
+    wt_fresh_config();
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    assert_int_equal(GetFileAttributesW(journal), INVALID_FILE_ATTRIBUTES);
+    log_from = wt_file_size(log);
+    before = thread_count();
+    m = LoadLibraryW(L"rashangup.dll");
+    assert_non_null(m);
+    late_calls(m, NULL, 3); /* 4 calls, before any Initialize */
+    assert_int_equal(thread_count(), before);
+    assert_int_equal(GetFileAttributesW(journal), INVALID_FILE_ATTRIBUTES);
+    assert_int_equal(wt_file_size(log), log_from);
+
+    /* Said at the next start. */
+    init = EXPORT(m, RH_INITIALIZE_DLL_EX_FN, "MprAdminInitializeDllEx");
+    memset(&cb, 0, sizeof cb);
+    assert_int_equal(init(&cb), NO_ERROR);
+    assert_int_equal(cb.lpfnRasAdminTerminateDll(), NO_ERROR);
+    assert_true(wt_log_contains(log_from, "4 callback(s) from RRAS came while rashangup was not "
+                                          "running (before MprAdminInitializeDll or after "
+                                          "MprAdminTerminateDll): accepted, not recorded"));
+    assert_true(FreeLibrary(m));
+}
+
+static size_t count_lines(const WCHAR *path)
+{
+    size_t len = 0, n = 0;
+    char *text = wt_read_file(path, &len);
+
+    for (size_t i = 0; text != NULL && i < len; i++)
+        n += text[i] == '\n';
+    free(text);
+    return n;
+}
+
+/*
+ * With a sink that cannot deliver (nothing listens where it sends) beside one
+ * that can, Terminate waits for the one that can and not for the other: it
+ * returns long before DrainTimeoutMs. The records the failing sink did not
+ * take stay in the journal.
+ */
+static void terminate_does_not_wait_for_a_failing_sink(void **state)
+{
+    WCHAR dir[MAX_PATH], path[MAX_PATH], log[MAX_PATH];
+    struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    ULONGLONG t0, took;
+    size_t log_from;
+
+    (void)state;
+    wt_fresh_config();
+    wt_make_temp_dir(L"drain", dir, MAX_PATH);
+    _snwprintf(path, MAX_PATH, L"%ls\\records.jsonl", dir);
+    path[MAX_PATH - 1] = L'\0';
+    wt_set_global_dword(L"DrainTimeoutMs", 120000);
+    wt_set_sink_string(L"main", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"main", L"Path", REG_SZ, path);
+    wt_set_sink_string(L"dead", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"dead", L"Transport", REG_SZ, L"tcp");
+    wt_set_sink_string(L"dead", L"Server", REG_SZ, L"127.0.0.1");
+    wt_set_sink_dword(L"dead", L"Port", 9); /* discard: nothing listens on loopback here */
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 72, 20, 2, true, &stats), NO_ERROR);
+    t0 = GetTickCount64();
+    rh_host_unload(&dll);
+    took = GetTickCount64() - t0;
+
+    /* 120 s before: the drain waited for the dead sink. Generous for a busy machine. */
+    if (took >= 30000)
+        fail_msg("Terminate took %llu ms with DrainTimeoutMs 120000 and one failing sink",
+                 (unsigned long long)took);
+    assert_int_equal(count_lines(path), 20);
+    assert_true(wt_log_contains(log_from, "sink dead: delivery failed; retrying with backoff"));
+    assert_true(wt_log_contains(log_from, "rashangup stopped"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(calls_after_terminate_start_nothing, wt_teardown),
+        cmocka_unit_test_teardown(calls_before_initialize_are_counted_and_reported, wt_teardown),
+        cmocka_unit_test_teardown(terminate_does_not_wait_for_a_failing_sink, wt_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
