@@ -161,17 +161,6 @@ static void calls_before_initialize_are_counted_and_reported(void **state)
     assert_true(FreeLibrary(m));
 }
 
-static size_t count_lines(const WCHAR *path)
-{
-    size_t len = 0, n = 0;
-    char *text = wt_read_file(path, &len);
-
-    for (size_t i = 0; text != NULL && i < len; i++)
-        n += text[i] == '\n';
-    free(text);
-    return n;
-}
-
 /*
  * With a sink that cannot deliver (nothing listens where it sends) beside one
  * that can, Terminate waits for the one that can and not for the other: it
@@ -211,7 +200,7 @@ static void terminate_does_not_wait_for_a_failing_sink(void **state)
     if (took >= 30000)
         fail_msg("Terminate took %llu ms with DrainTimeoutMs 120000 and one failing sink",
                  (unsigned long long)took);
-    assert_int_equal(count_lines(path), 20);
+    assert_int_equal(wt_count_lines(path), 20);
     assert_true(wt_log_contains(log_from, "sink dead: delivery failed; retrying with backoff"));
     assert_true(wt_log_contains(log_from, "rashangup stopped"));
 }

@@ -73,17 +73,6 @@ static void configure_records(const WCHAR *tag, WCHAR *path)
     wt_set_sink_string(L"main", L"Path", REG_SZ, path);
 }
 
-static size_t count_lines(const WCHAR *path)
-{
-    size_t len = 0, n = 0;
-    char *text = wt_read_file(path, &len);
-
-    for (size_t i = 0; text != NULL && i < len; i++)
-        n += text[i] == '\n';
-    free(text);
-    return n;
-}
-
 static void replay(unsigned seed, unsigned count)
 {
     struct rh_host_dll dll;
@@ -151,7 +140,7 @@ static void journal_path_through_a_link_is_refused(void **state)
     replay(81, 5);
 
     expect_target_empty();
-    assert_int_equal(count_lines(records), 5); /* the journal ran in memory */
+    assert_int_equal(wt_count_lines(records), 5); /* the journal ran in memory */
     assert_true(wt_log_contains(log_from, "folder C:\\rh-links\\dirlink goes through a junction, "
                                           "symbolic link or mount point (it leads to "));
     assert_true(wt_log_contains(log_from, "records are kept in memory only"));
@@ -177,7 +166,7 @@ static void state_journal_folder_replaced_by_a_link_is_refused(void **state)
     (void)link;
 
     expect_target_empty();
-    assert_int_equal(count_lines(records), 5);
+    assert_int_equal(wt_count_lines(records), 5);
     assert_true(wt_log_contains(log_from, "goes through a junction, symbolic link or mount point"));
 }
 
@@ -198,7 +187,7 @@ static void log_replaced_by_a_link_is_not_followed(void **state)
     (void)link;
 
     expect_victim_untouched();
-    assert_int_equal(count_lines(records), 5);
+    assert_int_equal(wt_count_lines(records), 5);
 }
 
 static void hard_linked_status_file_is_not_written_through(void **state)
@@ -232,7 +221,7 @@ static void hard_linked_status_file_is_not_written_through(void **state)
     assert_non_null(text);
     assert_string_equal(text, "victim\n");
     free(text);
-    assert_int_equal(count_lines(records), 5);
+    assert_int_equal(wt_count_lines(records), 5);
     (void)log_from;
     DeleteFileW(tmp);
     DeleteFileW(victim);
@@ -352,7 +341,7 @@ static void state_folder_open_to_others_is_refused_and_set_aside(void **state)
     log_size = wt_file_size(log);
 
     replay(85, 5);
-    assert_int_equal(count_lines(records), 5);
+    assert_int_equal(wt_count_lines(records), 5);
     assert_int_equal(wt_file_size(log), log_size); /* the log there is not written */
     assert_false(exists(journal));                 /* nor the journal (fresh config removed it) */
 

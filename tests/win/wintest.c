@@ -199,3 +199,14 @@ void wt_load(struct rh_host_dll *dll, int model)
     if (rh_host_load(dll, L"rashangup.dll", (enum rh_host_model)model, err, sizeof err) != NO_ERROR)
         fail_msg("rashangup.dll did not bind: %s", err);
 }
+
+size_t wt_count_lines(const WCHAR *path)
+{
+    size_t len = 0, n = 0;
+    char *text = wt_read_file(path, &len);
+
+    for (size_t i = 0; text != NULL && i < len; i++)
+        n += text[i] == '\n';
+    free(text);
+    return n;
+}

@@ -35,6 +35,9 @@ void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count);
 /* Reads a whole file into a malloc'd NUL-terminated buffer; NULL if absent. */
 char *wt_read_file(const WCHAR *path, size_t *len);
 
+/* The number of lines (newlines) in a file; 0 if absent. */
+size_t wt_count_lines(const WCHAR *path);
+
 /* Splits text into lines in place; returns the count (the last, empty, line excluded). */
 size_t wt_split_lines(char *text, char **lines, size_t max_lines);
 
