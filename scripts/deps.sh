@@ -18,6 +18,8 @@ if [ "$what" = test ]; then
   # Real collectors for the network sinks' tests, run unprivileged on loopback;
   # rsyslog's TLS driver, and certtool to make the TLS tests' throwaway CA.
   packages+=(rsyslog rsyslog-gnutls gnutls-bin freeradius iproute2 util-linux file)
+  # A FUSE share whose daemon a test freezes: a journal share that stops answering.
+  packages+=(bindfs procps)
 fi
 
 as_root() {

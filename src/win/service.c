@@ -119,8 +119,12 @@ static volatile LONG g_stopping;
 /* Start and stop each change it: a reload that began before one gives up. */
 static unsigned g_generation;
 
-/* How long stop waits for the watcher before leaving it (and pinning the DLL). */
-#define WATCHER_GRACE_MS 500
+/*
+ * How long stop waits for the watcher before leaving it (and pinning the DLL).
+ * Terminate's budget is DrainTimeoutMs + 1 s: this, the workers' two graces
+ * (runtime.c) and at least 250 ms for the flusher's last round fit in the 1 s.
+ */
+#define WATCHER_GRACE_MS 250
 
 static void load_server_name(void)
 {

@@ -86,11 +86,19 @@ static void late_calls(HMODULE m, const struct rh_admin_dll_callbacks *cb, unsig
     free(c);
 }
 
+/* Binds the loaded DLL as RRAS does: MprAdminInitializeDllEx fills the callbacks. */
+static void initialize(HMODULE m, struct rh_admin_dll_callbacks *cb)
+{
+    RH_INITIALIZE_DLL_EX_FN *init = EXPORT(m, RH_INITIALIZE_DLL_EX_FN, "MprAdminInitializeDllEx");
+
+    memset(cb, 0, sizeof *cb);
+    assert_int_equal(init(cb), NO_ERROR);
+}
+
 static void calls_after_terminate_start_nothing(void **state)
 {
     struct rh_admin_dll_callbacks cb;
     WCHAR log[MAX_PATH], journal[MAX_PATH];
-    RH_INITIALIZE_DLL_EX_FN *init;
     size_t log_size;
     uint64_t journal_written;
     unsigned before;
@@ -102,9 +110,7 @@ static void calls_after_terminate_start_nothing(void **state)
     wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
     m = LoadLibraryW(L"rashangup.dll");
     assert_non_null(m);
-    init = EXPORT(m, RH_INITIALIZE_DLL_EX_FN, "MprAdminInitializeDllEx");
-    memset(&cb, 0, sizeof cb);
-    assert_int_equal(init(&cb), NO_ERROR);
+    initialize(m, &cb);
     late_calls(m, &cb, 0); /* in time: recorded */
     assert_int_equal(cb.lpfnRasAdminTerminateDll(), NO_ERROR);
 
@@ -131,7 +137,6 @@ static void calls_before_initialize_are_counted_and_reported(void **state)
 {
     struct rh_admin_dll_callbacks cb;
     WCHAR log[MAX_PATH], journal[MAX_PATH];
-    RH_INITIALIZE_DLL_EX_FN *init;
     size_t log_from;
     unsigned before;
     HMODULE m;
@@ -151,9 +156,7 @@ static void calls_before_initialize_are_counted_and_reported(void **state)
     assert_int_equal(wt_file_size(log), log_from);
 
     /* Said at the next start. */
-    init = EXPORT(m, RH_INITIALIZE_DLL_EX_FN, "MprAdminInitializeDllEx");
-    memset(&cb, 0, sizeof cb);
-    assert_int_equal(init(&cb), NO_ERROR);
+    initialize(m, &cb);
     assert_int_equal(cb.lpfnRasAdminTerminateDll(), NO_ERROR);
     assert_true(wt_log_contains(log_from, "4 callback(s) from RRAS came while rashangup was not "
                                           "running (before MprAdminInitializeDll or after "
@@ -205,12 +208,88 @@ static void terminate_does_not_wait_for_a_failing_sink(void **state)
     assert_true(wt_log_contains(log_from, "rashangup stopped"));
 }
 
+struct unload_call {
+    struct rh_host_dll *dll;
+    ULONGLONG took;
+};
+
+static DWORD WINAPI unload_thread(void *arg)
+{
+    struct unload_call *u = arg;
+    ULONGLONG t0 = GetTickCount64();
+
+    rh_host_unload(u->dll); /* MprAdminTerminateDll, then FreeLibrary */
+    u->took = GetTickCount64() - t0;
+    return 0;
+}
+
+/*
+ * The journal on a share that stops answering (a FUSE mount whose daemon is
+ * frozen): the flusher's last round blocks writing it, and Terminate still
+ * returns within DrainTimeoutMs + 1 s, leaving the flusher behind.
+ */
+static void terminate_is_bounded_when_the_journal_share_stops_answering(void **state)
+{
+    WCHAR share[MAX_PATH], journal[MAX_PATH], dir[MAX_PATH], path[MAX_PATH], log[MAX_PATH];
+    struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    struct unload_call u = {&dll, 0};
+    DWORD n = GetEnvironmentVariableW(L"RH_SHARE_DIR", share, MAX_PATH);
+    size_t log_from;
+    HANDLE thread;
+    DWORD waited;
+
+    (void)state;
+    if (n == 0 || n >= MAX_PATH) {
+        skip(); /* no FUSE here: with_fixtures.sh could not mount the share */
+        return;
+    }
+    wt_fresh_config();
+    wt_make_temp_dir(L"stall", dir, MAX_PATH);
+    _snwprintf(path, MAX_PATH, L"%ls\\records.jsonl", dir);
+    _snwprintf(journal, MAX_PATH, L"%ls\\journal", share);
+    path[MAX_PATH - 1] = journal[MAX_PATH - 1] = L'\0';
+    wt_set_global_string(L"JournalPath", REG_SZ, journal);
+    wt_set_global_dword(L"JournalSizeMB", 1);
+    wt_set_global_dword(L"FlushIntervalMs", 60000); /* the last round is the one that writes */
+    wt_set_global_dword(L"DrainTimeoutMs", 1000);
+    wt_set_sink_string(L"main", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"main", L"Path", REG_SZ, path);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 73, 20, 2, true, &stats), NO_ERROR);
+    for (int i = 0; i < 500 && wt_count_lines(path) < 20; i++)
+        Sleep(10);
+    assert_int_equal(wt_count_lines(path), 20);
+    wt_fixture_request("freeze", NULL, NULL);
+    thread = CreateThread(NULL, 0, unload_thread, &u, 0, NULL);
+    assert_non_null(thread);
+    waited = WaitForSingleObject(thread, 30000);
+    wt_fixture_request("thaw", NULL, NULL);
+    if (waited != WAIT_OBJECT_0) {
+        WaitForSingleObject(thread, 30000);
+        fail_msg("Terminate did not return within 30 s with DrainTimeoutMs 1000 while the "
+                 "journal's share did not answer");
+    }
+    CloseHandle(thread);
+    Sleep(500); /* the flusher left behind finishes now that the share answers */
+    /* The bound is 2 s; generous for a busy machine, and far from "never". */
+    if (u.took >= 15000)
+        fail_msg("Terminate took %llu ms", (unsigned long long)u.took);
+    assert_true(wt_log_contains(log_from, "did not finish in time (a share or disk that stopped "
+                                          "answering?); it is left to finish"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(calls_after_terminate_start_nothing, wt_teardown),
         cmocka_unit_test_teardown(calls_before_initialize_are_counted_and_reported, wt_teardown),
         cmocka_unit_test_teardown(terminate_does_not_wait_for_a_failing_sink, wt_teardown),
+        cmocka_unit_test_teardown(terminate_is_bounded_when_the_journal_share_stops_answering,
+                                  wt_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,7 @@
  * impersonate, a service environment without %ProgramData%.
  *
  * Wine 8 cannot make junctions or Windows symbolic links, keeps no DACLs and
- * reports the current user as every file's owner: with_links.sh lays Unix
+ * reports the current user as every file's owner: with_fixtures.sh lays Unix
  * links in the prefix instead (Wine follows them; GetFinalPathNameByHandleW
  * names where they lead), and a folder is made writable by everyone through
  * SetNamedSecurityInfoW, which Wine turns into mode 0777. The owner rule is
@@ -35,29 +35,6 @@ static void links_path(const WCHAR *name, WCHAR *out)
 {
     _snwprintf(out, MAX_PATH, L"%ls\\%ls", g_links, name);
     out[MAX_PATH - 1] = L'\0';
-}
-
-/* Asks with_links.sh to run "ln TARGET LINK" or "rm LINK" (paths under C:\, with "/"). */
-static void link_request(const char *op, const char *a, const char *b)
-{
-    WCHAR request[MAX_PATH], done[MAX_PATH], tmp[MAX_PATH];
-    char line[512];
-    HANDLE h;
-    DWORD written;
-    int n = snprintf(line, sizeof line, "%s %s %s\n", op, a, b != NULL ? b : "");
-
-    links_path(L"done", done);
-    links_path(L"request.tmp", tmp);
-    links_path(L"request", request);
-    DeleteFileW(done);
-    h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    assert_true(WriteFile(h, line, (DWORD)n, &written, NULL));
-    CloseHandle(h);
-    assert_true(MoveFileW(tmp, request));
-    for (int i = 0; i < 500 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
-        Sleep(10);
-    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
 }
 
 /* A file sink in a temporary folder: records must keep flowing whatever is refused. */
@@ -115,15 +92,13 @@ static void expect_target_empty(void)
     assert_false(exists(probe));
 }
 
-static void remove_tree(const WCHAR *dir);
-
 /* Empties %ProgramData%\RasHangup\journal and removes it. */
 static void remove_state_journal(void)
 {
     WCHAR path[MAX_PATH];
 
     wt_program_data_file(L"journal", path, MAX_PATH);
-    remove_tree(path);
+    wt_remove_tree(path);
 }
 
 static void journal_path_through_a_link_is_refused(void **state)
@@ -157,11 +132,11 @@ static void state_journal_folder_replaced_by_a_link_is_refused(void **state)
     remove_state_journal();
     wt_program_data_file(L"journal", journal, MAX_PATH);
     assert_false(exists(journal));
-    link_request("ln", "rh-links/target", "ProgramData/RasHangup/journal");
+    wt_fixture_request("ln", "rh-links/target", "ProgramData/RasHangup/journal");
     wt_program_data_file(L"rashangup.log", log, MAX_PATH);
     log_from = wt_file_size(log);
     replay(82, 5);
-    link_request("rm", "ProgramData/RasHangup/journal", NULL);
+    wt_fixture_request("rm", "ProgramData/RasHangup/journal", NULL);
     assert_false(exists(journal));
     (void)link;
 
@@ -180,9 +155,9 @@ static void log_replaced_by_a_link_is_not_followed(void **state)
     wt_program_data_file(L"rashangup.log.1", old, MAX_PATH);
     DeleteFileW(old);
     assert_true(MoveFileW(log, old));
-    link_request("ln", "rh-links/target/victim.txt", "ProgramData/RasHangup/rashangup.log");
+    wt_fixture_request("ln", "rh-links/target/victim.txt", "ProgramData/RasHangup/rashangup.log");
     replay(83, 5);
-    link_request("rm", "ProgramData/RasHangup/rashangup.log", NULL);
+    wt_fixture_request("rm", "ProgramData/RasHangup/rashangup.log", NULL);
     assert_true(MoveFileW(old, log));
     (void)link;
 
@@ -288,32 +263,6 @@ static DWORD regsvr32(bool uninstall)
     return code;
 }
 
-/* Deletes a folder and everything in it (no links are laid in what this removes). */
-static void remove_tree(const WCHAR *dir)
-{
-    WCHAR pattern[MAX_PATH], child[MAX_PATH];
-    WIN32_FIND_DATAW fd;
-    HANDLE find;
-
-    _snwprintf(pattern, MAX_PATH, L"%ls\\*", dir);
-    pattern[MAX_PATH - 1] = L'\0';
-    find = FindFirstFileW(pattern, &fd);
-    if (find != INVALID_HANDLE_VALUE) {
-        do {
-            if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
-                continue;
-            _snwprintf(child, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
-            child[MAX_PATH - 1] = L'\0';
-            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
-                remove_tree(child);
-            else
-                DeleteFileW(child);
-        } while (FindNextFileW(find, &fd));
-        FindClose(find);
-    }
-    RemoveDirectoryW(dir);
-}
-
 /*
  * A state folder others may write to is not used (records still flow); regsvr32
  * sets it aside, with what was planted in it, and makes a new private one.
@@ -363,7 +312,7 @@ static void state_folder_open_to_others_is_refused_and_set_aside(void **state)
     assert_int_equal(regsvr32(true), 0);
     _snwprintf(kept, MAX_PATH, L"%ls\\%ls", aside, fd.cFileName);
     kept[MAX_PATH - 1] = L'\0';
-    remove_tree(kept);
+    wt_remove_tree(kept);
 
     /* The new folder is used again. */
     log_size = wt_file_size(log);
@@ -436,7 +385,8 @@ int main(void)
     DWORD n = GetEnvironmentVariableW(L"RH_LINKS_DIR", g_links, MAX_PATH);
 
     if (n == 0 || n >= MAX_PATH) {
-        fprintf(stderr, "RH_LINKS_DIR is not set: run this test through tests/win/with_links.sh\n");
+        fprintf(stderr,
+                "RH_LINKS_DIR is not set: run this test through tests/win/with_fixtures.sh\n");
         return 1;
     }
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,6 +84,32 @@ void wt_reset_config(void)
     RegDeleteTreeW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY);
 }
 
+/* Deletes a folder and everything in it (no links are laid in what this removes). */
+void wt_remove_tree(const WCHAR *dir)
+{
+    WCHAR pattern[MAX_PATH], child[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE find;
+
+    _snwprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+    pattern[MAX_PATH - 1] = L'\0';
+    find = FindFirstFileW(pattern, &fd);
+    if (find != INVALID_HANDLE_VALUE) {
+        do {
+            if (wcscmp(fd.cFileName, L".") == 0 || wcscmp(fd.cFileName, L"..") == 0)
+                continue;
+            _snwprintf(child, MAX_PATH, L"%ls\\%ls", dir, fd.cFileName);
+            child[MAX_PATH - 1] = L'\0';
+            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+                wt_remove_tree(child);
+            else
+                DeleteFileW(child);
+        } while (FindNextFileW(find, &fd));
+        FindClose(find);
+    }
+    RemoveDirectoryW(dir);
+}
+
 void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count)
 {
     WCHAR temp[MAX_PATH];
@@ -92,6 +118,7 @@ void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count)
     _snwprintf(out, out_count, L"%lsrashangup-%ls-%lu", temp, tag,
                (unsigned long)GetCurrentProcessId());
     out[out_count - 1] = L'\0';
+    wt_remove_tree(out); /* Wine reuses process ids: a name may be an earlier run's */
     CreateDirectoryW(out, NULL);
 }
 
@@ -209,4 +236,29 @@ size_t wt_count_lines(const WCHAR *path)
         n += text[i] == '\n';
     free(text);
     return n;
+}
+
+void wt_fixture_request(const char *op, const char *a, const char *b)
+{
+    WCHAR dir[MAX_PATH], request[MAX_PATH], done[MAX_PATH], tmp[MAX_PATH];
+    char line[512];
+    HANDLE h;
+    DWORD written, n = GetEnvironmentVariableW(L"RH_LINKS_DIR", dir, MAX_PATH);
+    int len = snprintf(line, sizeof line, "%s %s %s\n", op, a != NULL ? a : "", b != NULL ? b : "");
+
+    if (n == 0 || n >= MAX_PATH)
+        fail_msg("RH_LINKS_DIR is not set: run this test through tests/win/with_fixtures.sh");
+    _snwprintf(done, MAX_PATH, L"%ls\\done", dir);
+    _snwprintf(tmp, MAX_PATH, L"%ls\\request.tmp", dir);
+    _snwprintf(request, MAX_PATH, L"%ls\\request", dir);
+    done[MAX_PATH - 1] = tmp[MAX_PATH - 1] = request[MAX_PATH - 1] = L'\0';
+    DeleteFileW(done);
+    h = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_true(WriteFile(h, line, (DWORD)len, &written, NULL));
+    CloseHandle(h);
+    assert_true(MoveFileW(tmp, request));
+    for (int i = 0; i < 500 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
+        Sleep(10);
+    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
 }

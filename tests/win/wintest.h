@@ -29,11 +29,21 @@ int wt_teardown(void **state);
 struct rh_host_dll;
 void wt_load(struct rh_host_dll *dll, int model);
 
+/* Deletes a folder and everything in it (it must hold no links). */
+void wt_remove_tree(const WCHAR *dir);
+
 /* A fresh, empty directory under %TEMP%; returns its path (static storage per call site). */
 void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count);
 
 /* Reads a whole file into a malloc'd NUL-terminated buffer; NULL if absent. */
 char *wt_read_file(const WCHAR *path, size_t *len);
+
+/*
+ * Asks tests/win/with_fixtures.sh (which runs the test) for a fixture Wine
+ * cannot make: "ln TARGET LINK", "rm LINK" (paths under C:\, with "/"),
+ * "freeze" or "thaw" (the FUSE share of RH_SHARE_DIR). Waits until done.
+ */
+void wt_fixture_request(const char *op, const char *a, const char *b);
 
 /* The number of lines (newlines) in a file; 0 if absent. */
 size_t wt_count_lines(const WCHAR *path);
