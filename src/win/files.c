@@ -2,6 +2,8 @@
 #include "files.h"
 
 #include <sddl.h>
+#include <bcrypt.h>
+#include <stdint.h>
 #include <aclapi.h>
 #include <shlobj.h>
 #include <stdio.h>
@@ -38,7 +40,24 @@ bool rh_path_is_absolute(const WCHAR *p)
 
 static bool is_unc(const WCHAR *p)
 {
-    return p[0] == L'\\' && p[1] == L'\\';
+    return (p[0] == L'\\' || p[0] == L'/') && (p[1] == L'\\' || p[1] == L'/');
+}
+
+/*
+ * "C:\\...": the only folders the service writes in. Not a share (the file
+ * server resolves its links, out of our sight), a device or a verbatim path.
+ */
+static bool is_drive_path(const WCHAR *p)
+{
+    return rh_path_is_absolute(p) && !is_unc(p);
+}
+
+/* A drive letter mapped to a share. */
+static bool is_remote_drive(const WCHAR *p)
+{
+    WCHAR root[4] = {p[0], L':', L'\\', L'\0'};
+
+    return GetDriveTypeW(root) == DRIVE_REMOTE;
 }
 
 bool rh_state_dir(WCHAR *out, size_t out_count)
@@ -114,6 +133,25 @@ static bool expand_program_data(const WCHAR *in, WCHAR *out, size_t out_count)
     return true;
 }
 
+/* The part of a pipe path after \\.\pipe\: not empty, no "/", no "." or ".." part. */
+static bool pipe_name_ok(const WCHAR *name)
+{
+    const WCHAR *p = name;
+
+    if (*name == L'\0' || wcschr(name, L'/') != NULL)
+        return false;
+    while (*p != L'\0') {
+        size_t n = wcscspn(p, L"\\");
+
+        if (n == 0 || (n == 1 && p[0] == L'.') || (n == 2 && p[0] == L'.' && p[1] == L'.'))
+            return false;
+        p += n;
+        if (*p == L'\\')
+            p++;
+    }
+    return true;
+}
+
 bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, size_t err_size)
 {
     WCHAR *step = malloc(RH_PATH_CHARS * sizeof(WCHAR));
@@ -157,8 +195,15 @@ bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, s
         }
     }
     utf8_of(expanded, text, sizeof text);
-    if (_wcsnicmp(expanded, L"\\\\.\\pipe\\", 9) == 0 && wcslen(expanded) > 9 &&
-        wcslen(expanded) < out_count) {
+    if (_wcsnicmp(expanded, L"\\\\.\\pipe\\", 9) == 0) {
+        /* A pipe's name, taken as it is: so no "." or ".." to climb out of \\.\pipe\. */
+        if (!pipe_name_ok(expanded + 9) || wcslen(expanded) >= out_count) {
+            rh_set_err(err, err_size,
+                       "\"%s\" is not a named pipe's name (\\\\.\\pipe\\name, without \"/\", "
+                       "\".\" or \"..\")",
+                       text);
+            goto out;
+        }
         wcscpy_s(out, out_count, expanded); /* a named pipe: a name, not a place on disk */
         ok = true;
         goto out;
@@ -175,6 +220,8 @@ bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, s
         rh_set_err(err, err_size, "\"%s\" is too long or not a valid path", text);
         goto out;
     }
+    while (n > 3 && out[n - 1] == L'\\')
+        out[--n] = L'\0'; /* "D:\\J\\" is the folder "D:\\J" */
     ok = true;
 out:
     free(step);
@@ -395,7 +442,7 @@ static bool check_parent(const WCHAR *dir, char *why, size_t why_size)
     struct rh_fs_object o = {0};
     struct rh_fs_ace *aces = NULL;
     char where[RH_PATH_CHARS * 3], above[RH_PATH_CHARS * 3];
-    enum rh_trust t = RH_TRUST_OK;
+    enum rh_trust t;
     HANDLE h;
 
     if (!rh_path_parent(dir, parent, RH_PATH_CHARS) || wcscmp(parent, dir) == 0)
@@ -404,12 +451,13 @@ static bool check_parent(const WCHAR *dir, char *why, size_t why_size)
                     FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                     FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
                     NULL);
-    if (h == INVALID_HANDLE_VALUE)
-        return true; /* nothing to judge by: the folder's own checks passed */
-    if (read_security(h, &o, &aces))
+    /* A parent that cannot be judged is not trusted: its owner may have locked us out. */
+    t = RH_TRUST_PARENT;
+    if (h != INVALID_HANDLE_VALUE && read_security(h, &o, &aces))
         t = rh_trust_check_parent(&o);
     free(aces);
-    CloseHandle(h);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
     if (t == RH_TRUST_OK)
         return true;
     utf8_of(dir, where, sizeof where);
@@ -445,62 +493,73 @@ static bool create_private_dir(const WCHAR *dir, bool admin_owner)
     return ok;
 }
 
-/* Whether `path` is a folder reached without a link. */
-static bool is_plain_dir(const WCHAR *path)
+/*
+ * Opens `path` if it is a folder reached without a link, and holds it: no
+ * FILE_SHARE_DELETE, so it cannot be renamed or replaced while held.
+ * INVALID_HANDLE_VALUE otherwise, with the last error (ERROR_BAD_PATHNAME:
+ * not a plain folder).
+ */
+static HANDLE open_plain_dir(const WCHAR *path)
 {
     WCHAR final[RH_PATH_CHARS];
     BY_HANDLE_FILE_INFORMATION info;
     HANDLE h = CreateFileW(
-        path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-        OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
-        NULL);
-    bool plain;
+        path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+        FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
 
     if (h == INVALID_HANDLE_VALUE)
-        return false;
-    plain = GetFileInformationByHandle(h, &info) &&
-            (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0 &&
-            (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 &&
-            reaches(h, path, final, RH_PATH_CHARS);
-    CloseHandle(h);
-    return plain;
+        return h;
+    if (!GetFileInformationByHandle(h, &info) ||
+        (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 ||
+        (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0 ||
+        !reaches(h, path, final, RH_PATH_CHARS)) {
+        CloseHandle(h);
+        SetLastError(ERROR_BAD_PATHNAME);
+        return INVALID_HANDLE_VALUE;
+    }
+    return h;
 }
 
 /*
- * Creates every missing folder of normalized path `dir`, privately. False if
- * an existing component is not a plain folder (a link): `stop` is that one.
+ * Creates every missing folder of normalized path `dir` ("C:\\..."),
+ * privately, one component at a time: each, made now or found, must be a
+ * plain folder (no link) and is held until the next one is, so none can be
+ * swapped for a link under it. False if one is not, or cannot be opened or
+ * made: `stop` is that one, the last error says why, and nothing was created
+ * below it.
  */
 static bool create_dirs(const WCHAR *dir, bool admin_owner, WCHAR *stop)
 {
     WCHAR part[RH_PATH_CHARS];
     size_t len = wcslen(dir);
-    size_t start = 3; /* after "C:\" */
+    HANDLE held = INVALID_HANDLE_VALUE;
+    DWORD err = ERROR_SUCCESS;
 
-    if (len >= RH_PATH_CHARS)
-        return true;
-    if (is_unc(dir)) {
-        /* \\server\share\ : the root belongs to the server. */
-        size_t seps = 0;
-
-        for (start = 2; start < len && seps < 2; start++)
-            if (dir[start] == L'\\')
-                seps++;
-    }
     memcpy(part, dir, (len + 1) * sizeof(WCHAR));
-    for (size_t i = start; i <= len; i++) {
+    for (size_t i = 3; i <= len && err == ERROR_SUCCESS; i++) {
+        HANDLE h;
+
         if (i < len && dir[i] != L'\\')
             continue;
         part[i] = L'\0';
-        /* A failure shows in the open that follows, with the system's reason. */
-        if (GetFileAttributesW(part) == INVALID_FILE_ATTRIBUTES)
-            create_private_dir(part, admin_owner);
-        else if (!is_plain_dir(part)) {
+        h = open_plain_dir(part);
+        /* Only a name that is not there is made; anything else stops here. */
+        if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND &&
+            create_private_dir(part, admin_owner))
+            h = open_plain_dir(part);
+        if (h == INVALID_HANDLE_VALUE) {
+            err = GetLastError();
             wcscpy_s(stop, RH_PATH_CHARS, part);
-            return false; /* never create through a link */
         }
+        if (held != INVALID_HANDLE_VALUE)
+            CloseHandle(held);
+        held = h;
         part[i] = dir[i];
     }
-    return true;
+    if (held != INVALID_HANDLE_VALUE)
+        CloseHandle(held);
+    SetLastError(err);
+    return err == ERROR_SUCCESS;
 }
 
 /*
@@ -518,24 +577,56 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
     *untrusted = false;
     utf8_of(dir, where, sizeof where);
     n = GetFullPathNameW(dir, RH_PATH_CHARS, norm, NULL);
-    if (!rh_path_is_absolute(dir) || n == 0 || n >= RH_PATH_CHARS) {
-        rh_set_err(why, why_size, "folder %s is not an absolute path", where);
+    if (!is_drive_path(dir) || n == 0 || n >= RH_PATH_CHARS) {
+        rh_set_err(why, why_size,
+                   is_unc(dir) ? "folder %s is on a network share or a device: its links and "
+                                 "owners cannot be checked from here; use a local folder"
+                               : "folder %s is not an absolute path",
+                   where);
         SetLastError(ERROR_BAD_PATHNAME);
         return INVALID_HANDLE_VALUE;
     }
     while (n > 3 && norm[n - 1] == L'\\')
         norm[--n] = L'\0';
+    if (is_remote_drive(norm)) {
+        rh_set_err(why, why_size,
+                   "folder %s is on a network drive: its links and owners cannot be checked "
+                   "from here; use a local folder",
+                   where);
+        SetLastError(ERROR_BAD_PATHNAME);
+        return INVALID_HANDLE_VALUE;
+    }
     if (!create_dirs(norm, admin_owner, stop)) {
-        /* Say what the component that stopped it is. */
-        h = CreateFileW(
-            stop, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-            FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
-        if (h == INVALID_HANDLE_VALUE || check_handle(h, stop, true, false, why, why_size))
-            rh_set_err(why, why_size, "folder %s: a part of its path is not a plain folder", where);
-        if (h != INVALID_HANDLE_VALUE)
-            CloseHandle(h);
-        *untrusted = true;
-        SetLastError(ERROR_ACCESS_DENIED);
+        char part[RH_PATH_CHARS * 3];
+
+        err = GetLastError();
+        if (err == ERROR_BAD_PATHNAME) {
+            /* A link, or not a folder: say what it is and where it leads. */
+            h = CreateFileW(
+                stop, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                NULL, OPEN_EXISTING,
+                FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
+            if (h == INVALID_HANDLE_VALUE || check_handle(h, stop, true, false, why, why_size)) {
+                utf8_of(stop, part, sizeof part);
+                rh_set_err(why, why_size, "folder %s: %s is not a plain folder; it is not used",
+                           where, part);
+            }
+            if (h != INVALID_HANDLE_VALUE)
+                CloseHandle(h);
+            *untrusted = true;
+            SetLastError(ERROR_ACCESS_DENIED);
+            return INVALID_HANDLE_VALUE;
+        }
+        if (err == ERROR_FILE_NOT_FOUND)
+            err = ERROR_PATH_NOT_FOUND; /* for what goes in it: the path is not there */
+        rh_win32_error_text(err, text, sizeof text);
+        utf8_of(stop, part, sizeof part);
+        if (wcscmp(stop, norm) == 0)
+            rh_set_err(why, why_size, "cannot open or create folder %s: %s", where, text);
+        else
+            rh_set_err(why, why_size, "cannot open or create folder %s (at %s): %s", where, part,
+                       text);
+        SetLastError(err);
         return INVALID_HANDLE_VALUE;
     }
     /* No FILE_SHARE_DELETE: while held, nobody can rename or replace it. */
@@ -552,8 +643,7 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
         SetLastError(err);
         return INVALID_HANDLE_VALUE;
     }
-    if (!check_handle(h, norm, true, !is_unc(norm), why, why_size) ||
-        (!is_unc(norm) && !check_parent(norm, why, why_size))) {
+    if (!check_handle(h, norm, true, true, why, why_size) || !check_parent(norm, why, why_size)) {
         CloseHandle(h);
         *untrusted = true;
         SetLastError(ERROR_ACCESS_DENIED);
@@ -569,30 +659,82 @@ HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size)
     return open_dir(dir, false, &untrusted, why, why_size);
 }
 
+/*
+ * Renames folder `dir` aside to a name no one can guess ahead: through a
+ * handle opened on the name itself (a link is renamed, never what it points to).
+ */
+static bool set_aside(const WCHAR *dir, WCHAR *to, size_t to_count)
+{
+    SYSTEMTIME st;
+    uint32_t nonce = 0;
+    HANDLE h;
+    bool ok;
+    int n;
+
+    GetSystemTime(&st);
+    if (!BCRYPT_SUCCESS(
+            BCryptGenRandom(NULL, (PUCHAR)&nonce, sizeof nonce, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+        nonce = GetTickCount() ^ GetCurrentProcessId();
+    n = _snwprintf(to, to_count, L"%ls.untrusted-%04u%02u%02uT%02u%02u%02uZ-%08lx", dir, st.wYear,
+                   st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond, (unsigned long)nonce);
+    if (n < 0 || (size_t)n >= to_count)
+        return false;
+    h = CreateFileW(dir, DELETE | SYNCHRONIZE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                    FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
+                    NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return false;
+    ok = rh_file_rename(h, to, false);
+    CloseHandle(h);
+    return ok;
+}
+
 HANDLE rh_dir_make_trusted(const WCHAR *dir, WCHAR *aside, size_t aside_count, char *why,
                            size_t why_size)
 {
     WCHAR to[RH_PATH_CHARS + 48];
-    SYSTEMTIME st;
-    bool untrusted;
-    HANDLE h = open_dir(dir, true, &untrusted, why, why_size);
-    int n;
+    bool untrusted = false;
+    HANDLE h = INVALID_HANDLE_VALUE;
 
     if (aside != NULL && aside_count > 0)
         aside[0] = L'\0';
-    if (h != INVALID_HANDLE_VALUE || !untrusted)
-        return h;
-    GetSystemTime(&st);
-    n = _snwprintf(to, RH_PATH_CHARS + 48, L"%ls.untrusted-%04u%02u%02uT%02u%02u%02uZ", dir,
-                   st.wYear, st.wMonth, st.wDay, st.wHour, st.wMinute, st.wSecond);
-    if (n < 0 || n >= RH_PATH_CHARS + 48)
-        return INVALID_HANDLE_VALUE;
-    /* A link is renamed itself; what it points to is never touched. */
-    if (!MoveFileExW(dir, to, 0))
-        return INVALID_HANDLE_VALUE; /* why still says what is wrong with it */
-    if (aside != NULL)
-        wcsncpy_s(aside, aside_count, to, _TRUNCATE);
-    return open_dir(dir, true, &untrusted, why, why_size);
+    /* A few times: whoever made the old one may make another at once, in C:\ProgramData. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        h = open_dir(dir, true, &untrusted, why, why_size);
+        if (h != INVALID_HANDLE_VALUE || !untrusted)
+            return h;
+        if (!set_aside(dir, to, RH_PATH_CHARS + 48))
+            return INVALID_HANDLE_VALUE; /* why still says what is wrong with it */
+        if (aside != NULL)
+            wcsncpy_s(aside, aside_count, to, _TRUNCATE);
+    }
+    return INVALID_HANDLE_VALUE;
+}
+
+bool rh_pipe_check(HANDLE h, const char *path_utf8, char *why, size_t why_size)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PSID owner = NULL;
+    enum rh_principal who = RH_PRINCIPAL_OTHER;
+
+    if (GetFileType(h) != FILE_TYPE_PIPE) {
+        rh_set_err(why, why_size, "%s is not a named pipe", path_utf8);
+        return false;
+    }
+    if (GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL,
+                        &sd) == ERROR_SUCCESS)
+        who = principal_of(owner);
+    LocalFree(sd);
+    if (who != RH_PRINCIPAL_SYSTEM && who != RH_PRINCIPAL_ADMINS &&
+        who != RH_PRINCIPAL_TRUSTED_INSTALLER && who != RH_PRINCIPAL_SELF) {
+        rh_set_err(why, why_size,
+                   "named pipe %s was not created by SYSTEM or an administrator (anyone may "
+                   "create a pipe of that name first and read the records); it is not used",
+                   path_utf8);
+        return false;
+    }
+    return true;
 }
 
 HANDLE rh_file_open_checked(const WCHAR *path, DWORD access, DWORD share, DWORD disposition,

@@ -6,12 +6,13 @@
  *
  * - Folders are opened by handle, never through a junction, symbolic link or
  *   mount point anywhere in their path (the path the handle reaches must be the
- *   path asked for), and must be owned by SYSTEM, Administrators or
- *   TrustedInstaller with no write access for anyone else. A folder the service
- *   creates (and each missing parent) gets a protected DACL for SYSTEM and
- *   Administrators only. Folders on a network share (\\server\share\...) are
- *   held to the link rule only: their owner and ACL are the file server's, and
- *   SYSTEM reaches them as the computer's account, never as the local SYSTEM.
+ *   path asked for; missing components are created one by one, each checked
+ *   and held while the next is made), and must be owned by SYSTEM,
+ *   Administrators or TrustedInstaller with no write access for anyone else,
+ *   in a parent that lets no one else rename or replace them. A folder the
+ *   service creates gets a protected DACL for SYSTEM and Administrators only.
+ *   Folders on a network share or mapped drive are refused: the file server
+ *   follows their links out of our sight.
  * - The service never repairs a folder that fails: it may hold an attacker's
  *   open handles, files or links. It refuses it and says why; `regsvr32`, run
  *   by an administrator, sets an untrusted state folder aside and creates a
@@ -23,8 +24,8 @@
  *   path that turns out to be a named pipe never lets its server impersonate
  *   SYSTEM.
  *
- * The `why` texts are complete English sentences fragments naming the path,
- * for the log and the Event Log.
+ * The `why` texts are English sentence fragments naming the path, for the log
+ * and the Event Log.
  */
 #ifndef RH_FILES_H
 #define RH_FILES_H
@@ -50,7 +51,8 @@ bool rh_state_dir(WCHAR *out, size_t out_count);
  * environment strings from the environment. False (err says why, without a
  * "value X:" prefix) if a string is not defined, the result is too long, or it
  * is not an absolute path ("C:\..." or "\\server\share\..."). An empty path
- * stays empty; a named pipe (\\.\pipe\name) is kept as it is.
+ * stays empty; a named pipe (\\.\pipe\name) is kept as it is, if its name has
+ * no "/", "." or ".." part. A trailing backslash is dropped.
  */
 bool rh_path_expand(const WCHAR *raw, WCHAR *out, size_t out_count, char *err, size_t err_size);
 
@@ -68,7 +70,7 @@ HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size);
 /*
  * For the installer: as rh_dir_open_trusted, but an existing folder that
  * fails the checks (and is not merely unreachable) is renamed aside to
- * <dir>.untrusted-<time> (the link itself, if it is one: nothing it points to
+ * <dir>.untrusted-<time>-<random> (the link itself, if it is one: nothing it points to
  * is touched) and a new private folder made in its place; `aside` (may be
  * NULL) then says where the old one went. The owner of what it creates is
  * Administrators.
@@ -89,6 +91,14 @@ bool rh_path_parent(const WCHAR *path, WCHAR *out, size_t out_count);
  */
 HANDLE rh_file_open_checked(const WCHAR *path, DWORD access, DWORD share, DWORD disposition,
                             char *why, size_t why_size);
+
+/*
+ * Checks a named pipe just opened as a client (with READ_CONTROL): a pipe,
+ * created by SYSTEM, Administrators or this service's account. Anyone may
+ * create a pipe of any free name: a squatter would read every record, or
+ * never read and stall the sink. False, with why, otherwise.
+ */
+bool rh_pipe_check(HANDLE h, const char *path_utf8, char *why, size_t why_size);
 
 /* Renames the file open as `h` (opened with DELETE access) to `to`, in the same folder. */
 bool rh_file_rename(HANDLE h, const WCHAR *to, bool replace);

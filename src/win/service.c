@@ -91,8 +91,7 @@ static char g_server[RH_SERVER_SIZE];
  * take it: a reload never holds up RRAS.
  */
 static SRWLOCK g_reload_lock = SRWLOCK_INIT;
-static struct config_set g_current;  /* what runs */
-static struct config_set *g_loading; /* what load_config is filling */
+static struct config_set g_current; /* what runs */
 static HANDLE g_watcher, g_watch_stop;
 
 /* How long the configuration must be quiet before a change is applied. */
@@ -141,9 +140,9 @@ static void load_server_name(void)
 }
 
 /* Takes a sink's filled configuration (owned from now on) into the set being loaded. */
-static bool add_spec(const char *name, const struct rh_sink_ops *ops, void *config)
+static bool add_spec(struct config_set *cs, const char *name, const struct rh_sink_ops *ops,
+                     void *config)
 {
-    struct config_set *cs = g_loading;
     struct spec *sp;
 
     if (cs->n == RH_MAX_SINKS) {
@@ -196,7 +195,7 @@ static bool create_sink(struct spec *sp, struct rh_runtime_sink *out)
 }
 
 /* Reads Sinks\<name> and adds the sink it describes. */
-static void load_sink(HKEY sinks, const WCHAR *wname)
+static void load_sink(struct config_set *cs, HKEY sinks, const WCHAR *wname)
 {
     char name[RH_SINK_NAME_SIZE];
     char type[32];
@@ -276,7 +275,7 @@ static void load_sink(HKEY sinks, const WCHAR *wname)
                      RH_CONFIG_KEY_TEXT, name, err);
         goto out_config;
     }
-    if (add_spec(name, ops, config))
+    if (add_spec(cs, name, ops, config))
         config = NULL;
 
 out_config:
@@ -286,7 +285,7 @@ out_key:
 }
 
 /* With no Sinks key: one JSON Lines file at the default path. */
-static void load_default_sink(void)
+static void load_default_sink(struct config_set *cs)
 {
     const struct rh_sink_ops *ops = rh_sink_find_type("file");
     char err[512] = "";
@@ -297,7 +296,7 @@ static void load_default_sink(void)
         return;
     }
     if (rh_config_read_options(NULL, ops, config, err, sizeof err) &&
-        add_spec(RH_DEFAULT_SINK, ops, config))
+        add_spec(cs, RH_DEFAULT_SINK, ops, config))
         return;
     rh_log(RH_LOG_ERROR, "the default file sink cannot be created: %s", err);
     free_config(ops, config);
@@ -350,7 +349,6 @@ static void load_config(struct config_set *cs)
 {
     struct global_config *g = &cs->g;
 
-    g_loading = cs;
     HKEY root = NULL;
     HKEY sinks = NULL;
     WCHAR name[256];
@@ -363,7 +361,7 @@ static void load_config(struct config_set *cs)
     if (rc == ERROR_FILE_NOT_FOUND) {
         rh_log(RH_LOG_INFO, "%s\\Sinks does not exist: using the default file sink",
                RH_CONFIG_KEY_TEXT);
-        load_default_sink();
+        load_default_sink(cs);
         goto out;
     }
     if (rc != ERROR_SUCCESS) {
@@ -373,7 +371,7 @@ static void load_config(struct config_set *cs)
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks cannot be opened: %s; using the default file sink",
                      RH_CONFIG_KEY_TEXT, text);
-        load_default_sink();
+        load_default_sink(cs);
         goto out;
     }
     for (DWORD i = 0;; i++) {
@@ -388,7 +386,7 @@ static void load_config(struct config_set *cs)
                          (unsigned long)i, (long)rc);
             continue;
         }
-        load_sink(sinks, name);
+        load_sink(cs, sinks, name);
     }
     if (cs->n == 0)
         rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,

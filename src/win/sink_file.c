@@ -220,7 +220,13 @@ static bool ensure_open(struct file_sink *s)
     if (s->file != INVALID_HANDLE_VALUE)
         return true;
     if (s->pipe) {
-        s->file = CreateFileW(s->path, FILE_APPEND_DATA | SYNCHRONIZE,
+        /*
+         * FILE_WRITE_DATA, not FILE_APPEND_DATA alone: without read or write
+         * data access the pipe driver drops the SECURITY_IDENTIFICATION asked
+         * for and lets the server impersonate SYSTEM. READ_CONTROL: to check
+         * who created the pipe.
+         */
+        s->file = CreateFileW(s->path, FILE_WRITE_DATA | READ_CONTROL | SYNCHRONIZE,
                               FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
                               FILE_ATTRIBUTE_NORMAL | RH_OPEN_FLAGS, NULL);
         if (s->file == INVALID_HANDLE_VALUE) {
@@ -228,6 +234,10 @@ static bool ensure_open(struct file_sink *s)
 
             rh_win32_error_text(GetLastError(), text, sizeof text);
             snprintf(why, sizeof why, "cannot open named pipe %s: %s", s->path_utf8, text);
+        } else if (!rh_pipe_check(s->file, s->path_utf8, why, sizeof why)) {
+            CloseHandle(s->file);
+            s->file = INVALID_HANDLE_VALUE;
+            SetLastError(ERROR_ACCESS_DENIED);
         }
     } else {
         if (s->dir == INVALID_HANDLE_VALUE) {

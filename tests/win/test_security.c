@@ -293,6 +293,8 @@ static void state_folder_open_to_others_is_refused_and_set_aside(void **state)
     assert_int_equal(wt_count_lines(records), 5);
     assert_int_equal(wt_file_size(log), log_size); /* the log there is not written */
     assert_false(exists(journal));                 /* nor the journal (fresh config removed it) */
+    assert_true(exists(planted)); /* the service never repairs: it is still there */
+    assert_true(everyone_may_write(dir));
 
     assert_int_equal(regsvr32(false), 0);
     assert_true(exists(dir));
@@ -319,6 +321,42 @@ static void state_folder_open_to_others_is_refused_and_set_aside(void **state)
     replay(86, 5);
     assert_true(wt_file_size(log) > log_size);
     assert_true(exists(journal));
+}
+
+/* Path values that would lead SYSTEM out of where they say: refused, by value. */
+static void paths_that_escape_are_refused(void **state)
+{
+    WCHAR records[MAX_PATH], dir[MAX_PATH], journal[MAX_PATH], log[MAX_PATH];
+    size_t log_from;
+
+    (void)state;
+    configure_records(L"sec-paths", records);
+    /* "\\.\pipe\..\" climbs out of the pipe namespace onto a disk file. */
+    wt_set_sink_string(L"escape", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"escape", L"Path", REG_SZ,
+                       L"\\\\.\\pipe\\..\\..\\C:\\rh-links\\target\\victim.txt");
+    /* A share: the file server resolves its links, out of the service's sight. */
+    wt_set_global_string(L"JournalPath", REG_SZ, L"\\\\127.0.0.1\\c$\\rh-journal");
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(87, 5);
+
+    expect_victim_untouched();
+    assert_int_equal(wt_count_lines(records), 5);
+    assert_true(wt_log_contains(log_from, "Sinks\\escape: value Path: "));
+    assert_true(wt_log_contains(log_from, "is not a named pipe's name"));
+    assert_true(wt_log_contains(log_from, "rh-journal is on a network share or a device"));
+
+    /* A trailing backslash names the same folder, which is used. */
+    configure_records(L"sec-paths2", records);
+    wt_make_temp_dir(L"sec-trailing", dir, MAX_PATH);
+    wcscat_s(dir, MAX_PATH, L"\\");
+    wt_set_global_string(L"JournalPath", REG_SZ, dir);
+    replay(88, 5);
+    _snwprintf(journal, MAX_PATH, L"%lsjournal.dat", dir);
+    journal[MAX_PATH - 1] = L'\0';
+    assert_true(exists(journal));
+    assert_int_equal(wt_count_lines(records), 5);
 }
 
 /*
@@ -380,6 +418,7 @@ int main(void)
         cmocka_unit_test_teardown(hard_linked_status_file_is_not_written_through, wt_teardown),
         cmocka_unit_test_teardown(state_folder_open_to_others_is_refused_and_set_aside,
                                   wt_teardown),
+        cmocka_unit_test_teardown(paths_that_escape_are_refused, wt_teardown),
         cmocka_unit_test_teardown(program_data_is_not_taken_from_the_environment, wt_teardown),
     };
     DWORD n = GetEnvironmentVariableW(L"RH_LINKS_DIR", g_links, MAX_PATH);
