@@ -31,7 +31,7 @@
 #define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
 
 struct worker {
-    struct runtime *rt;
+    struct rh_runtime *rt;
     struct rh_runtime_sink sink;
     int cursor;
     unsigned events;    /* what the sink takes: enum rh_sink_event */
@@ -52,7 +52,7 @@ struct worker {
  * One runtime per start, on the heap: if a stuck worker must be abandoned at
  * stop, it keeps its runtime (leaked on purpose) and a later start gets a new one.
  */
-struct runtime {
+struct rh_runtime {
     struct rh_runtime_config cfg;
     char server[RH_SERVER_SIZE];
     uint64_t started_ms;
@@ -94,9 +94,9 @@ struct runtime {
     struct worker workers[RH_MAX_SINKS];
 };
 
-static struct runtime *g_rt;
+static struct rh_runtime *g_rt;
 
-static void load_id_base(struct runtime *rt)
+static void load_id_base(struct rh_runtime *rt)
 {
     if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rt->id_base, sizeof rt->id_base,
                                         BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
@@ -114,7 +114,7 @@ static void load_id_base(struct runtime *rt)
  * across processes and restarts, increasing in journal order, no system call.
  * Called with jlock held.
  */
-static void next_record_id(struct runtime *rt, uint8_t id[16], uint64_t time_ms)
+static void next_record_id(struct rh_runtime *rt, uint8_t id[16], uint64_t time_ms)
 {
     uint64_t n = ++rt->id_counter;
     uint8_t random[10];
@@ -142,7 +142,7 @@ static void set_state(struct worker *w, enum rh_sink_state s)
  * on the callback path. They spin, then yield, instead; the lock is only ever held
  * for the copy of one entry.
  */
-static void worker_lock(struct runtime *rt)
+static void worker_lock(struct rh_runtime *rt)
 {
     for (unsigned i = 0; !TryAcquireSRWLockExclusive(&rt->jlock); i++) {
         if (i < 128)
@@ -157,7 +157,7 @@ static void worker_lock(struct runtime *rt)
  * take a page fault when it first writes one. The touch is an atomic OR with 0:
  * it changes nothing, whoever else writes there.
  */
-static void prefault(struct runtime *rt, uint64_t bytes)
+static void prefault(struct rh_runtime *rt, uint64_t bytes)
 {
     uint64_t tail;
 
@@ -197,7 +197,7 @@ static bool worker_wait(struct worker *w, DWORD ms)
  */
 static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
 {
-    struct runtime *rt = w->rt;
+    struct rh_runtime *rt = w->rt;
     HANDLE h[3] = {rt->stop_event, w->wake, rt->drain_event};
 
     if (tried_while_draining) {
@@ -224,7 +224,7 @@ struct batch {
 /* Fills the batch from the cursor; waits while there is nothing. False to stop. */
 static bool next_batch(struct worker *w, struct batch *b)
 {
-    struct runtime *rt = w->rt;
+    struct rh_runtime *rt = w->rt;
     enum rh_journal_status st = RH_J_OK;
     uint32_t used = 0;
 
@@ -260,7 +260,7 @@ static bool next_batch(struct worker *w, struct batch *b)
 static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, struct rh_record *rec,
                                          uint64_t *delivered)
 {
-    struct runtime *rt = w->rt;
+    struct rh_runtime *rt = w->rt;
     enum rh_sink_result res = RH_SINK_OK;
 
     *delivered = 0;
@@ -302,7 +302,7 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
 /* Moves the worker's cursor past a batch its sink took. */
 static void advance(struct worker *w, const struct batch *b, uint64_t delivered)
 {
-    struct runtime *rt = w->rt;
+    struct rh_runtime *rt = w->rt;
 
     InterlockedAdd64(&w->delivered, (LONG64)delivered);
     worker_lock(rt);
@@ -314,7 +314,7 @@ static void advance(struct worker *w, const struct batch *b, uint64_t delivered)
 static DWORD WINAPI worker_main(void *arg)
 {
     struct worker *w = arg;
-    struct runtime *rt = w->rt;
+    struct rh_runtime *rt = w->rt;
     struct batch *b = malloc(sizeof *b);
     struct rh_record *rec = malloc(sizeof *rec);
     uint32_t attempt = 0;
@@ -372,7 +372,7 @@ out:
     return 0;
 }
 
-static void write_status(struct runtime *rt)
+static void write_status(struct rh_runtime *rt)
 {
     struct rh_status *s = calloc(1, sizeof *s);
     char *text = malloc(16384);
@@ -433,7 +433,7 @@ out:
 }
 
 /* Reports what the callbacks only counted: drops and a full journal. */
-static void report(struct runtime *rt)
+static void report(struct rh_runtime *rt)
 {
     LONG64 dropped = rt->dropped;
     LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
@@ -448,7 +448,7 @@ static void report(struct runtime *rt)
 
 static DWORD WINAPI flusher_main(void *arg)
 {
-    struct runtime *rt = arg;
+    struct rh_runtime *rt = arg;
     ULONGLONG last_status = 0;
     bool stop = false;
 
@@ -472,7 +472,7 @@ static DWORD WINAPI flusher_main(void *arg)
     return 0;
 }
 
-static void open_journal(struct runtime *rt)
+static void open_journal(struct rh_runtime *rt)
 {
     struct rh_journal_recovery rec;
     char err[RH_PATH_CHARS * 3 + 256] = "";
@@ -521,7 +521,7 @@ static void open_journal(struct runtime *rt)
  * (made if new). Called at start, and for live reconfiguration, without the
  * worker lock: it takes it itself.
  */
-static void add_worker(struct runtime *rt, const struct rh_runtime_sink *sink)
+static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink)
 {
     struct worker *w = NULL;
     int cursor = -1;
@@ -570,7 +570,7 @@ static void add_worker(struct runtime *rt, const struct rh_runtime_sink *sink)
 void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
                       size_t n_sinks, const char *server)
 {
-    struct runtime *rt = calloc(1, sizeof *rt);
+    struct rh_runtime *rt = calloc(1, sizeof *rt);
     const char *names[RH_MAX_SINKS];
 
     if (rt == NULL) {
@@ -611,7 +611,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
  * holds, or cannot now (failing and waiting to retry, or stuck): waiting
  * longer would deliver nothing.
  */
-static bool drained(struct runtime *rt)
+static bool drained(struct rh_runtime *rt)
 {
     bool done = true;
 
@@ -632,7 +632,7 @@ static bool drained(struct runtime *rt)
  * runtime quits) to end; closes the handles of those that did and destroys
  * their sinks.
  */
-static void join_workers(struct runtime *rt, ULONGLONG deadline)
+static void join_workers(struct rh_runtime *rt, ULONGLONG deadline)
 {
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
@@ -663,7 +663,7 @@ static void join_workers(struct runtime *rt, ULONGLONG deadline)
  * delivery then is abandoned: its thread is left to finish, its sink not
  * destroyed, the DLL pinned. True if any was.
  */
-static bool halt_workers(struct runtime *rt)
+static bool halt_workers(struct rh_runtime *rt)
 {
     bool abandoned = false;
 
@@ -705,24 +705,35 @@ static bool halt_workers(struct runtime *rt)
     return abandoned;
 }
 
-void rh_runtime_stop(ULONGLONG begun)
+void rh_runtime_drain(ULONGLONG begun)
 {
-    struct runtime *rt = g_rt;
-    ULONGLONG drain_until, until, now;
+    struct rh_runtime *rt = g_rt;
+
+    if (rt == NULL)
+        return;
+    InterlockedExchange(&rt->draining, 1);
+    if (rt->drain_event != NULL)
+        SetEvent(rt->drain_event);
+    while (!drained(rt) && GetTickCount64() < begun + rt->cfg.drain_ms)
+        Sleep(10);
+}
+
+struct rh_runtime *rh_runtime_detach(void)
+{
+    struct rh_runtime *rt = g_rt;
+
+    g_rt = NULL;
+    return rt;
+}
+
+void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
+{
+    ULONGLONG until, now;
     bool abandoned = false, flusher_stuck = false;
 
     if (rt == NULL)
         return;
-    g_rt = NULL;
-    drain_until = begun + rt->cfg.drain_ms;
-    until = drain_until + 1000;
-
-    /* Let the workers finish what the journal holds, while any of them can. */
-    InterlockedExchange(&rt->draining, 1);
-    if (rt->drain_event != NULL)
-        SetEvent(rt->drain_event);
-    while (!drained(rt) && GetTickCount64() < drain_until)
-        Sleep(10);
+    until = begun + rt->cfg.drain_ms + 1000;
     InterlockedExchange(&rt->quit, 1);
     if (rt->stop_event != NULL)
         SetEvent(rt->stop_event);
@@ -779,7 +790,7 @@ void rh_runtime_stop(ULONGLONG begun)
 void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
                        size_t n_remove, const struct rh_runtime_sink *add, size_t n_add)
 {
-    struct runtime *rt = g_rt;
+    struct rh_runtime *rt = g_rt;
     const char *names[RH_MAX_SINKS];
     size_t n_names = 0;
 
@@ -832,7 +843,7 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
     InterlockedExchange(&rt->status_dirty, 1);
 }
 
-static void remember_refused(struct runtime *rt, const struct rh_guid *conn)
+static void remember_refused(struct rh_runtime *rt, const struct rh_guid *conn)
 {
     if (conn == NULL || rh_guid_is_nil(conn))
         return;
@@ -845,7 +856,7 @@ static void remember_refused(struct runtime *rt, const struct rh_guid *conn)
 }
 
 /* True (and forgets it) if `conn` was refused. */
-static bool was_refused(struct runtime *rt, const struct rh_guid *conn)
+static bool was_refused(struct rh_runtime *rt, const struct rh_guid *conn)
 {
     bool found = false;
 
@@ -867,7 +878,7 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
                        const struct rh_guid *conn)
 {
     uint64_t time_ms;
-    struct runtime *rt = g_rt;
+    struct rh_runtime *rt = g_rt;
     enum rh_journal_policy policy;
     enum rh_journal_status st;
     uint64_t dropped = 0;
@@ -908,14 +919,14 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
 
 bool rh_runtime_wants(unsigned event)
 {
-    struct runtime *rt = g_rt;
+    struct rh_runtime *rt = g_rt;
 
     return rt != NULL && rt->journal.hdr != NULL && (rt->events & event) != 0;
 }
 
 bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
 {
-    struct runtime *rt = g_rt;
+    struct rh_runtime *rt = g_rt;
     bool fits;
 
     if (rt == NULL || !rt->cfg.fail_closed || rt->journal.hdr == NULL)

@@ -49,19 +49,32 @@ struct rh_runtime_sink {
 void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
                       size_t n_sinks, const char *server);
 
+struct rh_runtime;
+
 /*
- * Stops within cfg->drain_ms + 1 s of `begun` (GetTickCount64() when
- * Terminate was called), whatever is stuck: lets the workers deliver what the
- * journal holds until begun + drain_ms, or less once no sink can make progress
- * (each has delivered everything, or is failing and waiting to retry); stops
- * the workers (two short graces); lets the flusher write the cursors and
- * status.json one last time; closes the journal and destroys the sinks. A
- * worker or flusher stuck past its bound (a delivery that does not return, a
- * share that stops answering) is abandoned: its thread left to finish on its
- * own, its runtime and the journal's mapping kept for it, the DLL pinned in
- * memory. Records not delivered stay in the journal for the next start.
+ * Stopping, in three steps, so that RRAS's callbacks are held up only for the
+ * second, which is short. `begun` is GetTickCount64() when Terminate was
+ * called; the three take at most cfg->drain_ms + 1 s from it, whatever is stuck.
+ *
+ * rh_runtime_drain lets the workers deliver what the journal holds until
+ * begun + drain_ms, or less once no sink can make progress (each has
+ * delivered everything, or failed again once the drain began). Appends go on
+ * meanwhile. Called with the service's lifecycle lock, not the callbacks' lock.
+ *
+ * rh_runtime_detach takes the runtime away from appends and accepts: from then
+ * on they find none. Called with the callbacks' lock held exclusively.
+ *
+ * rh_runtime_stop stops the workers (two short graces), lets the flusher write
+ * the cursors and status.json one last time, closes the journal and destroys
+ * the sinks. A worker or flusher stuck past its bound (a delivery that does
+ * not return, a share that stops answering) is abandoned: its thread left to
+ * finish on its own, its runtime and the journal's mapping kept for it, the
+ * DLL pinned in memory. Records not delivered stay in the journal for the next
+ * start. Accepts NULL.
  */
-void rh_runtime_stop(ULONGLONG begun);
+void rh_runtime_drain(ULONGLONG begun);
+struct rh_runtime *rh_runtime_detach(void);
+void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun);
 
 /*
  * Live reconfiguration, with the journal open and RRAS's callbacks running:

@@ -81,7 +81,12 @@ struct config_set {
     size_t n;
 };
 
-/* Exclusive for start and stop; shared while a callback runs. */
+/*
+ * Shared while a callback runs; exclusive to start, and at stop only to take
+ * the runtime away (the drain before and the shutdown after run without it,
+ * so RRAS's callbacks wait at most for that moment). g_running changes with
+ * both this and g_reload_lock held.
+ */
 static SRWLOCK g_lock = SRWLOCK_INIT;
 static bool g_running;
 static char g_server[RH_SERVER_SIZE];
@@ -660,19 +665,27 @@ void rh_service_stop(void)
 
     InterlockedExchange(&g_stopping, 1);
     stop_watcher();
+    /* Start and stop both hold it: g_running changes under it only. */
     AcquireSRWLockExclusive(&g_reload_lock);
-    AcquireSRWLockExclusive(&g_lock);
     if (g_running) {
+        struct rh_runtime *rt;
+
+        AcquireSRWLockShared(&g_lock);
         if (rh_runtime_wants(RH_EVENT_SERVICE_STOP))
             rh_runtime_append(RH_JKIND_SERVICE_STOP, NULL, 0, NULL);
-        rh_runtime_stop(begun); /* it owns the sink instances now */
-        free_set(&g_current);
+        ReleaseSRWLockShared(&g_lock);
+        /* RRAS's hangups are still journaled while the sinks drain. */
+        rh_runtime_drain(begun);
+        AcquireSRWLockExclusive(&g_lock); /* waits only for callbacks in progress */
         g_running = false;
+        rt = rh_runtime_detach();
+        ReleaseSRWLockExclusive(&g_lock);
+        rh_runtime_stop(rt, begun); /* it owns the sink instances now */
+        free_set(&g_current);
         g_generation++;
         rh_log_event(RH_EV_STOPPED, RH_LOG_INFO, "rashangup stopped");
         rh_diag_close();
     }
-    ReleaseSRWLockExclusive(&g_lock);
     ReleaseSRWLockExclusive(&g_reload_lock);
 }
 

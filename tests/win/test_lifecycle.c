@@ -5,6 +5,7 @@
  * nothing, so that RRAS may unload the DLL right after it; Terminate returns
  * as soon as nothing deliverable is left.
  */
+#include <winsock2.h>
 #include <windows.h>
 
 #include <setjmp.h>
@@ -223,6 +224,84 @@ static DWORD WINAPI unload_thread(void *arg)
     return 0;
 }
 
+static DWORD WINAPI terminate_thread(void *arg)
+{
+    struct rh_host_dll *dll = arg;
+
+    dll->callbacks.lpfnRasAdminTerminateDll();
+    return 0;
+}
+
+/*
+ * A hangup while Terminate drains the sinks is journaled at once, not held
+ * until the drain ends: here one sink is a RADIUS server that never answers
+ * (a UDP port this test holds and never reads), so the drain lasts its whole
+ * DrainTimeoutMs (20 s).
+ */
+static void hangup_during_the_drain_is_not_held_up(void **state)
+{
+    WCHAR dir[MAX_PATH], path[MAX_PATH];
+    struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    struct rh_scenario_conn *c = malloc(sizeof *c);
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    int addr_len = sizeof addr;
+    WSADATA wsa;
+    SOCKET silent;
+    HANDLE thread;
+    ULONGLONG t0, took;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+    silent = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    assert_true(silent != INVALID_SOCKET);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(silent, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(getsockname(silent, (struct sockaddr *)&addr, &addr_len), 0);
+
+    wt_fresh_config();
+    wt_make_temp_dir(L"drainhold", dir, MAX_PATH);
+    _snwprintf(path, MAX_PATH, L"%ls\\records.jsonl", dir);
+    path[MAX_PATH - 1] = L'\0';
+    wt_set_global_dword(L"DrainTimeoutMs", 20000);
+    wt_set_sink_string(L"main", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"main", L"Path", REG_SZ, path);
+    wt_set_sink_string(L"silent", L"Type", REG_SZ, L"radius");
+    wt_set_sink_string(L"silent", L"Server", REG_SZ, L"127.0.0.1");
+    wt_set_sink_dword(L"silent", L"Port", ntohs(addr.sin_port));
+    wt_set_sink_string(L"silent", L"Secret", REG_SZ, L"never-answered");
+    wt_set_sink_dword(L"silent", L"TimeoutMs", 10000);
+
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 74, 5, 1, true, &stats), NO_ERROR);
+    for (int i = 0; i < 500 && wt_count_lines(path) < 5; i++)
+        Sleep(10);
+    assert_int_equal(wt_count_lines(path), 5);
+    thread = CreateThread(NULL, 0, terminate_thread, &dll, 0, NULL);
+    assert_non_null(thread);
+    Sleep(500); /* Terminate is draining: the silent sink holds it */
+    assert_int_equal(WaitForSingleObject(thread, 0), WAIT_TIMEOUT);
+
+    rh_scenario_make(74, 5, c);
+    t0 = GetTickCount64();
+    rh_host_hangup(&dll, c);
+    took = GetTickCount64() - t0;
+    /* Before, it waited for the whole drain: 20 s. */
+    if (took >= 5000)
+        fail_msg("a hangup during the drain took %llu ms", (unsigned long long)took);
+    for (int i = 0; i < 500 && wt_count_lines(path) < 6; i++)
+        Sleep(10);
+    assert_int_equal(wt_count_lines(path), 6); /* journaled, and delivered by the sink that can */
+
+    assert_int_equal(WaitForSingleObject(thread, 60000), WAIT_OBJECT_0);
+    CloseHandle(thread);
+    rh_host_unload(&dll); /* Terminate again (nothing left to do), then FreeLibrary */
+    closesocket(silent);
+    WSACleanup();
+    free(c);
+}
+
 /*
  * The journal on a share that stops answering (a FUSE mount whose daemon is
  * frozen): the flusher's last round blocks writing it, and Terminate still
@@ -288,6 +367,7 @@ int main(void)
         cmocka_unit_test_teardown(calls_after_terminate_start_nothing, wt_teardown),
         cmocka_unit_test_teardown(calls_before_initialize_are_counted_and_reported, wt_teardown),
         cmocka_unit_test_teardown(terminate_does_not_wait_for_a_failing_sink, wt_teardown),
+        cmocka_unit_test_teardown(hangup_during_the_drain_is_not_held_up, wt_teardown),
         cmocka_unit_test_teardown(terminate_is_bounded_when_the_journal_share_stops_answering,
                                   wt_teardown),
     };
