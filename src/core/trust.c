@@ -18,6 +18,20 @@ static bool trusted_trustee(enum rh_principal who)
            who == RH_PRINCIPAL_CREATOR_OWNER;
 }
 
+/* The first effective allow ACE granting anyone untrusted one of `rights`, or n_aces. */
+static size_t first_grant(const struct rh_fs_object *o, uint32_t rights)
+{
+    size_t i;
+
+    for (i = 0; i < o->n_aces; i++) {
+        const struct rh_fs_ace *a = &o->aces[i];
+
+        if (a->allow && !a->inherit_only && !trusted_trustee(a->who) && (a->mask & rights) != 0)
+            break;
+    }
+    return i;
+}
+
 enum rh_trust rh_trust_check(const struct rh_fs_object *o, bool want_directory, size_t *ace)
 {
     if (o->is_reparse_point)
@@ -36,33 +50,32 @@ enum rh_trust rh_trust_check(const struct rh_fs_object *o, bool want_directory, 
         return RH_TRUST_OWNER;
     if (!o->dacl_present)
         return RH_TRUST_NULL_DACL;
-    for (size_t i = 0; i < o->n_aces; i++) {
-        const struct rh_fs_ace *a = &o->aces[i];
-
-        if (!a->allow || a->inherit_only || trusted_trustee(a->who))
-            continue;
-        if ((a->mask & RH_FS_MODIFY_RIGHTS) != 0) {
-            if (ace != NULL)
-                *ace = i;
-            return RH_TRUST_WRITABLE;
-        }
+    if (first_grant(o, RH_FS_MODIFY_RIGHTS) < o->n_aces) {
+        if (ace != NULL)
+            *ace = first_grant(o, RH_FS_MODIFY_RIGHTS);
+        return RH_TRUST_WRITABLE;
     }
     return RH_TRUST_OK;
 }
 
 enum rh_trust rh_trust_check_parent(const struct rh_fs_object *parent)
 {
-    if (!parent->has_security)
-        return RH_TRUST_OK;
-    if (!trusted_owner(parent->owner) || !parent->dacl_present)
+    if (!parent->has_security || !trusted_owner(parent->owner) || !parent->dacl_present ||
+        first_grant(parent, RH_FS_PARENT_RIGHTS) < parent->n_aces)
         return RH_TRUST_PARENT;
-    for (size_t i = 0; i < parent->n_aces; i++) {
-        const struct rh_fs_ace *a = &parent->aces[i];
+    return RH_TRUST_OK;
+}
 
-        if (a->allow && !a->inherit_only && !trusted_trustee(a->who) &&
-            (a->mask & RH_FS_PARENT_RIGHTS) != 0)
-            return RH_TRUST_PARENT;
-    }
+enum rh_trust rh_trust_check_pipe(const struct rh_fs_object *pipe)
+{
+    if (!pipe->has_security)
+        return RH_TRUST_UNREADABLE;
+    if (!trusted_owner(pipe->owner))
+        return RH_TRUST_OWNER;
+    if (!pipe->dacl_present)
+        return RH_TRUST_NULL_DACL;
+    if (first_grant(pipe, RH_PIPE_SERVER_RIGHTS) < pipe->n_aces)
+        return RH_TRUST_WRITABLE;
     return RH_TRUST_OK;
 }
 

@@ -110,9 +110,25 @@ enum rh_trust rh_trust_check(const struct rh_fs_object *o, bool want_directory, 
 /*
  * Decides for the parent of a folder that passed rh_trust_check: its owner is
  * trusted and no ACE that applies to it grants RH_FS_PARENT_RIGHTS to anyone
- * else (RH_TRUST_PARENT otherwise). A parent whose security was not read passes.
+ * else (RH_TRUST_PARENT otherwise, also when its security was not read).
  */
 enum rh_trust rh_trust_check_parent(const struct rh_fs_object *parent);
+
+/*
+ * Rights on a named pipe that let their holder serve it too (create an
+ * instance, the FILE_APPEND_DATA bit), or take that right.
+ */
+#define RH_PIPE_SERVER_RIGHTS                                                                      \
+    (RH_FS_APPEND_DATA | RH_FS_WRITE_DAC | RH_FS_WRITE_OWNER | RH_FS_MAXIMUM_ALLOWED |             \
+     RH_FS_GENERIC_ALL | RH_FS_GENERIC_WRITE)
+
+/*
+ * Decides for a named pipe the service is a client of: its owner is trusted,
+ * its DACL exists, and no ACE lets anyone else serve it (RH_PIPE_SERVER_RIGHTS):
+ * RH_TRUST_OWNER, RH_TRUST_NULL_DACL or RH_TRUST_WRITABLE otherwise. A pipe whose
+ * security was not read is refused (RH_TRUST_UNREADABLE).
+ */
+enum rh_trust rh_trust_check_pipe(const struct rh_fs_object *pipe);
 
 /* A short English reason for a verdict, to follow a path in a message. */
 const char *rh_trust_text(enum rh_trust t);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <aclapi.h>
 #include <shlobj.h>
+#include <winternl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -295,7 +296,8 @@ static enum rh_principal principal_of(PSID sid)
  * Reads the owner and DACL of the object open as `h` into o (ACEs malloc'd
  * into *aces, for the caller to free). False if they cannot be read.
  */
-static bool read_security(HANDLE h, struct rh_fs_object *o, struct rh_fs_ace **aces)
+static bool read_security(HANDLE h, SE_OBJECT_TYPE type, struct rh_fs_object *o,
+                          struct rh_fs_ace **aces)
 {
     PSECURITY_DESCRIPTOR sd = NULL;
     PSID owner = NULL;
@@ -305,10 +307,10 @@ static bool read_security(HANDLE h, struct rh_fs_object *o, struct rh_fs_ace **a
     bool ok = false;
 
     *aces = NULL;
-    if (GetSecurityInfo(h, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-                        &owner, NULL, &dacl, NULL, &sd) != ERROR_SUCCESS)
-        return false;
-    o->has_security = true;
+    if (GetSecurityInfo(h, type, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+                        NULL, &dacl, NULL, &sd) != ERROR_SUCCESS ||
+        owner == NULL)
+        goto out;
     o->owner = principal_of(owner);
     o->dacl_present = dacl != NULL;
     o->n_aces = 0;
@@ -348,6 +350,7 @@ static bool read_security(HANDLE h, struct rh_fs_object *o, struct rh_fs_ace **a
     o->aces = list;
     *aces = list;
     list = NULL;
+    o->has_security = true; /* only now: a partial read must judge as none */
     ok = true;
 out:
     free(list);
@@ -421,7 +424,7 @@ static bool check_handle(HANDLE h, const WCHAR *path, bool want_directory, bool 
                    what, where, final[0] != L'\0' ? leads : "a place that cannot be named");
         return false;
     }
-    if (security && !read_security(h, &o, &aces) && want_directory) {
+    if (security && !read_security(h, SE_FILE_OBJECT, &o, &aces) && want_directory) {
         rh_set_err(why, why_size, "%s %s %s; it is not used", what, where,
                    rh_trust_text(RH_TRUST_UNREADABLE));
         return false;
@@ -435,34 +438,27 @@ static bool check_handle(HANDLE h, const WCHAR *path, bool want_directory, bool 
     return true;
 }
 
-/* The parent of folder `dir` (normalized) must not let others rename or replace it. */
-static bool check_parent(const WCHAR *dir, char *why, size_t why_size)
+/* The parent of folder `dir`, open as `parent`, must not let others rename or replace it. */
+static bool check_parent(HANDLE parent, const WCHAR *dir, char *why, size_t why_size)
 {
-    WCHAR parent[RH_PATH_CHARS];
+    WCHAR above[RH_PATH_CHARS];
     struct rh_fs_object o = {0};
     struct rh_fs_ace *aces = NULL;
-    char where[RH_PATH_CHARS * 3], above[RH_PATH_CHARS * 3];
+    char where[RH_PATH_CHARS * 3], above_utf8[RH_PATH_CHARS * 3];
     enum rh_trust t;
-    HANDLE h;
 
-    if (!rh_path_parent(dir, parent, RH_PATH_CHARS) || wcscmp(parent, dir) == 0)
-        return true; /* a volume's root */
-    h = CreateFileW(parent, READ_CONTROL | FILE_READ_ATTRIBUTES,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
-                    FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
-                    NULL);
     /* A parent that cannot be judged is not trusted: its owner may have locked us out. */
-    t = RH_TRUST_PARENT;
-    if (h != INVALID_HANDLE_VALUE && read_security(h, &o, &aces))
-        t = rh_trust_check_parent(&o);
+    read_security(parent, SE_FILE_OBJECT, &o, &aces);
+    t = rh_trust_check_parent(&o);
     free(aces);
-    if (h != INVALID_HANDLE_VALUE)
-        CloseHandle(h);
     if (t == RH_TRUST_OK)
         return true;
     utf8_of(dir, where, sizeof where);
-    utf8_of(parent, above, sizeof above);
-    rh_set_err(why, why_size, "folder %s %s (%s); it is not used", where, rh_trust_text(t), above);
+    if (!rh_path_parent(dir, above, RH_PATH_CHARS))
+        above[0] = L'\0';
+    utf8_of(above, above_utf8, sizeof above_utf8);
+    rh_set_err(why, why_size, "folder %s %s (%s); it is not used", where, rh_trust_text(t),
+               above_utf8);
     return false;
 }
 
@@ -475,152 +471,222 @@ static bool make_sa(SECURITY_ATTRIBUTES *sa, const WCHAR *sddl)
                                                                 &sa->lpSecurityDescriptor, NULL);
 }
 
-/* Creates `dir` privately; true if it exists afterwards (made now, or already there). */
-static bool create_private_dir(const WCHAR *dir, bool admin_owner)
-{
-    SECURITY_ATTRIBUTES sa;
-    bool ok;
-    DWORD err;
+#ifndef STATUS_OBJECT_NAME_NOT_FOUND
+#define STATUS_OBJECT_NAME_NOT_FOUND ((NTSTATUS)0xC0000034L)
+#endif
+#ifndef STATUS_OBJECT_NAME_COLLISION
+#define STATUS_OBJECT_NAME_COLLISION ((NTSTATUS)0xC0000035L)
+#endif
+#ifndef STATUS_INVALID_OWNER
+#define STATUS_INVALID_OWNER ((NTSTATUS)0xC000005AL)
+#endif
 
-    if (!make_sa(&sa, admin_owner ? PRIVATE_DIR_ADMIN_SDDL : PRIVATE_DIR_SDDL))
-        return false;
-    ok = CreateDirectoryW(dir, &sa) || GetLastError() == ERROR_ALREADY_EXISTS;
-    err = GetLastError();
-    LocalFree(sa.lpSecurityDescriptor);
-    if (!ok && admin_owner && err == ERROR_INVALID_OWNER)
-        return create_private_dir(dir, false); /* a token that cannot make Administrators owner */
-    SetLastError(err);
+/* A folder's parent lets others rename or replace what it holds: nothing is made in it. */
+#define ERROR_PARENT_UNTRUSTED ERROR_INVALID_OWNER
+
+/*
+ * Opens (or, with `create`, makes privately) the folder `name` (one component,
+ * `len` characters) in the folder open as `parent`: relative to that handle,
+ * so no link above it is ever followed again, and without following `name`
+ * itself if it is a link (the link is opened, and then refused). `share`:
+ * what others may do meanwhile. INVALID_HANDLE_VALUE and *st on failure.
+ */
+static HANDLE open_child_dir(HANDLE parent, const WCHAR *name, size_t len, bool create,
+                             bool admin_owner, DWORD share, NTSTATUS *st)
+{
+    SECURITY_QUALITY_OF_SERVICE qos = {sizeof qos, SecurityIdentification, SECURITY_STATIC_TRACKING,
+                                       FALSE};
+    PSECURITY_DESCRIPTOR sd = NULL;
+    UNICODE_STRING us;
+    OBJECT_ATTRIBUTES oa;
+    IO_STATUS_BLOCK io;
+    HANDLE h = NULL;
+
+    us.Length = us.MaximumLength = (USHORT)(len * sizeof(WCHAR));
+    us.Buffer = (PWSTR)(uintptr_t)name;
+    if (create &&
+        !ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            admin_owner ? PRIVATE_DIR_ADMIN_SDDL : PRIVATE_DIR_SDDL, SDDL_REVISION_1, &sd, NULL)) {
+        *st = (NTSTATUS)0xC0000017L; /* STATUS_NO_MEMORY */
+        return INVALID_HANDLE_VALUE;
+    }
+    InitializeObjectAttributes(&oa, &us, OBJ_CASE_INSENSITIVE, parent, sd);
+    oa.SecurityQualityOfService = &qos;
+    *st = NtCreateFile(&h, FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE, &oa, &io, NULL,
+                       FILE_ATTRIBUTE_DIRECTORY, share, create ? FILE_CREATE : FILE_OPEN,
+                       FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT |
+                           FILE_OPEN_REPARSE_POINT | FILE_OPEN_FOR_BACKUP_INTENT,
+                       NULL, 0);
+    LocalFree(sd);
+    if (create && admin_owner && *st == STATUS_INVALID_OWNER)
+        return open_child_dir(parent, name, len, true, false, share, st); /* not allowed BA */
+    return NT_SUCCESS(*st) ? h : INVALID_HANDLE_VALUE;
+}
+
+/* Whether the folder open as `h` (at `path`) is a plain folder: not a link, reached as named. */
+static bool is_plain_dir(HANDLE h, const WCHAR *path)
+{
+    WCHAR final[RH_PATH_CHARS];
+    BY_HANDLE_FILE_INFORMATION info;
+
+    return GetFileInformationByHandle(h, &info) &&
+           (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0 &&
+           (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 &&
+           reaches(h, path, final, RH_PATH_CHARS);
+}
+
+/* Whether folders may be made in the folder open as `h`: its owner and DACL pass as a parent. */
+static bool may_create_in(HANDLE h)
+{
+    struct rh_fs_object o = {0};
+    struct rh_fs_ace *aces = NULL;
+    bool ok =
+        read_security(h, SE_FILE_OBJECT, &o, &aces) && rh_trust_check_parent(&o) == RH_TRUST_OK;
+
+    free(aces);
     return ok;
 }
 
 /*
- * Opens `path` if it is a folder reached without a link, and holds it: no
- * FILE_SHARE_DELETE, so it cannot be renamed or replaced while held.
- * INVALID_HANDLE_VALUE otherwise, with the last error (ERROR_BAD_PATHNAME:
- * not a plain folder).
+ * Walks normalized path `dir` ("C:\..." ) from its volume's root, one component
+ * at a time and each relative to the one before (held open meanwhile), making
+ * missing ones privately (with `create`), but only in a folder that passes as
+ * a parent. Each
+ * must be a plain folder. Returns the last one, held without
+ * FILE_SHARE_DELETE (nobody can rename or replace it while held), and in
+ * *parent the one above it (INVALID_HANDLE_VALUE for a volume's root). On
+ * failure: INVALID_HANDLE_VALUE, `stop` is the component, and the last error
+ * says why (ERROR_BAD_PATHNAME: not a plain folder; ERROR_PARENT_UNTRUSTED:
+ * missing, in a folder others control).
  */
-static HANDLE open_plain_dir(const WCHAR *path)
+static HANDLE walk_dirs(const WCHAR *dir, bool create, bool admin_owner, HANDLE *parent,
+                        WCHAR *stop)
 {
-    WCHAR final[RH_PATH_CHARS];
-    BY_HANDLE_FILE_INFORMATION info;
-    HANDLE h = CreateFileW(
-        path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-        FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
-
-    if (h == INVALID_HANDLE_VALUE)
-        return h;
-    if (!GetFileInformationByHandle(h, &info) ||
-        (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0 ||
-        (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) == 0 ||
-        !reaches(h, path, final, RH_PATH_CHARS)) {
-        CloseHandle(h);
-        SetLastError(ERROR_BAD_PATHNAME);
-        return INVALID_HANDLE_VALUE;
-    }
-    return h;
-}
-
-/*
- * Creates every missing folder of normalized path `dir` ("C:\\..."),
- * privately, one component at a time: each, made now or found, must be a
- * plain folder (no link) and is held until the next one is, so none can be
- * swapped for a link under it. False if one is not, or cannot be opened or
- * made: `stop` is that one, the last error says why, and nothing was created
- * below it.
- */
-static bool create_dirs(const WCHAR *dir, bool admin_owner, WCHAR *stop)
-{
-    WCHAR part[RH_PATH_CHARS];
-    size_t len = wcslen(dir);
-    HANDLE held = INVALID_HANDLE_VALUE;
+    WCHAR root[4] = {dir[0], L':', L'\\', L'\0'};
+    size_t len = wcslen(dir), at = 3;
     DWORD err = ERROR_SUCCESS;
+    HANDLE held;
 
-    memcpy(part, dir, (len + 1) * sizeof(WCHAR));
-    for (size_t i = 3; i <= len && err == ERROR_SUCCESS; i++) {
-        HANDLE h;
-
-        if (i < len && dir[i] != L'\\')
-            continue;
-        part[i] = L'\0';
-        h = open_plain_dir(part);
-        /* Only a name that is not there is made; anything else stops here. */
-        if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_FILE_NOT_FOUND &&
-            create_private_dir(part, admin_owner))
-            h = open_plain_dir(part);
-        if (h == INVALID_HANDLE_VALUE) {
-            err = GetLastError();
-            wcscpy_s(stop, RH_PATH_CHARS, part);
-        }
-        if (held != INVALID_HANDLE_VALUE)
-            CloseHandle(held);
-        held = h;
-        part[i] = dir[i];
+    *parent = INVALID_HANDLE_VALUE;
+    held = CreateFileW(root, FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE,
+                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                       FILE_FLAG_BACKUP_SEMANTICS | RH_OPEN_FLAGS, NULL);
+    if (held == INVALID_HANDLE_VALUE) {
+        err = GetLastError();
+        wcscpy_s(stop, RH_PATH_CHARS, root);
     }
+    while (err == ERROR_SUCCESS && at < len) {
+        size_t n = wcscspn(dir + at, L"\\");
+        bool last = at + n >= len;
+        DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | (last ? 0 : FILE_SHARE_DELETE);
+        NTSTATUS st;
+        HANDLE h = open_child_dir(held, dir + at, n, false, admin_owner, share, &st);
+
+        wcsncpy_s(stop, RH_PATH_CHARS, dir, at + n);
+        if (h == INVALID_HANDLE_VALUE && st == STATUS_OBJECT_NAME_NOT_FOUND && create) {
+            if (!may_create_in(held)) {
+                err = ERROR_PARENT_UNTRUSTED;
+            } else {
+                h = open_child_dir(held, dir + at, n, true, admin_owner, share, &st);
+                if (h == INVALID_HANDLE_VALUE && st == STATUS_OBJECT_NAME_COLLISION)
+                    h = open_child_dir(held, dir + at, n, false, admin_owner, share, &st);
+            }
+        }
+        if (err == ERROR_SUCCESS && h == INVALID_HANDLE_VALUE)
+            err = RtlNtStatusToDosError(st);
+        else if (h != INVALID_HANDLE_VALUE && !is_plain_dir(h, stop))
+            err = ERROR_BAD_PATHNAME;
+        if (err != ERROR_SUCCESS && h != INVALID_HANDLE_VALUE) {
+            CloseHandle(h);
+            h = INVALID_HANDLE_VALUE;
+        }
+        if (*parent != INVALID_HANDLE_VALUE)
+            CloseHandle(*parent);
+        *parent = held;
+        held = h;
+        at += n + 1;
+    }
+    if (err == ERROR_SUCCESS)
+        return held;
+    if (*parent != INVALID_HANDLE_VALUE)
+        CloseHandle(*parent);
+    *parent = INVALID_HANDLE_VALUE;
     if (held != INVALID_HANDLE_VALUE)
         CloseHandle(held);
     SetLastError(err);
-    return err == ERROR_SUCCESS;
+    return INVALID_HANDLE_VALUE;
 }
 
-/*
- * Opens folder `dir` as rh_dir_open_trusted does. *untrusted is set when it
- * exists and fails the checks (rather than cannot be reached or made).
- */
-static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char *why,
-                       size_t why_size)
+/* What open_dir found wrong, if anything. */
+enum dir_fault {
+    DIR_OK,
+    DIR_UNREACHABLE,    /* cannot be opened or made: missing volume, I/O error, denied */
+    DIR_UNTRUSTED,      /* the folder itself fails the checks (a link, another owner, open ACL) */
+    DIR_PATH_UNTRUSTED, /* a folder above it does (a link, or a parent others control) */
+};
+
+/* Opens folder `dir` as rh_dir_open_trusted does, saying in *fault what is wrong. */
+static HANDLE open_dir(const WCHAR *dir, bool create, bool admin_owner, enum dir_fault *fault,
+                       char *why, size_t why_size)
 {
     WCHAR norm[RH_PATH_CHARS], stop[RH_PATH_CHARS];
-    char where[RH_PATH_CHARS * 3], text[256];
+    char where[RH_PATH_CHARS * 3], part[RH_PATH_CHARS * 3], text[256];
     DWORD n, err;
-    HANDLE h;
+    HANDLE h, parent;
 
-    *untrusted = false;
+    *fault = DIR_UNREACHABLE;
     utf8_of(dir, where, sizeof where);
     n = GetFullPathNameW(dir, RH_PATH_CHARS, norm, NULL);
-    if (!is_drive_path(dir) || n == 0 || n >= RH_PATH_CHARS) {
+    if (!is_drive_path(dir) || n == 0 || n >= RH_PATH_CHARS || is_remote_drive(norm)) {
+        *fault = DIR_PATH_UNTRUSTED; /* refused by us, for the reason given */
         rh_set_err(why, why_size,
-                   is_unc(dir) ? "folder %s is on a network share or a device: its links and "
-                                 "owners cannot be checked from here; use a local folder"
-                               : "folder %s is not an absolute path",
+                   is_unc(dir) ? "folder %s is on a network share or a device: its "
+                                 "links and owners cannot be checked from here; use a "
+                                 "local folder"
+                   : is_drive_path(dir) && n > 0 && n < RH_PATH_CHARS
+                       ? "folder %s is on a network drive: its links and owners cannot be checked "
+                         "from here; use a local folder"
+                       : "folder %s is not an absolute path",
                    where);
         SetLastError(ERROR_BAD_PATHNAME);
         return INVALID_HANDLE_VALUE;
     }
     while (n > 3 && norm[n - 1] == L'\\')
         norm[--n] = L'\0';
-    if (is_remote_drive(norm)) {
-        rh_set_err(why, why_size,
-                   "folder %s is on a network drive: its links and owners cannot be checked "
-                   "from here; use a local folder",
-                   where);
-        SetLastError(ERROR_BAD_PATHNAME);
-        return INVALID_HANDLE_VALUE;
-    }
-    if (!create_dirs(norm, admin_owner, stop)) {
-        char part[RH_PATH_CHARS * 3];
-
+    h = walk_dirs(norm, create, admin_owner, &parent, stop);
+    if (h == INVALID_HANDLE_VALUE) {
         err = GetLastError();
+        utf8_of(stop, part, sizeof part);
         if (err == ERROR_BAD_PATHNAME) {
+            HANDLE probe;
+
             /* A link, or not a folder: say what it is and where it leads. */
-            h = CreateFileW(
+            *fault = wcscmp(stop, norm) == 0 ? DIR_UNTRUSTED : DIR_PATH_UNTRUSTED;
+            probe = CreateFileW(
                 stop, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                 NULL, OPEN_EXISTING,
                 FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
-            if (h == INVALID_HANDLE_VALUE || check_handle(h, stop, true, false, why, why_size)) {
-                utf8_of(stop, part, sizeof part);
+            if (probe == INVALID_HANDLE_VALUE ||
+                check_handle(probe, stop, true, false, why, why_size))
                 rh_set_err(why, why_size, "folder %s: %s is not a plain folder; it is not used",
                            where, part);
-            }
-            if (h != INVALID_HANDLE_VALUE)
-                CloseHandle(h);
-            *untrusted = true;
+            if (probe != INVALID_HANDLE_VALUE)
+                CloseHandle(probe);
+            SetLastError(ERROR_ACCESS_DENIED);
+            return INVALID_HANDLE_VALUE;
+        }
+        if (err == ERROR_PARENT_UNTRUSTED) {
+            *fault = DIR_PATH_UNTRUSTED;
+            rh_set_err(why, why_size,
+                       "folder %s: %s would be made in a folder that users other than SYSTEM "
+                       "and Administrators control; it is not used",
+                       where, part);
             SetLastError(ERROR_ACCESS_DENIED);
             return INVALID_HANDLE_VALUE;
         }
         if (err == ERROR_FILE_NOT_FOUND)
             err = ERROR_PATH_NOT_FOUND; /* for what goes in it: the path is not there */
         rh_win32_error_text(err, text, sizeof text);
-        utf8_of(stop, part, sizeof part);
         if (wcscmp(stop, norm) == 0)
             rh_set_err(why, why_size, "cannot open or create folder %s: %s", where, text);
         else
@@ -629,23 +695,17 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
         SetLastError(err);
         return INVALID_HANDLE_VALUE;
     }
-    /* No FILE_SHARE_DELETE: while held, nobody can rename or replace it. */
-    h = CreateFileW(norm, FILE_READ_ATTRIBUTES | READ_CONTROL | SYNCHRONIZE,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                    FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS,
-                    NULL);
-    if (h == INVALID_HANDLE_VALUE) {
-        err = GetLastError();
-        if (err == ERROR_FILE_NOT_FOUND)
-            err = ERROR_PATH_NOT_FOUND; /* for what goes in it: the path is not there */
-        rh_win32_error_text(err, text, sizeof text);
-        rh_set_err(why, why_size, "cannot open or create folder %s: %s", where, text);
-        SetLastError(err);
-        return INVALID_HANDLE_VALUE;
+    if (!check_handle(h, norm, true, true, why, why_size)) {
+        *fault = DIR_UNTRUSTED;
+    } else if (parent != INVALID_HANDLE_VALUE && !check_parent(parent, norm, why, why_size)) {
+        *fault = DIR_PATH_UNTRUSTED;
+    } else {
+        *fault = DIR_OK;
     }
-    if (!check_handle(h, norm, true, true, why, why_size) || !check_parent(norm, why, why_size)) {
+    if (parent != INVALID_HANDLE_VALUE)
+        CloseHandle(parent);
+    if (*fault != DIR_OK) {
         CloseHandle(h);
-        *untrusted = true;
         SetLastError(ERROR_ACCESS_DENIED);
         return INVALID_HANDLE_VALUE;
     }
@@ -654,9 +714,9 @@ static HANDLE open_dir(const WCHAR *dir, bool admin_owner, bool *untrusted, char
 
 HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size)
 {
-    bool untrusted;
+    enum dir_fault fault;
 
-    return open_dir(dir, false, &untrusted, why, why_size);
+    return open_dir(dir, true, false, &fault, why, why_size);
 }
 
 /*
@@ -694,15 +754,16 @@ HANDLE rh_dir_make_trusted(const WCHAR *dir, WCHAR *aside, size_t aside_count, c
                            size_t why_size)
 {
     WCHAR to[RH_PATH_CHARS + 48];
-    bool untrusted = false;
+    enum dir_fault fault;
     HANDLE h = INVALID_HANDLE_VALUE;
 
     if (aside != NULL && aside_count > 0)
         aside[0] = L'\0';
     /* A few times: whoever made the old one may make another at once, in C:\ProgramData. */
     for (int attempt = 0; attempt < 3; attempt++) {
-        h = open_dir(dir, true, &untrusted, why, why_size);
-        if (h != INVALID_HANDLE_VALUE || !untrusted)
+        h = open_dir(dir, true, true, &fault, why, why_size);
+        /* Only the folder itself is set aside: never one that is fine under a bad path. */
+        if (h != INVALID_HANDLE_VALUE || fault != DIR_UNTRUSTED)
             return h;
         if (!set_aside(dir, to, RH_PATH_CHARS + 48))
             return INVALID_HANDLE_VALUE; /* why still says what is wrong with it */
@@ -714,27 +775,27 @@ HANDLE rh_dir_make_trusted(const WCHAR *dir, WCHAR *aside, size_t aside_count, c
 
 bool rh_pipe_check(HANDLE h, const char *path_utf8, char *why, size_t why_size)
 {
-    PSECURITY_DESCRIPTOR sd = NULL;
-    PSID owner = NULL;
-    enum rh_principal who = RH_PRINCIPAL_OTHER;
+    struct rh_fs_object o = {0};
+    struct rh_fs_ace *aces = NULL;
+    enum rh_trust t;
 
     if (GetFileType(h) != FILE_TYPE_PIPE) {
         rh_set_err(why, why_size, "%s is not a named pipe", path_utf8);
         return false;
     }
-    if (GetSecurityInfo(h, SE_KERNEL_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL, NULL, NULL,
-                        &sd) == ERROR_SUCCESS)
-        who = principal_of(owner);
-    LocalFree(sd);
-    if (who != RH_PRINCIPAL_SYSTEM && who != RH_PRINCIPAL_ADMINS &&
-        who != RH_PRINCIPAL_TRUSTED_INSTALLER && who != RH_PRINCIPAL_SELF) {
-        rh_set_err(why, why_size,
-                   "named pipe %s was not created by SYSTEM or an administrator (anyone may "
-                   "create a pipe of that name first and read the records); it is not used",
-                   path_utf8);
-        return false;
-    }
-    return true;
+    read_security(h, SE_KERNEL_OBJECT, &o, &aces);
+    t = rh_trust_check_pipe(&o);
+    free(aces);
+    if (t == RH_TRUST_OK)
+        return true;
+    rh_set_err(why, why_size,
+               "named pipe %s %s (anyone may create a pipe of a free name, or serve one that "
+               "lets them, and read the records or stall them); it is not used",
+               path_utf8,
+               t == RH_TRUST_OWNER || t == RH_TRUST_UNREADABLE
+                   ? "was not created by SYSTEM or an administrator"
+                   : "lets users other than SYSTEM and Administrators serve it too");
+    return false;
 }
 
 HANDLE rh_file_open_checked(const WCHAR *path, DWORD access, DWORD share, DWORD disposition,
@@ -843,4 +904,66 @@ bool rh_write_file_atomic(const WCHAR *path, const void *data, size_t len)
         rh_file_delete(h);
     CloseHandle(h);
     return ok;
+}
+
+char *rh_file_read_trusted(const WCHAR *path, size_t max, size_t *len, DWORD *error, char *why,
+                           size_t why_size)
+{
+    WCHAR dir[RH_PATH_CHARS];
+    enum dir_fault fault = DIR_UNREACHABLE;
+    HANDLE folder = INVALID_HANDLE_VALUE, h = INVALID_HANDLE_VALUE;
+    LARGE_INTEGER size;
+    char *data = NULL;
+    DWORD got = 0;
+
+    why[0] = '\0';
+    *len = 0;
+    *error = ERROR_BAD_PATHNAME;
+    if (rh_path_parent(path, dir, RH_PATH_CHARS))
+        folder = open_dir(dir, false, false, &fault, why, why_size);
+    if (folder == INVALID_HANDLE_VALUE) {
+        *error = GetLastError();
+        if (fault == DIR_UNREACHABLE)
+            why[0] = '\0'; /* the system's reason says it */
+        goto out;
+    }
+    h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
+                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT | RH_OPEN_FLAGS, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        *error = GetLastError();
+        goto out;
+    }
+    /* Its owner and DACL too: whoever may change it decides what it says. */
+    if (!check_handle(h, path, false, true, why, why_size)) {
+        *error = ERROR_ACCESS_DENIED;
+        goto out;
+    }
+    if (!GetFileSizeEx(h, &size)) {
+        *error = GetLastError();
+        goto out;
+    }
+    if (size.QuadPart <= 0 || (ULONGLONG)size.QuadPart > max || size.QuadPart >= MAXDWORD) {
+        *error = ERROR_FILE_TOO_LARGE;
+        goto out;
+    }
+    data = malloc((size_t)size.QuadPart + 1);
+    if (data == NULL) {
+        *error = ERROR_NOT_ENOUGH_MEMORY;
+        goto out;
+    }
+    if (!ReadFile(h, data, (DWORD)size.QuadPart, &got, NULL) || got != (DWORD)size.QuadPart) {
+        *error = got != (DWORD)size.QuadPart ? ERROR_HANDLE_EOF : GetLastError();
+        free(data);
+        data = NULL;
+        goto out;
+    }
+    data[got] = '\0';
+    *len = got;
+    *error = ERROR_SUCCESS;
+out:
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    if (folder != INVALID_HANDLE_VALUE)
+        CloseHandle(folder);
+    return data;
 }

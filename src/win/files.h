@@ -110,6 +110,17 @@ bool rh_file_delete(HANDLE h);
 bool rh_file_delete_path(const WCHAR *path, char *why, size_t why_size);
 
 /*
+ * Reads file `path` whole (at most `max` bytes, NUL-terminated, malloc'd) as
+ * a file whose contents the service trusts (a CA certificate): its folder
+ * must exist and pass as a folder the service would write in, and the file
+ * must be a regular file with one name, reached without a link, that nobody
+ * else may change. NULL otherwise, with *error, and why set when the refusal
+ * is ours (empty when the system's error says it).
+ */
+char *rh_file_read_trusted(const WCHAR *path, size_t max, size_t *len, DWORD *error, char *why,
+                           size_t why_size);
+
+/*
  * Writes `path` whole, in a checked folder: a temporary file beside it (checked,
  * then emptied), then an atomic replace.
  */

@@ -146,46 +146,6 @@ void rh_tls_destroy(struct rh_tls *t)
     free(t);
 }
 
-/* Reads a whole file of at most `max` bytes; NULL (error in *error) otherwise. */
-static char *read_file(const WCHAR *path, size_t max, size_t *len, DWORD *error)
-{
-    /* A CaFile that is a named pipe must not let its server impersonate SYSTEM. */
-    HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL | RH_OPEN_FLAGS, NULL);
-    LARGE_INTEGER size;
-    char *data = NULL;
-    DWORD got = 0;
-
-    if (h == INVALID_HANDLE_VALUE) {
-        *error = GetLastError();
-        return NULL;
-    }
-    if (!GetFileSizeEx(h, &size)) {
-        *error = GetLastError();
-        goto close;
-    }
-    if (size.QuadPart <= 0 || (ULONGLONG)size.QuadPart > max) {
-        *error = ERROR_FILE_TOO_LARGE;
-        goto close;
-    }
-    data = malloc((size_t)size.QuadPart + 1);
-    if (data == NULL) {
-        *error = ERROR_NOT_ENOUGH_MEMORY;
-        goto close;
-    }
-    if (!ReadFile(h, data, (DWORD)size.QuadPart, &got, NULL) || got != (DWORD)size.QuadPart) {
-        *error = got != (DWORD)size.QuadPart ? ERROR_HANDLE_EOF : GetLastError();
-        free(data);
-        data = NULL;
-        goto close;
-    }
-    data[got] = '\0';
-    *len = got;
-close:
-    CloseHandle(h);
-    return data;
-}
-
 /* Adds each "BEGIN CERTIFICATE" block of PEM text to store; the number added. */
 static size_t add_pem(HCERTSTORE store, const char *text, size_t len, DWORD *error)
 {
@@ -229,7 +189,7 @@ bool rh_tls_set_ca_file(struct rh_tls *t, const char *path, char *err, size_t er
 {
     WCHAR wpath[MAX_PATH + 1];
     HCERTSTORE store = NULL;
-    char *data = NULL, why[256];
+    char *data = NULL, why[1024];
     size_t len = 0, added = 0;
     DWORD error = 0;
     bool ok = false;
@@ -239,9 +199,11 @@ bool rh_tls_set_ca_file(struct rh_tls *t, const char *path, char *err, size_t er
                    (unsigned)MAX_PATH);
         return false;
     }
-    data = read_file(wpath, CA_FILE_MAX, &len, &error);
+    /* The trust anchor: only from a file and folder no one but administrators may change. */
+    data = rh_file_read_trusted(wpath, CA_FILE_MAX, &len, &error, why, sizeof why);
     if (data == NULL) {
-        rh_win32_error_text(error, why, sizeof why);
+        if (why[0] == '\0')
+            rh_win32_error_text(error, why, sizeof why);
         rh_set_err(err, err_size, "cannot read \"%s\" (at most %u KiB): %s", path,
                    CA_FILE_MAX / 1024, why);
         goto out;

@@ -22,6 +22,10 @@ root=$(cd "$here/../.." && pwd)
 
 dir=$(mktemp -d /tmp/rashangup-rsyslog.XXXXXX)
 chmod 0777 "$dir"
+# The TLS material apart, where only root may change it: the DLL takes a CaFile
+# only from a folder no one else controls (rsyslog, as nobody, may still read it).
+tlsroot=$(mktemp -d /tmp/rashangup-tls.XXXXXX)
+chmod 0711 "$tlsroot"
 pid=
 
 source "$here/peer_lib.sh"
@@ -53,14 +57,14 @@ stop() {
 
 cleanup() {
   stop
-  rm -rf "$dir"
+  rm -rf "$dir" "$tlsroot"
 }
 trap cleanup EXIT
 
 # certtool (gnutls-bin): a CA, the server's certificate, an expired one, and a CA
 # that signed nothing. RSA keys: what every Schannel and GnuTLS version takes.
 make_certs() {
-  local d=$dir/tls
+  local d=$tlsroot/tls
   mkdir -p "$d"
   key() { certtool --generate-privkey --key-type=rsa --bits=2048 --outfile "$d/$1" 2>/dev/null; }
   key ca.key
@@ -95,7 +99,7 @@ tls_old=$(free_port)
 taken+="$tls_old "
 tls_cipher=$(free_port)
 make_certs
-sed -e "s|@DIR@|$dir|g" -e "s|@UDP@|$udp|g" -e "s|@TCP@|$tcp|g" -e "s|@TLS@|$tls|g" \
+sed -e "s|@DIR@/tls|$tlsroot/tls|g" -e "s|@DIR@|$dir|g" -e "s|@UDP@|$udp|g" -e "s|@TCP@|$tcp|g" -e "s|@TLS@|$tls|g" \
   -e "s|@TLS_EXPIRED@|$tls_expired|g" -e "s|@TLS_OLD@|$tls_old|g" \
   -e "s|@TLS_CIPHER@|$tls_cipher|g" "$here/rsyslog.conf.in" \
   >"$dir/rsyslog.conf"
@@ -105,9 +109,9 @@ start
 export RH_SYSLOG_UDP_PORT=$udp RH_SYSLOG_TCP_PORT=$tcp RH_PEER_DIR=$dir
 export RH_SYSLOG_TLS_PORT=$tls RH_SYSLOG_TLS_EXPIRED_PORT=$tls_expired RH_SYSLOG_TLS_OLD_PORT=$tls_old
 export RH_SYSLOG_TLS_CIPHER_PORT=$tls_cipher
-export RH_SYSLOG_TLS_CA=$dir/tls/ca.pem RH_SYSLOG_TLS_OTHER_CA=$dir/tls/other-ca.pem
-RH_SYSLOG_TLS_SHA1=$(certtool --fingerprint --hash=sha1 --infile "$dir/tls/server.pem")
-RH_SYSLOG_TLS_SHA256=$(certtool --fingerprint --hash=sha256 --infile "$dir/tls/server.pem")
+export RH_SYSLOG_TLS_CA=$tlsroot/tls/ca.pem RH_SYSLOG_TLS_OTHER_CA=$tlsroot/tls/other-ca.pem
+RH_SYSLOG_TLS_SHA1=$(certtool --fingerprint --hash=sha1 --infile "$tlsroot/tls/server.pem")
+RH_SYSLOG_TLS_SHA256=$(certtool --fingerprint --hash=sha256 --infile "$tlsroot/tls/server.pem")
 export RH_SYSLOG_TLS_SHA1 RH_SYSLOG_TLS_SHA256
 status=0
 rh_peer_run "$dir" "$root/scripts/wine-run" "$@" || status=$?

@@ -222,7 +222,49 @@ static void parents(void **state)
     p.owner = RH_PRINCIPAL_SYSTEM;
     p.dacl_present = false;
     assert_int_equal(rh_trust_check_parent(&p), RH_TRUST_PARENT);
-    assert_int_equal(rh_trust_check_parent(&none), RH_TRUST_OK);
+    /* A parent whose security could not be read is not trusted. */
+    assert_int_equal(rh_trust_check_parent(&none), RH_TRUST_PARENT);
+}
+
+/*
+ * A named pipe as Windows makes it by default (SYSTEM, Administrators and the
+ * creator full control; Everyone and Anonymous read), and the ways it may let
+ * someone else serve it too.
+ */
+static void pipes(void **state)
+{
+    struct rh_fs_ace aces[] = {
+        {true, false, RH_PRINCIPAL_SYSTEM, FA},
+        {true, false, RH_PRINCIPAL_ADMINS, FA},
+        {true, false, RH_PRINCIPAL_OTHER, R}, /* Everyone: read */
+        {true, false, RH_PRINCIPAL_OTHER, R}, /* Anonymous: read */
+    };
+    struct rh_fs_object p = folder(RH_PRINCIPAL_SYSTEM, aces, NACES(aces));
+    struct rh_fs_object none = {0};
+
+    (void)state;
+    p.is_directory = false;
+    assert_int_equal(rh_trust_check_pipe(&p), RH_TRUST_OK);
+    p.owner = RH_PRINCIPAL_ADMINS;
+    assert_int_equal(rh_trust_check_pipe(&p), RH_TRUST_OK);
+    /* Clients may write to it: that is what a pipe is for. */
+    aces[2].mask = R | RH_FS_WRITE_DATA;
+    assert_int_equal(rh_trust_check_pipe(&p), RH_TRUST_OK);
+    /* Creating an instance (FILE_APPEND_DATA), or taking that right, is serving it. */
+    for (unsigned bit = 0; bit < 32; bit++) {
+        aces[2].mask = 1u << bit;
+        assert_int_equal(rh_trust_check_pipe(&p), (aces[2].mask & RH_PIPE_SERVER_RIGHTS) != 0
+                                                      ? RH_TRUST_WRITABLE
+                                                      : RH_TRUST_OK);
+    }
+    aces[2].mask = R;
+    p.owner = RH_PRINCIPAL_OTHER; /* a user made it first */
+    assert_int_equal(rh_trust_check_pipe(&p), RH_TRUST_OWNER);
+    p.owner = RH_PRINCIPAL_SYSTEM;
+    p.dacl_present = false;
+    assert_int_equal(rh_trust_check_pipe(&p), RH_TRUST_NULL_DACL);
+    /* What Wine reports for a pipe: no security at all. */
+    assert_int_equal(rh_trust_check_pipe(&none), RH_TRUST_UNREADABLE);
 }
 
 static void every_verdict_has_a_text(void **state)
@@ -249,6 +291,7 @@ int main(void)
         cmocka_unit_test(files),
         cmocka_unit_test(unreadable_folder_is_refused),
         cmocka_unit_test(parents),
+        cmocka_unit_test(pipes),
         cmocka_unit_test(every_verdict_has_a_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

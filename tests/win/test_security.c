@@ -360,6 +360,85 @@ static void paths_that_escape_are_refused(void **state)
 }
 
 /*
+ * A CaFile is the syslog sink's trust anchor: one that others may change, or
+ * a pipe that anyone may serve, is refused before it is read.
+ */
+static void ca_file_others_control_is_refused(void **state)
+{
+    WCHAR records[MAX_PATH], dir[MAX_PATH], ca[MAX_PATH], log[MAX_PATH];
+    size_t log_from;
+    HANDLE h;
+    DWORD written;
+
+    (void)state;
+    configure_records(L"sec-ca", records);
+    wt_make_temp_dir(L"sec-ca-open", dir, MAX_PATH);
+    _snwprintf(ca, MAX_PATH, L"%ls\\ca.pem", dir);
+    ca[MAX_PATH - 1] = L'\0';
+    h = CreateFileW(ca, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_true(WriteFile(h, "-----BEGIN CERTIFICATE-----\n", 28, &written, NULL));
+    CloseHandle(h);
+    open_to_everyone(dir);
+    wt_set_sink_string(L"anchor", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"anchor", L"Server", REG_SZ, L"127.0.0.1");
+    wt_set_sink_string(L"anchor", L"Transport", REG_SZ, L"tls");
+    wt_set_sink_string(L"anchor", L"CaFile", REG_SZ, ca);
+    wt_set_sink_string(L"piped", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"piped", L"Server", REG_SZ, L"127.0.0.1");
+    wt_set_sink_string(L"piped", L"Transport", REG_SZ, L"tls");
+    wt_set_sink_string(L"piped", L"CaFile", REG_SZ, L"\\\\.\\pipe\\rashangup-ca");
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(89, 5);
+
+    assert_int_equal(wt_count_lines(records), 5);
+    assert_true(wt_log_contains(log_from, "Sinks\\anchor: value CaFile: cannot read "));
+    assert_true(wt_log_contains(log_from, "may be changed by users other than SYSTEM and "
+                                          "Administrators; it is not used"));
+    assert_true(wt_log_contains(log_from, "Sinks\\piped: value CaFile: cannot read "));
+    assert_true(wt_log_contains(log_from, "pipe is on a network share or a device"));
+}
+
+/*
+ * A named pipe Path is used only if SYSTEM or an administrator made it. Wine
+ * gives pipes no owner at all: it stands in here for a pipe a user made first.
+ */
+static void pipe_a_user_may_have_made_is_refused(void **state)
+{
+    WCHAR records[MAX_PATH], pipe[MAX_PATH], log[MAX_PATH];
+    HANDLE server;
+    size_t log_from;
+    DWORD got = 0;
+    char buf[64];
+    OVERLAPPED ov = {0};
+
+    (void)state;
+    configure_records(L"sec-pipe", records);
+    _snwprintf(pipe, MAX_PATH, L"\\\\.\\pipe\\rashangup-squat-%lu",
+               (unsigned long)GetCurrentProcessId());
+    pipe[MAX_PATH - 1] = L'\0';
+    server = CreateNamedPipeW(pipe, PIPE_ACCESS_INBOUND | FILE_FLAG_OVERLAPPED,
+                              PIPE_TYPE_BYTE | PIPE_WAIT, 1, 0, 65536, 0, NULL);
+    assert_true(server != INVALID_HANDLE_VALUE);
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    ConnectNamedPipe(server, &ov);
+    wt_set_sink_string(L"squatted", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"squatted", L"Path", REG_SZ, pipe);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(90, 5);
+
+    assert_int_equal(wt_count_lines(records), 5);
+    /* Nothing reached the squatter. */
+    if (WaitForSingleObject(ov.hEvent, 0) == WAIT_OBJECT_0)
+        assert_false(ReadFile(server, buf, sizeof buf, &got, NULL) && got > 0);
+    assert_true(wt_log_contains(log_from, "was not created by SYSTEM or an administrator"));
+    CloseHandle(ov.hEvent);
+    CloseHandle(server);
+}
+
+/*
  * A service started without %ProgramData% in its environment still finds the
  * state folder, and never writes a relative "%ProgramData%\RasHangup" where it runs.
  */
@@ -419,6 +498,8 @@ int main(void)
         cmocka_unit_test_teardown(state_folder_open_to_others_is_refused_and_set_aside,
                                   wt_teardown),
         cmocka_unit_test_teardown(paths_that_escape_are_refused, wt_teardown),
+        cmocka_unit_test_teardown(ca_file_others_control_is_refused, wt_teardown),
+        cmocka_unit_test_teardown(pipe_a_user_may_have_made_is_refused, wt_teardown),
         cmocka_unit_test_teardown(program_data_is_not_taken_from_the_environment, wt_teardown),
     };
     DWORD n = GetEnvironmentVariableW(L"RH_LINKS_DIR", g_links, MAX_PATH);

@@ -11,8 +11,8 @@
 # target\victim.txt ("victim\n": a file an attacker wants overwritten) and
 # dirlink, a link to target\.
 #
-# A share that stops answering (RH_SHARE_DIR, a Z:\ path): a FUSE mount
-# (bindfs) whose daemon the test can freeze and thaw. Set only where FUSE can
+# A share that stops answering (RH_SHARE_DIR, drive R:): a FUSE mount (bindfs)
+# whose daemon the test can freeze and thaw. Set only where FUSE can
 # be mounted; a test that needs it skips otherwise.
 #
 # Requests: the test writes C:\rh-links\request, one line, and waits for
@@ -37,8 +37,15 @@ share_pid=
 unset RH_SHARE_DIR
 if command -v bindfs >/dev/null && bindfs "$share/backing" "$share/mnt" 2>/dev/null; then
   share_pid=$(pgrep -n -f "bindfs $share/backing" || true)
-  if [ -n "$share_pid" ]; then
-    export RH_SHARE_DIR="Z:${share//\//\\}\\mnt"
+  # A drive of its own, as a volume is on Windows: a path through the mount point
+  # itself would be refused (Wine reports it as a mount point, which it is).
+  # A dangling R: left by a run that was killed is ours to replace.
+  if [ -L "$prefix/dosdevices/r:" ] && [ ! -e "$prefix/dosdevices/r:" ]; then
+    rm -f "$prefix/dosdevices/r:"
+  fi
+  if [ -n "$share_pid" ] && [ ! -e "$prefix/dosdevices/r:" ]; then
+    ln -s "$share/mnt" "$prefix/dosdevices/r:"
+    export RH_SHARE_DIR='R:'
   fi
 fi
 
@@ -63,6 +70,7 @@ cleanup() {
   kill "$server" 2>/dev/null || true
   if [ -n "$share_pid" ]; then
     kill -CONT "$share_pid" 2>/dev/null || true
+    [ "$(readlink "$prefix/dosdevices/r:" 2>/dev/null)" != "$share/mnt" ] || rm -f "$prefix/dosdevices/r:"
     fusermount3 -u "$share/mnt" 2>/dev/null || fusermount -u "$share/mnt" 2>/dev/null ||
       umount -l "$share/mnt" 2>/dev/null || true
   fi
