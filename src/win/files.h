@@ -20,9 +20,12 @@
  * - Files are opened without following a link, must be regular files with one
  *   name (no hard link), are never truncated by the open itself, and are
  *   renamed and deleted through the handle that was checked.
- * - Every open asks for SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION: a
- *   path that turns out to be a named pipe never lets its server impersonate
- *   SYSTEM.
+ * - Every open asks for SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, so
+ *   that a pipe's server may identify SYSTEM but not impersonate it. The pipe
+ *   driver honours that only for an open with read or write data access: the
+ *   pipe sink opens with FILE_WRITE_DATA, and the appends that ask for
+ *   FILE_APPEND_DATA alone (the log, a file sink's file) open files in a
+ *   checked folder, never through a link, so never a pipe.
  *
  * The `why` texts are English sentence fragments naming the path, for the log
  * and the Event Log.
