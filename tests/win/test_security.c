@@ -167,10 +167,8 @@ static void log_replaced_by_a_link_is_not_followed(void **state)
 
 static void hard_linked_status_file_is_not_written_through(void **state)
 {
-    WCHAR records[MAX_PATH], dir[MAX_PATH], victim[MAX_PATH], tmp[MAX_PATH], log[MAX_PATH];
-    HANDLE h;
-    DWORD written;
-    size_t len = 0, log_from;
+    WCHAR records[MAX_PATH], dir[MAX_PATH], victim[MAX_PATH], tmp[MAX_PATH];
+    size_t len = 0;
     char *text;
 
     (void)state;
@@ -179,17 +177,12 @@ static void hard_linked_status_file_is_not_written_through(void **state)
     wt_program_data_file(L"", dir, MAX_PATH);
     _snwprintf(victim, MAX_PATH, L"%ls..\\rashangup-victim.txt", dir);
     victim[MAX_PATH - 1] = L'\0';
-    h = CreateFileW(victim, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    assert_true(WriteFile(h, "victim\n", 7, &written, NULL));
-    CloseHandle(h);
+    wt_write_file(victim, "victim\n");
     wt_program_data_file(L"journal", dir, MAX_PATH);
     CreateDirectoryW(dir, NULL);
     wt_program_data_file(L"journal\\status.json.tmp", tmp, MAX_PATH);
     DeleteFileW(tmp);
     assert_true(CreateHardLinkW(tmp, victim, NULL));
-    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
-    log_from = wt_file_size(log);
     replay(84, 5);
 
     text = wt_read_file(victim, &len);
@@ -197,7 +190,6 @@ static void hard_linked_status_file_is_not_written_through(void **state)
     assert_string_equal(text, "victim\n");
     free(text);
     assert_int_equal(wt_count_lines(records), 5);
-    (void)log_from;
     DeleteFileW(tmp);
     DeleteFileW(victim);
 }
@@ -367,18 +359,13 @@ static void ca_file_others_control_is_refused(void **state)
 {
     WCHAR records[MAX_PATH], dir[MAX_PATH], ca[MAX_PATH], log[MAX_PATH];
     size_t log_from;
-    HANDLE h;
-    DWORD written;
 
     (void)state;
     configure_records(L"sec-ca", records);
     wt_make_temp_dir(L"sec-ca-open", dir, MAX_PATH);
     _snwprintf(ca, MAX_PATH, L"%ls\\ca.pem", dir);
     ca[MAX_PATH - 1] = L'\0';
-    h = CreateFileW(ca, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    assert_true(WriteFile(h, "-----BEGIN CERTIFICATE-----\n", 28, &written, NULL));
-    CloseHandle(h);
+    wt_write_file(ca, "-----BEGIN CERTIFICATE-----\n");
     open_to_everyone(dir);
     wt_set_sink_string(L"anchor", L"Type", REG_SZ, L"syslog");
     wt_set_sink_string(L"anchor", L"Server", REG_SZ, L"127.0.0.1");

@@ -262,3 +262,14 @@ void wt_fixture_request(const char *op, const char *a, const char *b)
         Sleep(10);
     assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
 }
+
+void wt_write_file(const WCHAR *path, const char *text)
+{
+    HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD written = 0;
+
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_true(WriteFile(h, text, (DWORD)strlen(text), &written, NULL));
+    assert_int_equal(written, strlen(text));
+    CloseHandle(h);
+}

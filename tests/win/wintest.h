@@ -35,6 +35,9 @@ void wt_remove_tree(const WCHAR *dir);
 /* A fresh, empty directory under %TEMP%; returns its path (static storage per call site). */
 void wt_make_temp_dir(const WCHAR *tag, WCHAR *out, size_t out_count);
 
+/* Writes `text` as the whole of file `path` (made or emptied), or fails the test. */
+void wt_write_file(const WCHAR *path, const char *text);
+
 /* Reads a whole file into a malloc'd NUL-terminated buffer; NULL if absent. */
 char *wt_read_file(const WCHAR *path, size_t *len);
 
