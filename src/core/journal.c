@@ -298,6 +298,16 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *dropped)
         h->dropped++;
         (*dropped)++;
     }
+    /* Cursors on it move along: each counts a record it never had (padding is none). */
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        struct rh_jcursor *cur = &h->cursors[c];
+
+        if (cur->name[0] == '\0' || cur->pos != h->head_pos)
+            continue;
+        cur->pos += e->size;
+        cur->seq++;
+        cur->dropped += e->kind != RH_JKIND_PAD;
+    }
     h->head_pos += e->size;
     h->head_seq++;
     return true;
@@ -305,7 +315,7 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *dropped)
 
 static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, uint64_t time_ms,
                         const uint8_t record_id[16], const void *payload, uint32_t len,
-                        uint32_t size)
+                        uint32_t size, uint16_t flags)
 {
     struct rh_jentry *e = entry_at(j, pos);
     struct rh_jentry h;
@@ -319,6 +329,7 @@ static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, 
     if (record_id != NULL)
         memcpy(h.record_id, record_id, sizeof h.record_id);
     h.kind = (uint16_t)kind;
+    h.flags = flags;
     h.payload_len = len;
     h.crc = rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, len);
     /* Payload and header first, the CRC last: a crash in between leaves a bad CRC. */
@@ -341,6 +352,7 @@ enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kin
     uint64_t size = rh_journal_entry_size(len);
     uint64_t ignored = 0;
     uint64_t room;
+    uint16_t flags = 0;
 
     if (dropped == NULL)
         dropped = &ignored;
@@ -353,10 +365,11 @@ enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kin
     clamp_cursors(j);
     room = j->size - j->tail_pos % j->size;
     if (size > room) {
-        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room);
+        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room, 0);
         j->tail_pos += room;
+        flags = RH_JENTRY_AFTER_PAD;
     }
-    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size);
+    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size, flags);
     j->tail_pos += size;
     /* The next slot reads as unwritten, so recovery stops there and not at an old entry. */
     if (j->tail_pos - j->hdr->head_pos < j->size && j->size - j->tail_pos % j->size >= 64)
@@ -485,6 +498,21 @@ void rh_journal_advance_to(struct rh_journal *j, int c, const struct rh_jahead *
     reclaim(j);
 }
 
+void rh_journal_move_cursor(struct rh_journal *j, int c, uint64_t pos, uint64_t seq,
+                            uint64_t delivered)
+{
+    struct rh_jcursor *cur = &j->hdr->cursors[c];
+
+    /* Forward only, and only to a place that is consistent with the cursor's own. */
+    if (pos > cur->pos && seq > cur->seq && pos <= j->tail_pos && seq <= j->next_seq &&
+        seq - cur->seq <= pos - cur->pos) {
+        cur->pos = pos;
+        cur->seq = seq;
+        cur->delivered += delivered;
+    }
+    reclaim(j);
+}
+
 void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)
 {
     struct rh_jcursor *cur = &j->hdr->cursors[c];
@@ -498,11 +526,26 @@ void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)
     reclaim(j);
 }
 
+/*
+ * Records from (pos, seq) to the tail: entries, less the padding among them.
+ * Fewer than a ring's bytes apart, they cross at most one lap's start; the
+ * entry there says whether padding came before it.
+ */
+static uint64_t records_from(const struct rh_journal *j, uint64_t pos, uint64_t seq)
+{
+    uint64_t n = j->next_seq > seq ? j->next_seq - seq : 0;
+    uint64_t lap = (pos / j->size + 1) * j->size;
+
+    if (n > 0 && lap < j->tail_pos && pos < lap && (entry_at(j, lap)->flags & RH_JENTRY_AFTER_PAD))
+        n--;
+    return n;
+}
+
 uint64_t rh_journal_pending(const struct rh_journal *j, int c)
 {
     const struct rh_jcursor *cur = &j->hdr->cursors[c];
 
-    return j->next_seq > cur->seq ? j->next_seq - cur->seq : 0;
+    return records_from(j, cur->pos, cur->seq);
 }
 
 uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c)
@@ -523,5 +566,5 @@ uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c)
 
 uint64_t rh_journal_depth(const struct rh_journal *j)
 {
-    return j->next_seq - j->hdr->head_seq;
+    return records_from(j, j->hdr->head_pos, j->hdr->head_seq);
 }

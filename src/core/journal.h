@@ -52,13 +52,18 @@ struct rh_jentry {
     uint64_t pos;   /* the entry's own position: a stale or misplaced copy shows */
     uint64_t time_ms;
     uint8_t record_id[16];
-    uint16_t kind; /* enum rh_jkind */
-    uint16_t reserved0;
+    uint16_t kind;  /* enum rh_jkind */
+    uint16_t flags; /* RH_JENTRY_AFTER_PAD */
     uint32_t payload_len;
     uint32_t crc; /* CRC-32C of this header with crc = 0, then the payload */
     uint32_t reserved1;
 };
 #define RH_JENTRY_MAGIC 0x454A4852u /* "RHJE" */
+/*
+ * Set on the entry that starts a lap of the ring right after a padding entry:
+ * counts of records (pending, depth) leave the padding out without a walk.
+ */
+#define RH_JENTRY_AFTER_PAD 0x0001u
 
 /* A sink's place in the journal, in the header. */
 struct rh_jcursor {
@@ -66,7 +71,7 @@ struct rh_jcursor {
     uint64_t pos;                    /* the next position to deliver */
     uint64_t seq;                    /* the sequence number expected there */
     uint64_t delivered;              /* over the journal's life */
-    uint64_t dropped;                /* entries dropped before this sink had them */
+    uint64_t dropped;                /* records dropped before this sink had them */
     uint64_t reserved[4];
 };
 
@@ -179,10 +184,21 @@ enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct 
 void rh_journal_advance_to(struct rh_journal *j, int c, const struct rh_jahead *a,
                            uint64_t delivered);
 
-/* Entries not yet delivered to cursor `c`, and the time of the oldest (0 if none). */
+/*
+ * Moves cursor `c` forward to (pos, seq): an entry boundary read ahead of it
+ * (a rh_jahead's pos and seq after a read), counting `delivered` records.
+ * Nothing if the cursor is already there or past it (a drop moved it on) or if
+ * the place is not between the cursor and the tail. For deliveries settled
+ * piecemeal, long after they were read.
+ */
+void rh_journal_move_cursor(struct rh_journal *j, int c, uint64_t pos, uint64_t seq,
+                            uint64_t delivered);
+
+/* Records (padding left out) not yet delivered to cursor `c`, and the time of the oldest (0 if
+ * none). */
 uint64_t rh_journal_pending(const struct rh_journal *j, int c);
 uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c);
-/* Entries retained (from the head to the tail). */
+/* Records retained (from the head to the tail; padding left out). */
 uint64_t rh_journal_depth(const struct rh_journal *j);
 
 /* CRC-32C (Castagnoli), as iSCSI and ext4 use it. */

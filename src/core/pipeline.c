@@ -31,6 +31,10 @@ const char *rh_sink_state_name(enum rh_sink_state s)
         return "retrying";
     case RH_SINK_STATE_STUCK:
         return "stuck";
+    case RH_SINK_STATE_INVALID:
+        return "invalid";
+    case RH_SINK_STATE_DISABLED:
+        return "disabled";
     }
     return "unknown";
 }
@@ -118,9 +122,12 @@ bool rh_format_status(const struct rh_status *s, struct rh_buf *out)
         num(out, "failed", k->failed);
         num(out, "dropped", k->dropped);
         num(out, "pending", k->pending);
+        num(out, "unconfirmed", k->unconfirmed);
         time_or_null(out, "oldest_pending", k->oldest_ms);
         num(out, "oldest_pending_age_s", age);
         num(out, "last_error", k->last_error);
+        if (k->reason != NULL)
+            str(out, "reason", k->reason);
         rh_buf_append_char(out, '}');
     }
     rh_buf_append_str(out, "]}\n");

@@ -24,6 +24,9 @@ enum rh_sink_state {
     RH_SINK_STATE_SENDING,  /* delivering a backlog */
     RH_SINK_STATE_RETRYING, /* the last attempt failed; waiting to retry */
     RH_SINK_STATE_STUCK,    /* an attempt has not returned within the drain bound */
+    RH_SINK_STATE_INVALID,  /* not running: its configuration cannot be used (it keeps its backlog)
+                             */
+    RH_SINK_STATE_DISABLED, /* not running: Enabled = 0 (it keeps its backlog) */
 };
 
 const char *rh_sink_state_name(enum rh_sink_state s);
@@ -32,13 +35,15 @@ struct rh_sink_status {
     const char *name;
     const char *type;
     enum rh_sink_state state;
-    uint64_t delivered;  /* since start */
-    uint64_t retried;    /* attempts that failed and will be retried */
-    uint64_t failed;     /* records that can never be delivered, skipped */
-    uint64_t dropped;    /* records dropped from the journal before this sink had them */
-    uint64_t pending;    /* in the journal, not yet delivered */
-    uint64_t oldest_ms;  /* time of the oldest pending record, 0 if none */
-    uint32_t last_error; /* Win32 or socket error of the last failure, 0 if none */
+    uint64_t delivered; /* since start */
+    uint64_t retried;   /* attempts that failed and will be retried, since start */
+    uint64_t failed;    /* records that can never be delivered, skipped, since start */
+    uint64_t dropped; /* records dropped from the journal before this sink had them, since start */
+    uint64_t pending; /* in the journal, not yet delivered */
+    uint64_t oldest_ms;   /* time of the oldest pending record, 0 if none */
+    uint32_t last_error;  /* Win32 or socket error of the last failure, 0 if none */
+    uint64_t unconfirmed; /* of pending: sent, and not yet confirmed by the collector */
+    const char *reason;   /* why it does not run (INVALID), or NULL */
 };
 
 struct rh_status {
@@ -49,12 +54,12 @@ struct rh_status {
     const char *journal_path;
     uint64_t journal_bytes; /* ring size */
     uint64_t journal_used;  /* bytes retained */
-    uint64_t journal_depth; /* entries retained */
+    uint64_t journal_depth; /* records retained */
     bool fail_closed;
     bool full;          /* the last append found no room */
     uint64_t received;  /* hangups RRAS reported since start */
     uint64_t journaled; /* of which written to the journal */
-    uint64_t dropped;   /* entries dropped to make room, since start */
+    uint64_t dropped;   /* records dropped to make room, since start */
     uint64_t refused;   /* connections refused (FailClosed) since start */
     uint32_t n_sinks;
     struct rh_sink_status sinks[RH_MAX_SINKS];

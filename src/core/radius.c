@@ -23,6 +23,7 @@ enum {
     A_ACCT_OUTPUT_PACKETS = 48,
     A_EVENT_TIMESTAMP = 55,
     A_NAS_PORT_TYPE = 61,
+    A_NAS_IPV6_ADDRESS = 95,
     A_TUNNEL_TYPE = 64,
     A_TUNNEL_MEDIUM_TYPE = 65,
     A_TUNNEL_CLIENT_ENDPOINT = 66,
@@ -95,25 +96,49 @@ static void attr_tagged(struct writer *w, uint8_t type, const void *value, size_
     attr(w, type, b, n + 1);
 }
 
+/* How many bytes of UTF-8 text s[0..n) fit in `room`, cut at a character boundary. */
+static size_t utf8_fit(const char *s, size_t n, size_t room)
+{
+    if (n <= room)
+        return n;
+    n = room;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/*
+ * User-Name as configured. A name longer than an attribute holds (253 bytes)
+ * keeps its domain whole (accounting servers key sessions on it) and cuts the
+ * user part at a character boundary; only a domain that leaves no room at all
+ * is cut itself.
+ */
 static void user_name(struct writer *w, const struct rh_record *r, enum rh_radius_user_format f)
 {
-    char name[VALUE_MAX + 1];
-    struct rh_buf b;
+    char name[VALUE_MAX];
+    size_t domain = f != RH_RADIUS_USER_PLAIN ? r->domain.len : 0;
+    size_t user = r->user.len, n = 0;
 
-    rh_buf_init(&b, name, sizeof name);
-    if (f == RH_RADIUS_USER_BACKSLASH && r->domain.len > 0) {
-        rh_buf_append(&b, r->domain.s, r->domain.len);
-        rh_buf_append_char(&b, '\\');
+    if (domain > 0 && domain + 1 >= VALUE_MAX) {
+        domain = utf8_fit(r->domain.s, domain, VALUE_MAX - 2);
+        user = utf8_fit(r->user.s, user, 1);
+    } else {
+        user = utf8_fit(r->user.s, user, domain > 0 ? VALUE_MAX - 1 - domain : VALUE_MAX);
     }
-    rh_buf_append(&b, r->user.s, r->user.len);
-    if (f == RH_RADIUS_USER_AT && r->domain.len > 0) {
-        rh_buf_append_char(&b, '@');
-        rh_buf_append(&b, r->domain.s, r->domain.len);
+    if (f == RH_RADIUS_USER_BACKSLASH && domain > 0) {
+        memcpy(name, r->domain.s, domain);
+        name[domain] = '\\';
+        n = domain + 1;
     }
-    if (b.overflow) /* a name over 253 bytes: RADIUS cannot carry more; keep the start */
-        attr_utf8(w, A_USER_NAME, r->user.s, r->user.len);
-    else
-        attr_text(w, A_USER_NAME, name);
+    memcpy(name + n, r->user.s, user);
+    n += user;
+    if (f == RH_RADIUS_USER_AT && domain > 0) {
+        name[n] = '@';
+        memcpy(name + n + 1, r->domain.s, domain);
+        n += 1 + domain;
+    }
+    if (n > 0)
+        attr(w, A_USER_NAME, name, n);
 }
 
 /* The connection's attributes: who, where, how long, how much. */
@@ -208,12 +233,13 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
     attr_u32(&w, A_ACCT_STATUS_TYPE, (uint32_t)status);
     if (r != NULL && (status == RH_ACCT_START || status == RH_ACCT_STOP)) {
         connection(&w, status, r, o);
-        if (nas == NULL && r->server.len > 0)
-            nas = r->server.s;
     } else {
         attr_text(&w, A_ACCT_SESSION_ID, session_id);
         attr_u32(&w, A_EVENT_TIMESTAMP, (uint32_t)now_s);
     }
+    /* The same for On, Off, Start and Stop: a server closes a rebooted NAS's sessions by it. */
+    if (nas == NULL && r != NULL && r->server.len > 0)
+        nas = r->server.s;
     attr_text(&w, A_NAS_IDENTIFIER, nas != NULL ? nas : "rashangup");
     if (o->has_nas_ipv4)
         attr(&w, A_NAS_IP_ADDRESS, o->nas_ipv4, 4);
@@ -259,6 +285,37 @@ size_t rh_radius_retransmission(uint8_t *request, size_t len, uint8_t identifier
         memset(request + message_auth_at, 0, 16);
     sign(request, len, message_auth_at, secret, secret_len);
     return len;
+}
+
+size_t rh_radius_set_nas_address(uint8_t *request, size_t len, const uint8_t *addr, size_t addr_len)
+{
+    uint8_t type = addr_len == 4 ? A_NAS_IP_ADDRESS : A_NAS_IPV6_ADDRESS;
+    size_t out = HEADER;
+
+    if ((addr_len != 4 && addr_len != 16) || len < HEADER || len > RH_RADIUS_MAX ||
+        request[0] != CODE_ACCOUNTING_REQUEST || ((size_t)request[2] << 8 | request[3]) != len)
+        return 0;
+    /* Whatever address the request had goes: it left from another one then. */
+    for (size_t at = HEADER; at < len;) {
+        size_t n = request[at + 1];
+
+        if (len - at < 2 || n < 2 || n > len - at)
+            return 0;
+        if (request[at] != A_NAS_IP_ADDRESS && request[at] != A_NAS_IPV6_ADDRESS) {
+            memmove(request + out, request + at, n);
+            out += n;
+        }
+        at += n;
+    }
+    if (out + 2 + addr_len > RH_RADIUS_MAX)
+        return 0;
+    request[out] = type;
+    request[out + 1] = (uint8_t)(2 + addr_len);
+    memcpy(request + out + 2, addr, addr_len);
+    out += 2 + addr_len;
+    request[2] = (uint8_t)(out >> 8);
+    request[3] = (uint8_t)out;
+    return out;
 }
 
 enum rh_radius_verdict rh_radius_check_response(const uint8_t *resp, size_t len,

@@ -32,6 +32,7 @@ enum rh_radius_user_format {
 
 struct rh_radius_options {
     const char *nas_identifier; /* NAS-Identifier (32); NULL: the record's server name */
+    /* NAS-IP-Address, when configured; otherwise the sink adds the address it sends from. */
     bool has_nas_ipv4;
     uint8_t nas_ipv4[4]; /* NAS-IP-Address (4) */
     enum rh_radius_user_format user_format;
@@ -58,6 +59,15 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
  */
 size_t rh_radius_retransmission(uint8_t *request, size_t len, uint8_t identifier, uint32_t delay_s,
                                 const void *secret, size_t secret_len);
+
+/*
+ * Puts the address a request leaves from into it: NAS-IP-Address (addr_len 4)
+ * or NAS-IPv6-Address (16, RFC 3162), in place of any it had. The request must
+ * be signed again after (rh_radius_retransmission). Returns the new length, or
+ * 0 if the request is not one built above.
+ */
+size_t rh_radius_set_nas_address(uint8_t *request, size_t len, const uint8_t *addr,
+                                 size_t addr_len);
 
 enum rh_radius_verdict {
     RH_RADIUS_ACK = 0,          /* a valid Accounting-Response to that request */

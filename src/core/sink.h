@@ -8,10 +8,19 @@
  * implementations (files, sockets, Event Log) live in the Windows shell, one
  * file per sink type, and format records with the pure functions of format.h.
  *
- * Threading: one worker thread per instance calls deliver() and flush(), in
- * batches: deliver() for each record, then flush(); the journal cursor moves past
- * the batch only when flush() (or, without one, every deliver()) said OK.
- * create() and destroy() are never concurrent with them.
+ * Threading: one worker thread per instance calls deliver(), flush() and
+ * settle(), in batches: deliver() for each record, then flush(). create() and
+ * destroy() are never concurrent with them.
+ *
+ * What counts as delivered: the journal cursor moves past a record only once
+ * the record is settled, that is, once the collector can no longer lose it. For
+ * most sinks that is when flush() (or, without one, deliver()) said OK: the
+ * file or the Event Log has it. A sink whose collector can still lose what it
+ * accepted (syslog over TCP or TLS: bytes in socket buffers) or acknowledges
+ * records one by one (RADIUS) has a settle() operation that says how far it is
+ * safe, by token. Whatever is not settled is delivered again, from the
+ * journal, after a RETRY and after a restart: records can arrive twice, never
+ * not at all.
  */
 #ifndef RH_SINK_H
 #define RH_SINK_H
@@ -21,8 +30,11 @@
 
 #include "record.h"
 
-#define RH_SINK_NAME_SIZE 64 /* a Sinks\<name> subkey, UTF-8 */
-#define RH_MAX_SINKS      16
+#define RH_SINK_NAME_SIZE 64  /* a Sinks\<name> subkey, UTF-8 */
+#define RH_SETTLE_POLL_MS 200 /* how often an idle worker asks settle() */
+/* The most records a worker gives its sink before they are settled. */
+#define RH_UNSETTLED_MAX 16384
+#define RH_MAX_SINKS     16
 
 enum rh_sink_result {
     RH_SINK_OK = 0, /* delivered (for a file: written to the OS) */
@@ -77,21 +89,35 @@ struct rh_sink_ops {
      */
     void *(*create)(const char *name, const void *config, char *err, size_t err_size);
     /*
-     * Takes one event (one of those in `events`) and its record. A sink may hold
-     * it (in a buffer) until flush; it may also send at once. RETRY and ERROR as
-     * below; RETRY makes the caller repeat the whole batch, so records can arrive
-     * twice, never not at all.
+     * Takes one event (one of those in `events`) and its record. `token` is the
+     * record's place in the journal: it grows from record to record, and a record
+     * delivered again (after a RETRY or a restart) comes with the same token. A
+     * sink may hold the record (in a buffer) until flush; it may also send at
+     * once. RETRY and ERROR as below; RETRY makes the caller deliver again every
+     * record not yet settled, in order.
      */
     enum rh_sink_result (*deliver)(void *instance, enum rh_sink_event event,
-                                   const struct rh_record *r);
+                                   const struct rh_record *r, uint64_t token);
     /*
-     * Sends what deliver held, at the end of a batch; OK means the collector has
+     * Sends what deliver held, at the end of a batch; OK means the collector took
      * every record of the batch. NULL for a sink that holds nothing. On RETRY the
-     * sink discards what it held: the caller delivers the batch again.
+     * sink discards what it held.
      */
     enum rh_sink_result (*flush)(void *instance);
     /*
-     * Asks a deliver() or flush() in progress on the worker to return RETRY soon:
+     * Which records can no longer be lost: writes to *token the highest token up
+     * to which every record given to deliver() is settled (or leaves it as it
+     * is). Called after each flush() and, while records are unsettled and no new
+     * ones come, every RH_SETTLE_POLL_MS. With `now` (the service is stopping, or
+     * the worker can hold no more unsettled records) the sink proves what it can
+     * at once, within its own timeouts (a graceful close of its connection, say);
+     * otherwise it looks without blocking and decides for itself when to prove.
+     * RETRY: the connection was lost or stalled, and what was not settled may be
+     * lost with it: the worker delivers it again. NULL: flush()'s OK settles.
+     */
+    enum rh_sink_result (*settle)(void *instance, bool now, uint64_t *token);
+    /*
+     * Asks a deliver(), flush() or settle() in progress on the worker to return RETRY soon:
      * the service is stopping. Called from another thread. NULL for a sink whose
      * calls are bounded by their own short timeouts.
      */

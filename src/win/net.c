@@ -236,6 +236,56 @@ static enum rh_peer_state tcp_peer_state(struct rh_stream *st)
     return rh_net_peer_state(((struct tcp_stream *)st)->sock);
 }
 
+bool rh_net_wait_readable(SOCKET s, DWORD wait_ms, volatile LONG *cancel)
+{
+    ULONGLONG deadline = GetTickCount64() + wait_ms;
+
+    for (;;) {
+        ULONGLONG now = GetTickCount64();
+        DWORD slice = now < deadline ? (DWORD)(deadline - now) : 0;
+        struct timeval tv;
+        fd_set rd;
+        int n;
+
+        if (cancel != NULL && *cancel != 0)
+            return false;
+        slice = slice > 50 ? 50 : slice;
+        tv.tv_sec = 0;
+        tv.tv_usec = (long)slice * 1000;
+        FD_ZERO(&rd);
+        FD_SET(s, &rd);
+        n = select(0, &rd, NULL, NULL, &tv);
+        if (n != 0)
+            return n > 0;
+        if (GetTickCount64() >= deadline)
+            return false;
+    }
+}
+
+static bool tcp_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel)
+{
+    struct tcp_stream *t = (struct tcp_stream *)st;
+    ULONGLONG deadline = GetTickCount64() + wait_ms;
+    char scrap[512];
+
+    if (shutdown(t->sock, SD_SEND) != 0)
+        return false;
+    /* A bounded number of reads: a collector that keeps sending is no reason to stay. */
+    for (int round = 0; round < 64; round++) {
+        ULONGLONG now = GetTickCount64();
+        int n;
+
+        if (!rh_net_wait_readable(t->sock, now < deadline ? (DWORD)(deadline - now) : 0, cancel))
+            return false;
+        n = recv(t->sock, scrap, sizeof scrap, 0);
+        if (n == 0)
+            return true;
+        if (n < 0)
+            return false;
+    }
+    return false;
+}
+
 static void tcp_close(struct rh_stream *st)
 {
     struct tcp_stream *t = (struct tcp_stream *)st;
@@ -247,6 +297,7 @@ static void tcp_close(struct rh_stream *st)
 static const struct rh_stream_ops tcp_ops = {
     .send = tcp_send,
     .peer_state = tcp_peer_state,
+    .finish = tcp_finish,
     .close = tcp_close,
 };
 
@@ -278,6 +329,11 @@ bool rh_stream_send(struct rh_stream *st, const char *p, size_t n, struct rh_net
 enum rh_peer_state rh_stream_peer_state(struct rh_stream *st)
 {
     return st->ops->peer_state(st);
+}
+
+bool rh_stream_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel)
+{
+    return st->ops->finish(st, wait_ms, cancel);
 }
 
 void rh_stream_close(struct rh_stream *st)

@@ -79,6 +79,14 @@ struct rh_stream_ops {
     bool (*send)(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err);
     /* How the peer stands, without blocking (as rh_net_peer_state). */
     enum rh_peer_state (*peer_state)(struct rh_stream *st);
+    /*
+     * Ends our side in order (TLS: close_notify; then FIN) and waits up to wait_ms
+     * for the peer to end its own: true if it did cleanly, which proves it read
+     * everything we sent (a peer sees our end only after all our data, and a
+     * socket closed with data unread is reset instead). False if it reset, did
+     * not answer in time, or *cancel was set. Nothing can be sent afterwards.
+     */
+    bool (*finish)(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel);
     /* Closes in order (TLS: close_notify first, unless the connection failed) and frees. */
     void (*close)(struct rh_stream *st);
 };
@@ -93,6 +101,13 @@ struct rh_stream *rh_tcp_connect(const struct rh_endpoint *ep, DWORD timeout_ms,
 
 bool rh_stream_send(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err);
 enum rh_peer_state rh_stream_peer_state(struct rh_stream *st);
+bool rh_stream_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel);
 void rh_stream_close(struct rh_stream *st); /* accepts NULL */
+
+/*
+ * Waits until `s` has something to read (or its peer closed or reset), up to
+ * wait_ms, in slices that look at *cancel: true if it has.
+ */
+bool rh_net_wait_readable(SOCKET s, DWORD wait_ms, volatile LONG *cancel);
 
 #endif /* RH_NET_H */

@@ -30,6 +30,17 @@
 /* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
 #define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
 
+/*
+ * Records a worker gave its sink that are not settled yet (see sink.h): the
+ * journal cursor stays at the first of them. A ring; when full, the worker
+ * reads nothing new until the sink settles some.
+ */
+#define UNSETTLED_MAX RH_UNSETTLED_MAX
+
+struct unsettled {
+    uint64_t pos, seq; /* the entry's place; seq is the token the sink had */
+};
+
 struct worker {
     struct rh_runtime *rt;
     struct rh_runtime_sink sink;
@@ -43,9 +54,23 @@ struct worker {
     volatile LONG state; /* enum rh_sink_state */
     volatile LONG in_delivery;
     volatile LONG64 delivered, retried, failed;
+    volatile LONG64 unconfirmed; /* given to the sink, not settled */
     volatile LONG last_error;
     volatile LONG exited;
     volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
+
+    /* The worker thread's own: where it reads, and what its sink has not settled. */
+    struct rh_jahead rd;
+    struct unsettled *unsettled;
+    size_t u_first, u_count;
+};
+
+/* A sink that is configured but does not run (invalid, or Enabled = 0): it keeps its cursor. */
+struct held_sink {
+    char name[RH_SINK_NAME_SIZE];
+    char type[32];
+    enum rh_sink_state state;
+    char reason[256];
 };
 
 /*
@@ -88,10 +113,22 @@ struct rh_runtime {
     size_t refused_next;
     size_t refused_count;
 
-    unsigned events;  /* what any sink takes: enum rh_sink_event */
+    /*
+     * Read by RRAS's threads without a lock, so each is published whole: what
+     * any sink takes (enum rh_sink_event), and whether the journal refuses
+     * connections when full.
+     */
+    volatile LONG events;
+    volatile LONG fail_closed;
+
     SRWLOCK wlock;    /* the set of workers: exclusive to change it, shared to read it */
     size_t n_workers; /* slots used, active or not */
     struct worker workers[RH_MAX_SINKS];
+    /* Sinks configured but not running: their cursors stay (under wlock). */
+    struct held_sink held[RH_JOURNAL_CURSORS];
+    size_t n_held;
+    /* Each cursor's dropped count when this runtime began (status.json counts since start). */
+    uint64_t dropped_base[RH_JOURNAL_CURSORS];
 };
 
 static struct rh_runtime *g_rt;
@@ -214,27 +251,55 @@ static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
 #define BATCH_BYTES   (256u * 1024)
 
 struct batch {
-    struct rh_jahead ahead;
     size_t n;
     struct rh_jentry entries[BATCH_ENTRIES];
     uint32_t offsets[BATCH_ENTRIES];
     uint8_t payloads[BATCH_BYTES + RH_JOURNAL_MAX_PAYLOAD];
 };
 
-/* Fills the batch from the cursor; waits while there is nothing. False to stop. */
-static bool next_batch(struct worker *w, struct batch *b)
+enum next { NEXT_BATCH, NEXT_IDLE, NEXT_STOP };
+
+/*
+ * Brings the worker's reading place in line with its cursor: after a drop
+ * moved the cursor past what the worker had read, or after a rewind. Records
+ * the journal dropped are forgotten from the unsettled ones. Called with jlock.
+ */
+static void follow_cursor(struct worker *w, bool rewind)
+{
+    const struct rh_jcursor *cur = &w->rt->journal.hdr->cursors[w->cursor];
+
+    if (rewind || w->rd.pos < cur->pos) {
+        rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
+        if (rewind)
+            w->u_count = 0;
+    }
+    while (w->u_count > 0 && w->unsettled[w->u_first].pos < cur->pos) {
+        w->u_first = (w->u_first + 1) % UNSETTLED_MAX;
+        w->u_count--;
+    }
+    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
+}
+
+/*
+ * Fills the batch from where the worker reads. With nothing to read, waits:
+ * briefly (NEXT_IDLE) while its sink has records to settle, otherwise until
+ * there is something.
+ */
+static enum next next_batch(struct worker *w, struct batch *b)
 {
     struct rh_runtime *rt = w->rt;
     enum rh_journal_status st = RH_J_OK;
     uint32_t used = 0;
+    size_t room;
 
     worker_lock(rt);
     for (;;) {
-        rh_journal_ahead_start(&rt->journal, w->cursor, &b->ahead);
+        follow_cursor(w, false);
+        room = UNSETTLED_MAX - w->u_count;
         b->n = 0;
         used = 0;
-        while (b->n < BATCH_ENTRIES && used < BATCH_BYTES &&
-               (st = rh_journal_read_ahead(&rt->journal, &b->ahead, &b->entries[b->n],
+        while (b->n < BATCH_ENTRIES && b->n < room && used < BATCH_BYTES &&
+               (st = rh_journal_read_ahead(&rt->journal, &w->rd, &b->entries[b->n],
                                            b->payloads + used, RH_JOURNAL_MAX_PAYLOAD)) ==
                    RH_J_OK) {
             b->offsets[b->n] = used;
@@ -243,27 +308,36 @@ static bool next_batch(struct worker *w, struct batch *b)
         }
         if (b->n > 0 || stopping(w) || (st != RH_J_OK && st != RH_J_EMPTY))
             break;
+        if (w->u_count > 0) {
+            SleepConditionVariableSRW(&rt->jcv, &rt->jlock, RH_SETTLE_POLL_MS, 0);
+            ReleaseSRWLockExclusive(&rt->jlock);
+            return stopping(w) ? NEXT_STOP : NEXT_IDLE;
+        }
         set_state(w, RH_SINK_STATE_IDLE);
         SleepConditionVariableSRW(&rt->jcv, &rt->jlock, 1000, 0);
     }
     ReleaseSRWLockExclusive(&rt->jlock);
     if (b->n == 0 && !stopping(w)) {
+        if (room == 0)
+            return NEXT_IDLE; /* the sink must settle before more can go */
         /* Cannot happen while the journal is ours; if it does, say so, slowly. */
         rh_log(RH_LOG_ERROR, "sink %s: the journal entry at its cursor is unreadable (%d)",
                w->sink.name, (int)st);
-        return !worker_wait(w, 5000);
+        return worker_wait(w, 5000) ? NEXT_STOP : NEXT_IDLE;
     }
-    return !stopping(w);
+    return stopping(w) ? NEXT_STOP : NEXT_BATCH;
 }
 
-/* Delivers a batch: each record, then the sink's flush. RETRY redoes all of it. */
+/*
+ * Delivers a batch: each record, then the sink's flush. Records the sink took
+ * join the unsettled ones; RETRY leaves the rest of the batch for later.
+ */
 static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, struct rh_record *rec,
-                                         uint64_t *delivered)
+                                         uint64_t *last_token)
 {
     struct rh_runtime *rt = w->rt;
     enum rh_sink_result res = RH_SINK_OK;
 
-    *delivered = 0;
     set_state(w, RH_SINK_STATE_SENDING);
     InterlockedExchange(&w->in_delivery, 1);
     for (size_t i = 0; i < b->n && res != RH_SINK_RETRY; i++) {
@@ -280,15 +354,21 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
                    w->sink.name, (unsigned long long)e->seq);
             continue;
         }
-        res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec);
+        res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec, e->seq);
         if (res == RH_SINK_ERROR) {
             /* Never deliverable (the sink said why): counted and passed over. */
             InterlockedIncrement64(&w->failed);
             res = RH_SINK_OK;
             continue;
         }
-        if (res == RH_SINK_OK)
-            (*delivered)++;
+        if (res == RH_SINK_OK) {
+            size_t at = (w->u_first + w->u_count) % UNSETTLED_MAX;
+
+            w->unsettled[at].pos = e->pos;
+            w->unsettled[at].seq = e->seq;
+            w->u_count++;
+            *last_token = e->seq;
+        }
     }
     if (res == RH_SINK_OK && w->sink.ops->flush != NULL) {
         res = w->sink.ops->flush(w->sink.instance);
@@ -296,19 +376,72 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
             res = RH_SINK_OK;
     }
     InterlockedExchange(&w->in_delivery, 0);
+    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
     return res;
 }
 
-/* Moves the worker's cursor past a batch its sink took. */
-static void advance(struct worker *w, const struct batch *b, uint64_t delivered)
+/*
+ * Moves the cursor over what the sink settled: every record up to `token`.
+ * The cursor stops at the first record still unsettled, or, with none, at
+ * where the worker reads (entries the sink had no use for go with the rest).
+ */
+static void settle_to(struct worker *w, uint64_t token)
 {
     struct rh_runtime *rt = w->rt;
+    uint64_t settled = 0;
 
-    InterlockedAdd64(&w->delivered, (LONG64)delivered);
     worker_lock(rt);
-    if (!rt->journal_closed)
-        rh_journal_advance_to(&rt->journal, w->cursor, &b->ahead, delivered);
+    if (!rt->journal_closed) {
+        uint64_t pos, seq;
+
+        follow_cursor(w, false);
+        while (w->u_count > 0 && w->unsettled[w->u_first].seq <= token) {
+            w->u_first = (w->u_first + 1) % UNSETTLED_MAX;
+            w->u_count--;
+            settled++;
+        }
+        if (w->u_count > 0) {
+            pos = w->unsettled[w->u_first].pos;
+            seq = w->unsettled[w->u_first].seq;
+        } else {
+            pos = w->rd.pos;
+            seq = w->rd.seq;
+        }
+        rh_journal_move_cursor(&rt->journal, w->cursor, pos, seq, settled);
+    }
     ReleaseSRWLockExclusive(&rt->jlock);
+    InterlockedAdd64(&w->delivered, (LONG64)settled);
+    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
+}
+
+/*
+ * Asks the sink how far it is settled and moves the cursor there. A sink
+ * without settle() is settled up to what it took. RETRY: the sink lost its
+ * connection.
+ */
+static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_token)
+{
+    uint64_t token = 0;
+    enum rh_sink_result res = RH_SINK_OK;
+
+    if (w->sink.ops->settle == NULL) {
+        token = last_token;
+    } else {
+        InterlockedExchange(&w->in_delivery, 1);
+        res = w->sink.ops->settle(w->sink.instance, now, &token);
+        InterlockedExchange(&w->in_delivery, 0);
+    }
+    settle_to(w, token);
+    return res == RH_SINK_ERROR ? RH_SINK_OK : res;
+}
+
+/* After a failure: what is not settled is read again, from the cursor. */
+static void rewind_to_cursor(struct worker *w)
+{
+    worker_lock(w->rt);
+    if (!w->rt->journal_closed)
+        follow_cursor(w, true);
+    ReleaseSRWLockExclusive(&w->rt->jlock);
 }
 
 static DWORD WINAPI worker_main(void *arg)
@@ -319,26 +452,39 @@ static DWORD WINAPI worker_main(void *arg)
     struct rh_record *rec = malloc(sizeof *rec);
     uint32_t attempt = 0;
     uint32_t random = (uint32_t)(uintptr_t)w ^ GetCurrentThreadId();
+    uint64_t last_token = 0;
+    enum next next;
 
-    if (b == NULL || rec == NULL) {
+    w->unsettled = malloc(UNSETTLED_MAX * sizeof *w->unsettled);
+    if (b == NULL || rec == NULL || w->unsettled == NULL) {
         rh_log(RH_LOG_ERROR, "sink %s: out of memory; its worker did not start", w->sink.name);
         goto out;
     }
-    while (next_batch(w, b)) {
-        uint64_t delivered;
+    rewind_to_cursor(w);
+    while ((next = next_batch(w, b)) != NEXT_STOP) {
         bool draining = rt->draining != 0;
-        enum rh_sink_result res = deliver_batch(w, b, rec, &delivered);
+        enum rh_sink_result res;
 
-        /*
-         * Stopped while delivering: a batch the sink took moves the cursor (while the
-         * journal is still open); any other goes out again, from the cursor.
-         */
-        if (stopping(w)) {
-            if (res == RH_SINK_OK)
-                advance(w, b, delivered);
-            break;
+        if (next == NEXT_IDLE) {
+            /* Nothing new: a chance for the sink to settle (and, when stopping, to prove). */
+            res = settle(w, draining || w->u_count == UNSETTLED_MAX, last_token);
+        } else {
+            res = deliver_batch(w, b, rec, &last_token);
+            if (res == RH_SINK_OK || stopping(w))
+                res = settle(w, false, last_token) == RH_SINK_RETRY ? RH_SINK_RETRY : res;
         }
+
+        /* Stopped meanwhile: what was settled moved the cursor; the rest stays in the journal. */
+        if (stopping(w))
+            break;
         if (res == RH_SINK_RETRY) {
+            uint64_t token = 0;
+
+            /* What the sink settled before it failed (RADIUS's acknowledged prefix) stays so. */
+            if (w->sink.ops->settle != NULL &&
+                w->sink.ops->settle(w->sink.instance, false, &token) != RH_SINK_RETRY)
+                settle_to(w, token);
+            rewind_to_cursor(w);
             InterlockedExchange(&w->last_error, (LONG)GetLastError());
             InterlockedIncrement64(&w->retried);
             if (attempt++ == 0) {
@@ -358,16 +504,18 @@ static DWORD WINAPI worker_main(void *arg)
                 break;
             continue;
         }
-        if (attempt > 0)
+        if (next == NEXT_BATCH && attempt > 0) {
             rh_log_event(RH_EV_SINK_RECOVERED, RH_LOG_INFO,
                          "sink %s: delivering again after %u failed attempt(s)", w->sink.name,
                          (unsigned)attempt);
-        attempt = 0;
-        advance(w, b, delivered);
+            attempt = 0;
+        }
     }
 out:
     free(b);
     free(rec);
+    free(w->unsettled);
+    w->unsettled = NULL;
     InterlockedExchange(&w->exited, 1);
     return 0;
 }
@@ -386,7 +534,7 @@ static void write_status(struct rh_runtime *rt)
     s->server = rt->server;
     s->version = RASHANGUP_VERSION;
     s->journal_path = rt->file_backed ? rt->file.path_utf8 : "(memory)";
-    s->fail_closed = rt->cfg.fail_closed;
+    s->fail_closed = rt->fail_closed != 0;
     s->received = (uint64_t)rt->received;
     s->journaled = (uint64_t)rt->journaled;
     s->dropped = (uint64_t)rt->dropped;
@@ -397,24 +545,42 @@ static void write_status(struct rh_runtime *rt)
     s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
     s->journal_depth = rh_journal_depth(&rt->journal);
     s->full = rt->full;
-    for (size_t i = 0; i < rt->n_workers; i++) {
-        struct worker *w = &rt->workers[i];
+    for (size_t i = 0; i < rt->n_workers + rt->n_held && s->n_sinks < RH_MAX_SINKS; i++) {
         struct rh_sink_status *k = &s->sinks[s->n_sinks];
+        int c;
 
-        if (!w->active)
-            continue;
+        if (i < rt->n_workers) {
+            struct worker *w = &rt->workers[i];
+
+            if (!w->active)
+                continue;
+            k->name = w->sink.name;
+            k->type = w->sink.ops->type;
+            k->state = (enum rh_sink_state)w->state;
+            k->delivered = (uint64_t)w->delivered;
+            k->retried = (uint64_t)w->retried;
+            k->failed = (uint64_t)w->failed;
+            k->last_error = (uint32_t)w->last_error;
+            k->unconfirmed = (uint64_t)w->unconfirmed;
+            c = w->cursor;
+        } else {
+            const struct held_sink *h = &rt->held[i - rt->n_workers];
+
+            k->name = h->name;
+            k->type = h->type[0] != '\0' ? h->type : NULL;
+            k->state = h->state;
+            k->reason = h->reason[0] != '\0' ? h->reason : NULL;
+            c = rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, h->name, false) : -1;
+        }
         s->n_sinks++;
-        k->name = w->sink.name;
-        k->type = w->sink.ops->type;
-        k->state = (enum rh_sink_state)w->state;
-        k->delivered = (uint64_t)w->delivered;
-        k->retried = (uint64_t)w->retried;
-        k->failed = (uint64_t)w->failed;
-        k->last_error = (uint32_t)w->last_error;
-        if (w->cursor >= 0) {
-            k->dropped = rt->journal.hdr->cursors[w->cursor].dropped;
-            k->pending = rh_journal_pending(&rt->journal, w->cursor);
-            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, w->cursor);
+        if (c >= 0) {
+            uint64_t dropped = rt->journal.hdr->cursors[c].dropped;
+            uint64_t base = rt->dropped_base[c];
+
+            /* Since start, as every other count here: the journal keeps the lifetime total. */
+            k->dropped = dropped > base ? dropped - base : 0;
+            k->pending = rh_journal_pending(&rt->journal, c);
+            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, c);
         }
     }
     ReleaseSRWLockShared(&rt->jlock);
@@ -551,13 +717,15 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
     w->quit = w->exited = w->in_delivery = w->gave_up = 0;
     w->state = 0;
-    w->delivered = w->retried = w->failed = 0;
+    w->delivered = w->retried = w->failed = w->unconfirmed = 0;
+    w->unsettled = NULL;
+    w->u_first = w->u_count = 0;
     w->last_error = 0;
     w->active = true;
     w->live = true;
     if ((size_t)(w - rt->workers) >= rt->n_workers)
         rt->n_workers = (size_t)(w - rt->workers) + 1;
-    rt->events |= w->events;
+    InterlockedOr(&rt->events, (LONG)w->events);
     w->thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
     if (w->thread == NULL) {
         rh_log(RH_LOG_ERROR, "sink %s: its worker thread cannot start (error %lu)", w->sink.name,
@@ -567,11 +735,72 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     ReleaseSRWLockExclusive(&rt->wlock);
 }
 
+/*
+ * The cursors to keep: those of the running sinks, of `starting` (about to
+ * run) and of the held ones (made if new, so that their records are kept from
+ * now on); every other is released, unless the list of sinks could not be read
+ * whole. Called with wlock exclusive.
+ */
+static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *starting,
+                         size_t n_starting)
+{
+    const char *names[2 * RH_MAX_SINKS + RH_JOURNAL_CURSORS];
+    size_t n = 0;
+
+    if (rt->journal.hdr == NULL)
+        return;
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].active)
+            names[n++] = rt->workers[i].sink.name;
+    for (size_t i = 0; i < n_starting && i < RH_MAX_SINKS; i++)
+        names[n++] = starting[i].name;
+    worker_lock(rt);
+    for (size_t i = 0; i < rt->n_held; i++) {
+        if (rh_journal_cursor(&rt->journal, rt->held[i].name, true) < 0)
+            rh_log(RH_LOG_ERROR,
+                   "sink %s: no journal cursor is free; its records are not kept while it does "
+                   "not run",
+                   rt->held[i].name);
+        names[n++] = rt->held[i].name;
+    }
+    if (!rt->cfg.keep_all_cursors)
+        rh_journal_keep_cursors(&rt->journal, names, n);
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
+        if (rt->journal.hdr->cursors[c].name[0] == '\0')
+            rt->dropped_base[c] = 0; /* a slot made anew counts from zero */
+    ReleaseSRWLockExclusive(&rt->jlock);
+}
+
+/* Takes the list of held sinks. Called with wlock exclusive. */
+static void set_held(struct rh_runtime *rt, const struct rh_runtime_held *held, size_t n_held)
+{
+    rt->n_held = 0;
+    for (size_t i = 0; i < n_held && rt->n_held < RH_JOURNAL_CURSORS; i++) {
+        struct held_sink *h = &rt->held[rt->n_held++];
+
+        snprintf(h->name, sizeof h->name, "%s", held[i].name);
+        snprintf(h->type, sizeof h->type, "%s", held[i].type);
+        h->state = held[i].disabled ? RH_SINK_STATE_DISABLED : RH_SINK_STATE_INVALID;
+        snprintf(h->reason, sizeof h->reason, "%s", held[i].reason);
+    }
+}
+
+/* What any running sink takes, published whole: RRAS's threads read it without a lock. */
+static void publish_events(struct rh_runtime *rt)
+{
+    LONG events = 0;
+
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].active)
+            events |= (LONG)rt->workers[i].events;
+    InterlockedExchange(&rt->events, events);
+}
+
 void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
-                      size_t n_sinks, const char *server)
+                      size_t n_sinks, const struct rh_runtime_held *held, size_t n_held,
+                      const char *server)
 {
     struct rh_runtime *rt = calloc(1, sizeof *rt);
-    const char *names[RH_MAX_SINKS];
 
     if (rt == NULL) {
         rh_log(RH_LOG_ERROR, "out of memory: rashangup does not record this session");
@@ -580,6 +809,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
         return;
     }
     rt->cfg = *cfg;
+    rt->fail_closed = cfg->fail_closed;
     rt->dir = INVALID_HANDLE_VALUE;
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
@@ -592,13 +822,17 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     rt->drain_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     load_id_base(rt);
     open_journal(rt);
+    for (int c = 0; c < RH_JOURNAL_CURSORS && rt->journal.hdr != NULL; c++)
+        rt->dropped_base[c] = rt->journal.hdr->cursors[c].dropped;
 
-    /* Cursors: the sinks configured now keep theirs; others release what they held. */
-    for (size_t i = 0; i < n_sinks && i < RH_MAX_SINKS; i++)
-        names[i] = sinks[i].name;
-    if (rt->journal.hdr != NULL)
-        rh_journal_keep_cursors(&rt->journal, names,
-                                n_sinks < RH_MAX_SINKS ? n_sinks : RH_MAX_SINKS);
+    /*
+     * Cursors: the sinks configured now, running or held, keep theirs (a new
+     * one starts at the tail); others release what they held.
+     */
+    AcquireSRWLockExclusive(&rt->wlock);
+    set_held(rt, held, n_held);
+    keep_cursors(rt, sinks, n_sinks);
+    ReleaseSRWLockExclusive(&rt->wlock);
     for (size_t i = 0; i < n_sinks; i++)
         add_worker(rt, &sinks[i]);
     if (rt->stop_event != NULL && rt->flusher_stop != NULL)
@@ -788,11 +1022,10 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
 }
 
 void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
-                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add)
+                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add,
+                       const struct rh_runtime_held *held, size_t n_held)
 {
     struct rh_runtime *rt = g_rt;
-    const char *names[RH_MAX_SINKS];
-    size_t n_names = 0;
 
     if (rt == NULL) {
         for (size_t i = 0; i < n_add; i++)
@@ -800,7 +1033,9 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
         return;
     }
     /* The values that apply live; the journal's path and size wait for the next start. */
+    InterlockedExchange(&rt->fail_closed, cfg->fail_closed);
     rt->cfg.fail_closed = cfg->fail_closed;
+    rt->cfg.keep_all_cursors = cfg->keep_all_cursors;
     rt->cfg.drain_ms = cfg->drain_ms;
     rt->cfg.flush_ms = cfg->flush_ms;
     rt->cfg.status_ms = cfg->status_ms;
@@ -819,26 +1054,21 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
             InterlockedExchange(&w->quit, 1);
         }
     }
+    /*
+     * Until the new ones run, the mask keeps the events of both: an accept in
+     * between is journaled (a sink that no longer wants it skips it).
+     */
     ReleaseSRWLockExclusive(&rt->wlock);
     halt_workers(rt);
 
     for (size_t i = 0; i < n_add; i++)
         add_worker(rt, &add[i]);
 
-    /* A sink no longer configured releases its cursor: the journal does not keep its records. */
+    /* Held sinks keep their cursors; a sink no longer configured at all releases its own. */
     AcquireSRWLockExclusive(&rt->wlock);
-    rt->events = 0;
-    for (size_t i = 0; i < rt->n_workers; i++) {
-        if (!rt->workers[i].active)
-            continue;
-        names[n_names++] = rt->workers[i].sink.name;
-        rt->events |= rt->workers[i].events;
-    }
-    if (rt->journal.hdr != NULL) {
-        worker_lock(rt);
-        rh_journal_keep_cursors(&rt->journal, names, n_names);
-        ReleaseSRWLockExclusive(&rt->jlock);
-    }
+    set_held(rt, held, n_held);
+    keep_cursors(rt, NULL, 0);
+    publish_events(rt);
     ReleaseSRWLockExclusive(&rt->wlock);
     InterlockedExchange(&rt->status_dirty, 1);
 }
@@ -887,7 +1117,7 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
     if (rt == NULL || rt->journal.hdr == NULL || was_refused(rt, conn))
         return;
     InterlockedIncrement64(&rt->received);
-    policy = rt->cfg.fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
+    policy = rt->fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
     AcquireSRWLockExclusive(&rt->jlock);
     time_ms = rh_now_unix_ms();
     next_record_id(rt, id, time_ms);
@@ -921,7 +1151,7 @@ bool rh_runtime_wants(unsigned event)
 {
     struct rh_runtime *rt = g_rt;
 
-    return rt != NULL && rt->journal.hdr != NULL && (rt->events & event) != 0;
+    return rt != NULL && rt->journal.hdr != NULL && ((unsigned)rt->events & event) != 0;
 }
 
 bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
@@ -929,7 +1159,7 @@ bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
     struct rh_runtime *rt = g_rt;
     bool fits;
 
-    if (rt == NULL || !rt->cfg.fail_closed || rt->journal.hdr == NULL)
+    if (rt == NULL || !rt->fail_closed || rt->journal.hdr == NULL)
         return true;
     AcquireSRWLockShared(&rt->jlock);
     fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX,

@@ -24,6 +24,7 @@
 #include "sink.h"
 
 struct rh_runtime_config {
+    bool keep_all_cursors; /* the list of sinks could not be read whole: release no cursor */
     WCHAR journal_dir[MAX_PATH];
     char journal_dir_utf8[MAX_PATH * 3];
     uint64_t journal_bytes;
@@ -42,12 +43,27 @@ struct rh_runtime_sink {
 };
 
 /*
+ * A sink that is configured (its Sinks\<name> key exists) but does not run:
+ * its configuration cannot be used, or Enabled is 0. It keeps its journal
+ * cursor, so the records since are delivered once it runs again, and
+ * status.json shows it with what it has pending. Only deleting its key
+ * releases them.
+ */
+struct rh_runtime_held {
+    char name[RH_SINK_NAME_SIZE];
+    char type[32]; /* "" if not known */
+    bool disabled; /* Enabled = 0; otherwise its configuration is invalid */
+    char reason[256];
+};
+
+/*
  * Opens the journal (or, if it cannot be had, keeps records in memory and says
  * so), takes ownership of the sink instances, and starts the threads. Never
  * fails: what goes wrong is logged and the runtime does what it still can.
  */
 void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runtime_sink *sinks,
-                      size_t n_sinks, const char *server);
+                      size_t n_sinks, const struct rh_runtime_held *held, size_t n_held,
+                      const char *server);
 
 struct rh_runtime;
 
@@ -81,13 +97,14 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun);
  * the workers of the sinks named in `remove` stop (as at stop: two short
  * graces, then abandoned), the sinks of `add` start (the runtime owns them),
  * the others run on. A sink removed and added under the same name (its
- * configuration changed) goes on from its cursor; a sink no longer configured
- * releases its cursor. The values of cfg that can change live apply at once;
- * the journal's path and size wait for the next start. Called with the
- * service's lifecycle lock held, never concurrently with start or stop.
+ * configuration changed) goes on from its cursor, and so does a held one; a
+ * sink no longer configured (neither running nor held) releases its cursor. The values of cfg that
+ * can change live apply at once; the journal's path and size wait for the next start. Called with
+ * the service's lifecycle lock held, never concurrently with start or stop.
  */
 void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
-                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add);
+                       size_t n_remove, const struct rh_runtime_sink *add, size_t n_add,
+                       const struct rh_runtime_held *held, size_t n_held);
 
 /*
  * Appends an event (a packed payload) for the sinks, stamped with the time it

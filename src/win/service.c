@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "service.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,25 @@ struct config_set {
     struct global_config g;
     struct spec specs[RH_MAX_SINKS];
     size_t n;
+    /* Sinks configured that do not run: their records are kept for them (runtime.h). */
+    struct rh_runtime_held held[RH_JOURNAL_CURSORS];
+    size_t n_held;
+    bool incomplete; /* Sinks could not be read whole: no cursor is released */
 };
+
+/*
+ * What was last said of each sink that does not run: a sink that cannot start
+ * is tried again every RETRY_HELD_MS, and says its reason again only if it
+ * changed. Its own lock: a reload left behind at stop may still be reading.
+ */
+static SRWLOCK g_said_lock = SRWLOCK_INIT;
+static struct {
+    char name[RH_SINK_NAME_SIZE];
+    char reason[256];
+} g_said[RH_JOURNAL_CURSORS];
+
+/* How often sinks whose configuration could not be used are tried again. */
+#define RETRY_HELD_MS 30000
 
 /*
  * Shared while a callback runs; exclusive to start, and at stop only to take
@@ -144,6 +163,72 @@ static void load_server_name(void)
         g_server[0] = '\0';
 }
 
+/* True if `reason` was said of sink `name` last time; remembers it either way. */
+static bool said_before(const char *name, const char *reason)
+{
+    size_t slot = RH_JOURNAL_CURSORS;
+    bool same = false;
+
+    AcquireSRWLockExclusive(&g_said_lock);
+    for (size_t i = 0; i < RH_JOURNAL_CURSORS && slot == RH_JOURNAL_CURSORS; i++)
+        if (strcmp(g_said[i].name, name) == 0)
+            slot = i;
+    for (size_t i = 0; i < RH_JOURNAL_CURSORS && slot == RH_JOURNAL_CURSORS; i++)
+        if (g_said[i].name[0] == '\0')
+            slot = i;
+    if (slot == RH_JOURNAL_CURSORS)
+        slot = 0;
+    same = strcmp(g_said[slot].name, name) == 0 && strcmp(g_said[slot].reason, reason) == 0;
+    snprintf(g_said[slot].name, sizeof g_said[slot].name, "%s", name);
+    snprintf(g_said[slot].reason, sizeof g_said[slot].reason, "%s", reason);
+    ReleaseSRWLockExclusive(&g_said_lock);
+    return same;
+}
+
+/* Forgets what was said of `name` (it runs), or of every sink (name NULL: a new start). */
+static void forget_said(const char *name)
+{
+    AcquireSRWLockExclusive(&g_said_lock);
+    for (size_t i = 0; i < RH_JOURNAL_CURSORS; i++)
+        if (name == NULL || strcmp(g_said[i].name, name) == 0)
+            memset(&g_said[i], 0, sizeof g_said[i]);
+    ReleaseSRWLockExclusive(&g_said_lock);
+}
+
+/*
+ * A sink that is configured but cannot run (or is disabled): its journal
+ * cursor stays, so that nothing it has not delivered is lost, and the reason
+ * is said (once, not at every retry).
+ */
+static void hold(struct config_set *cs, const char *name, const char *type, bool disabled,
+                 const char *fmt, ...)
+{
+    struct rh_runtime_held *h;
+    va_list ap;
+
+    if (cs->n_held == RH_JOURNAL_CURSORS)
+        return;
+    h = &cs->held[cs->n_held++];
+    snprintf(h->name, sizeof h->name, "%s", name);
+    snprintf(h->type, sizeof h->type, "%s", type != NULL ? type : "");
+    h->disabled = disabled;
+    va_start(ap, fmt);
+    vsnprintf(h->reason, sizeof h->reason, fmt, ap);
+    va_end(ap);
+    if (said_before(name, h->reason))
+        return;
+    if (disabled)
+        rh_log(RH_LOG_INFO,
+               "%s\\Sinks\\%s: disabled (Enabled = 0); the journal keeps its records until it is "
+               "enabled again or its key is deleted",
+               RH_CONFIG_KEY_TEXT, name);
+    else
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks\\%s: %s; this sink does not run (the others do), and the journal "
+                     "keeps its records until it is fixed or its key is deleted",
+                     RH_CONFIG_KEY_TEXT, name, h->reason);
+}
+
 /* Takes a sink's filled configuration (owned from now on) into the set being loaded. */
 static bool add_spec(struct config_set *cs, const char *name, const struct rh_sink_ops *ops,
                      void *config)
@@ -151,9 +236,7 @@ static bool add_spec(struct config_set *cs, const char *name, const struct rh_si
     struct spec *sp;
 
     if (cs->n == RH_MAX_SINKS) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks\\%s: more than %d sinks; this one is ignored", RH_CONFIG_KEY_TEXT,
-                     name, RH_MAX_SINKS);
+        hold(cs, name, ops->type, false, "more than %d sinks", RH_MAX_SINKS);
         return false;
     }
     sp = &cs->specs[cs->n++];
@@ -179,22 +262,21 @@ static void free_set(struct config_set *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-/* Creates a spec's sink instance; false (said why) if it cannot run. */
-static bool create_sink(struct spec *sp, struct rh_runtime_sink *out)
+/* Creates a spec's sink instance; false (held, and said why) if it cannot run. */
+static bool create_sink(struct config_set *cs, struct spec *sp, struct rh_runtime_sink *out)
 {
     char err[512] = "";
     void *instance = sp->ops->create(sp->name, sp->config, err, sizeof err);
 
     if (instance == NULL) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks\\%s: %s; this sink is disabled, the others run", RH_CONFIG_KEY_TEXT,
-                     sp->name, err);
+        hold(cs, sp->name, sp->ops->type, false, "%s", err);
         return false;
     }
     snprintf(out->name, RH_SINK_NAME_SIZE, "%s", sp->name);
     out->ops = sp->ops;
     out->instance = instance;
     sp->running = true;
+    forget_said(sp->name);
     rh_log(RH_LOG_INFO, "sink %s (%s) started", sp->name, sp->ops->type);
     return true;
 }
@@ -222,13 +304,12 @@ static void load_sink(struct config_set *cs, HKEY sinks, const WCHAR *wname)
     rc = RegOpenKeyExW(sinks, wname, 0, KEY_READ, &key);
     if (rc != ERROR_SUCCESS) {
         rh_win32_error_text((DWORD)rc, err, sizeof err);
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: cannot be opened: %s",
-                     RH_CONFIG_KEY_TEXT, name, err);
+        hold(cs, name, NULL, false, "the key cannot be opened: %s", err);
         return;
     }
     rc = RegQueryValueExW(key, L"Enabled", NULL, &vtype, (BYTE *)&enabled, &size);
     if (rc == ERROR_SUCCESS && vtype == REG_DWORD && size == sizeof enabled && enabled == 0) {
-        rh_log(RH_LOG_INFO, "%s\\Sinks\\%s: disabled (Enabled = 0)", RH_CONFIG_KEY_TEXT, name);
+        hold(cs, name, NULL, true, "Enabled = 0");
         goto out_key;
     }
     if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
@@ -242,14 +323,11 @@ static void load_sink(struct config_set *cs, HKEY sinks, const WCHAR *wname)
 
     rc = rh_config_read_string(key, "Type", type, sizeof type, err, sizeof err);
     if (rc == ERROR_FILE_NOT_FOUND) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks\\%s: value Type is missing; this sink is disabled",
-                     RH_CONFIG_KEY_TEXT, name);
+        hold(cs, name, NULL, false, "value Type is missing");
         goto out_key;
     }
     if (rc != ERROR_SUCCESS) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled",
-                     RH_CONFIG_KEY_TEXT, name, err);
+        hold(cs, name, NULL, false, "%s", err);
         goto out_key;
     }
     ops = rh_sink_find_type(type);
@@ -262,22 +340,17 @@ static void load_sink(struct config_set *cs, HKEY sinks, const WCHAR *wname)
             rh_buf_append_str(&b, i == 0 ? "" : ", ");
             rh_buf_append_str(&b, rh_sink_types[i]->type);
         }
-        rh_log_event(
-            RH_EV_CONFIG, RH_LOG_ERROR,
-            "%s\\Sinks\\%s: value Type: unknown sink type \"%s\" (expected %s); this sink is "
-            "disabled",
-            RH_CONFIG_KEY_TEXT, name, type, known);
+        hold(cs, name, NULL, false, "value Type: unknown sink type \"%s\" (expected %s)", type,
+             known);
         goto out_key;
     }
     config = calloc(1, ops->config_size > 0 ? ops->config_size : 1);
     if (config == NULL) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: out of memory", RH_CONFIG_KEY_TEXT,
-                     name);
+        hold(cs, name, ops->type, false, "out of memory");
         goto out_key;
     }
     if (!rh_config_read_options(key, ops, config, err, sizeof err)) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s\\Sinks\\%s: %s; this sink is disabled",
-                     RH_CONFIG_KEY_TEXT, name, err);
+        hold(cs, name, ops->type, false, "%s", err);
         goto out_config;
     }
     if (add_spec(cs, name, ops, config))
@@ -374,8 +447,10 @@ static void load_config(struct config_set *cs)
 
         rh_win32_error_text((DWORD)rc, text, sizeof text);
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks cannot be opened: %s; using the default file sink",
+                     "%s\\Sinks cannot be opened: %s; using the default file sink, and every "
+                     "other sink keeps its undelivered records",
                      RH_CONFIG_KEY_TEXT, text);
+        cs->incomplete = true;
         load_default_sink(cs);
         goto out;
     }
@@ -387,8 +462,12 @@ static void load_config(struct config_set *cs)
             break;
         if (rc != ERROR_SUCCESS) {
             rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                         "%s\\Sinks: subkey %lu cannot be read (error %ld)", RH_CONFIG_KEY_TEXT,
-                         (unsigned long)i, (long)rc);
+                         "%s\\Sinks: subkey %lu cannot be read (error %ld); every sink keeps its "
+                         "undelivered records",
+                         RH_CONFIG_KEY_TEXT, (unsigned long)i, (long)rc);
+            cs->incomplete = true;
+            if (rc != ERROR_MORE_DATA)
+                break;
             continue;
         }
         load_sink(cs, sinks, name);
@@ -404,9 +483,12 @@ out:
         RegCloseKey(root);
 }
 
-static void runtime_config(const struct global_config *g, struct rh_runtime_config *rc)
+static void runtime_config(const struct config_set *cs, struct rh_runtime_config *rc)
 {
+    const struct global_config *g = &cs->g;
+
     memset(rc, 0, sizeof *rc);
+    rc->keep_all_cursors = cs->incomplete;
     if (!rh_utf8_to_wide(g->journal_path, rc->journal_dir, MAX_PATH)) {
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                      "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
@@ -426,6 +508,18 @@ static void runtime_config(const struct global_config *g, struct rh_runtime_conf
 }
 
 static DWORD WINAPI watch_main(void *arg);
+
+/* Whether a configured sink does not run for a reason that may pass (not Enabled = 0). */
+static bool held_to_retry(void)
+{
+    bool any = false;
+
+    AcquireSRWLockShared(&g_reload_lock);
+    for (size_t i = 0; i < g_current.n_held && !any; i++)
+        any = !g_current.held[i].disabled;
+    ReleaseSRWLockShared(&g_reload_lock);
+    return any;
+}
 
 /* Called with g_lock held exclusively. */
 static void start_locked(void)
@@ -451,11 +545,12 @@ static void start_locked(void)
     }
     load_server_name();
     free_set(&g_current);
+    forget_said(NULL);
     load_config(&g_current);
     for (size_t i = 0; i < g_current.n; i++)
-        n += create_sink(&g_current.specs[i], &sinks[n]) ? 1 : 0;
-    runtime_config(&g_current.g, &rc);
-    rh_runtime_start(&rc, sinks, n, g_server);
+        n += create_sink(&g_current, &g_current.specs[i], &sinks[n]) ? 1 : 0;
+    runtime_config(&g_current, &rc);
+    rh_runtime_start(&rc, sinks, n, g_current.held, g_current.n_held, g_server);
     g_running = true;
     g_generation++;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
@@ -492,7 +587,7 @@ static bool same_spec(const struct spec *a, const struct spec *b)
  * without the lock (a sink's create may wait on a file or a name): stop never
  * waits for that, only for the short apply.
  */
-static void reload(void)
+static void reload(bool retry)
 {
     struct config_set *next = calloc(1, sizeof *next);
     struct rh_runtime_config rc;
@@ -508,7 +603,8 @@ static void reload(void)
     AcquireSRWLockShared(&g_reload_lock);
     generation = g_generation;
     ReleaseSRWLockShared(&g_reload_lock);
-    rh_log(RH_LOG_INFO, "%s changed: applying the configuration", RH_CONFIG_KEY_TEXT);
+    if (!retry)
+        rh_log(RH_LOG_INFO, "%s changed: applying the configuration", RH_CONFIG_KEY_TEXT);
     load_config(next);
 
     AcquireSRWLockShared(&g_reload_lock);
@@ -535,7 +631,7 @@ static void reload(void)
 
     for (size_t k = 0; k < next->n && !g_stopping; k++)
         if (!next->specs[k].running)
-            n_add += create_sink(&next->specs[k], &add[n_add]) ? 1 : 0;
+            n_add += create_sink(next, &next->specs[k], &add[n_add]) ? 1 : 0;
 
     AcquireSRWLockExclusive(&g_reload_lock);
     if (!g_running || g_stopping || generation != g_generation) {
@@ -544,16 +640,18 @@ static void reload(void)
             add[i].ops->destroy(add[i].instance);
         goto out;
     }
-    runtime_config(&next->g, &rc);
-    rh_runtime_update(&rc, (const char(*)[RH_SINK_NAME_SIZE])remove, n_remove, add, n_add);
+    runtime_config(next, &rc);
+    rh_runtime_update(&rc, (const char(*)[RH_SINK_NAME_SIZE])remove, n_remove, add, n_add,
+                      next->held, next->n_held);
     if (strcmp(next->g.journal_path, g_current.g.journal_path) != 0 ||
         next->g.journal_size_mb != g_current.g.journal_size_mb)
         rh_log(RH_LOG_WARNING,
                "%s: JournalPath and JournalSizeMB apply when RemoteAccess restarts; the journal "
                "stays as it is until then",
                RH_CONFIG_KEY_TEXT);
-    rh_log(RH_LOG_INFO, "configuration applied: %u sink(s) unchanged, %u stopped, %u started",
-           (unsigned)kept, (unsigned)n_remove, (unsigned)n_add);
+    if (!retry || n_remove > 0 || n_add > 0)
+        rh_log(RH_LOG_INFO, "configuration applied: %u sink(s) unchanged, %u stopped, %u started",
+               (unsigned)kept, (unsigned)n_remove, (unsigned)n_add);
     free_set(&g_current);
     g_current = *next;
     memset(next, 0, sizeof *next);
@@ -597,7 +695,13 @@ static DWORD WINAPI watch_main(void *arg)
                 break;
             continue;
         }
-        w = WaitForMultipleObjects(2, waits, FALSE, INFINITE);
+        w = WaitForMultipleObjects(2, waits, FALSE, held_to_retry() ? RETRY_HELD_MS : INFINITE);
+        if (w == WAIT_TIMEOUT) {
+            /* A sink that could not start (a file it needs, say) may start now. */
+            RegCloseKey(key);
+            reload(true);
+            continue;
+        }
         /* Settle: a change restarts the wait, until SETTLE_MS pass without one. */
         while (w == WAIT_OBJECT_0 + 1 &&
                RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS)
@@ -610,7 +714,7 @@ static DWORD WINAPI watch_main(void *arg)
             continue; /* something else changed under SOFTWARE */
         if (parent)
             RegCloseKey(key);
-        reload();
+        reload(false);
     }
     if (changed != NULL)
         CloseHandle(changed);

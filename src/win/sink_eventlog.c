@@ -55,7 +55,7 @@ static void *eventlog_create(const char *name, const void *config, char *err, si
 }
 
 static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event event,
-                                            const struct rh_record *r)
+                                            const struct rh_record *r, uint64_t token)
 {
     struct eventlog_sink *s = instance;
     size_t offsets[RH_FIELD_COUNT];
@@ -63,6 +63,7 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
     struct rh_buf b;
     size_t used = 0;
 
+    (void)token; /* no settle(): what flush() took is settled */
     (void)event; /* hangups only */
     rh_buf_init(&b, s->text, sizeof s->text);
     if (!rh_format_eventlog(r, &b, offsets))

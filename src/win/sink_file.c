@@ -759,11 +759,12 @@ out:
 }
 
 static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event,
-                                        const struct rh_record *r)
+                                        const struct rh_record *r, uint64_t token)
 {
     struct file_sink *s = instance;
     struct rh_buf b;
 
+    (void)token; /* no settle(): what flush() took is settled */
     (void)event; /* hangups only */
     for (int attempt = 0; attempt < 2; attempt++) {
         rh_buf_init(&b, s->buf + s->buf_len, BUFFER_SIZE - s->buf_len);

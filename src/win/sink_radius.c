@@ -71,7 +71,8 @@ static const struct rh_option radius_options[] = {
     OPT("NasIdentifier", RH_OPT_STRING, "", nas_identifier,
         "NAS-Identifier sent with every request (empty: this computer's name)"),
     OPT("NasIpAddress", RH_OPT_STRING, "", nas_ip_address,
-        "NAS-IP-Address sent with every request (empty: none)"),
+        "NAS-IP-Address sent with every request (empty: the address the request leaves from, "
+        "as NAS-IP-Address or NAS-IPv6-Address)"),
     OPT("UserNameFormat", RH_OPT_STRING, "domain\\user", user_name_format,
         "User-Name as domain\\user, user@domain or user"),
     OPT("MessageAuthenticator", RH_OPT_DWORD, "1", message_authenticator,
@@ -85,7 +86,7 @@ static const struct rh_option radius_options[] = {
 
 struct pending {
     bool sent;
-    uint8_t record_id[16];
+    uint64_t token;
     uint64_t event_ms; /* for Acct-Delay-Time */
     ULONGLONG due;     /* when to send again */
     DWORD timeout;     /* the next wait */
@@ -112,8 +113,17 @@ struct radius_sink {
 
     struct pending *pending; /* window entries; the first n_pending are in use */
     size_t n_pending;
-    uint8_t (*acked)[16];
+    /*
+     * Settling (sink.h): every record up to `settled` is acknowledged. Those
+     * acknowledged past it (answers come in any order) are remembered, so that
+     * a batch that comes back after a failure does not send them again.
+     */
+    uint64_t settled;
+    uint64_t given_max; /* the highest token given */
+    uint64_t *acked;
     size_t n_acked;
+    uint8_t local[16]; /* the address requests leave from (NAS-IP-Address), when not configured */
+    size_t local_len;
 
     /* What the current server did since the sink moved to it. */
     uint64_t sent, answered, bad_auth, malformed;
@@ -231,6 +241,37 @@ static void disconnect(struct radius_sink *s)
 }
 
 /*
+ * The address requests to the current server leave from: the NAS-IP-Address
+ * (or NAS-IPv6-Address) of every request unless NasIpAddress names one. An
+ * accounting server keys a NAS's sessions on it (FreeRADIUS's radacct needs it),
+ * and servers behind one NAT address would otherwise share them.
+ */
+static void learn_local_address(struct radius_sink *s)
+{
+    struct sockaddr_storage a;
+    int len = sizeof a;
+
+    s->local_len = 0;
+    if (s->opt.has_nas_ipv4 || getsockname(s->sock, (struct sockaddr *)&a, &len) != 0)
+        return;
+    if (a.ss_family == AF_INET) {
+        memcpy(s->local, &((const struct sockaddr_in *)&a)->sin_addr, 4);
+        s->local_len = 4;
+    } else if (a.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a;
+
+        /* An IPv4-mapped address is the IPv4 one. */
+        if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+            memcpy(s->local, a6->sin6_addr.s6_addr + 12, 4);
+            s->local_len = 4;
+        } else {
+            memcpy(s->local, a6->sin6_addr.s6_addr, 16);
+            s->local_len = 16;
+        }
+    }
+}
+
+/*
  * A connected UDP socket to the current server: answers from anyone else are
  * not ours, and an ICMP port unreachable comes back as an error.
  */
@@ -254,6 +295,7 @@ static bool connect_current(struct radius_sink *s)
         return false;
     }
     ioctlsocket(s->sock, (long)FIONBIO, &on);
+    learn_local_address(s);
     return true;
 }
 
@@ -328,6 +370,12 @@ static void send_request(struct radius_sink *s, struct pending *p)
 
     while (id_in_use(s, s->next_id)) /* window <= 128: one is always free */
         s->next_id++;
+    if (s->local_len > 0) {
+        size_t len = rh_radius_set_nas_address(p->packet, p->len, s->local, s->local_len);
+
+        if (len > 0)
+            p->len = len;
+    }
     rh_radius_retransmission(p->packet, p->len, s->next_id++, delay, s->secret, s->secret_len);
     if (send(s->sock, (const char *)p->packet, (int)p->len, 0) != (int)p->len &&
         (WSAGetLastError() == WSAECONNRESET || WSAGetLastError() == WSAECONNREFUSED))
@@ -339,12 +387,32 @@ static void send_request(struct radius_sink *s, struct pending *p)
     s->sent++;
 }
 
-static bool is_acked(const struct radius_sink *s, const uint8_t id[16])
+static bool is_acked(const struct radius_sink *s, uint64_t token)
 {
     for (size_t i = s->n_acked; i-- > 0;)
-        if (memcmp(s->acked[i], id, 16) == 0)
+        if (s->acked[i] == token)
             return true;
     return false;
+}
+
+/*
+ * Moves `settled` up to just before the oldest request still outstanding (or
+ * to every token given, with none), and forgets acknowledgements it covers.
+ */
+static void update_settled(struct radius_sink *s)
+{
+    uint64_t to = s->given_max;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i].token - 1 < to)
+            to = s->pending[i].token - 1;
+    if (to > s->settled)
+        s->settled = to;
+    for (size_t i = 0; i < s->n_acked; i++)
+        if (s->acked[i] > s->settled)
+            s->acked[kept++] = s->acked[i];
+    s->n_acked = kept;
 }
 
 /* Takes the answers that have arrived; waits up to wait_ms for the first. */
@@ -381,8 +449,9 @@ static void receive(struct radius_sink *s, DWORD wait_ms)
             s->failing = false;
             s->answered++;
             if (s->n_acked < ACKED_MAX)
-                memcpy(s->acked[s->n_acked++], s->pending[i].record_id, 16);
+                s->acked[s->n_acked++] = s->pending[i].token;
             s->pending[i] = s->pending[--s->n_pending];
+            update_settled(s);
         } else if (v == RH_RADIUS_BAD_AUTH || v == RH_RADIUS_BAD_MESSAGE_AUTH) {
             s->bad_auth++;
         } else if (v == RH_RADIUS_MALFORMED) {
@@ -441,18 +510,22 @@ static enum rh_sink_result pump(struct radius_sink *s, size_t target)
     return RH_SINK_OK;
 }
 
+/* After a failure: what is outstanding is given up, and comes back from the journal. */
 static void discard(struct radius_sink *s)
 {
+    update_settled(s);
     s->n_pending = 0;
+    s->given_max = s->settled; /* what was given past it was not all acknowledged */
 }
 
 static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event event,
-                                          const struct rh_record *r)
+                                          const struct rh_record *r, uint64_t token)
 {
     struct radius_sink *s = instance;
     struct pending *p;
     enum rh_acct_status status;
     char session[RH_GUID_STRING_SIZE] = "";
+    bool barrier;
 
     switch (event) {
     case RH_EVENT_CONNECT:
@@ -470,22 +543,41 @@ static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event eve
     default:
         return RH_SINK_ERROR;
     }
-    if (is_acked(s, r->record_id))
-        return RH_SINK_OK; /* acknowledged before the batch came back */
-    if (status == RH_ACCT_ON || status == RH_ACCT_OFF)
+    if (token <= s->settled || is_acked(s, token)) {
+        /* Acknowledged before the batch came back. */
+        if (token > s->given_max)
+            s->given_max = token;
+        update_settled(s);
+        return RH_SINK_OK;
+    }
+    /*
+     * Accounting-On and -Off are barriers: an Off goes out once every Stop
+     * before it is acknowledged, and no Start of a boot goes out before its On
+     * is. A server that handles On by closing the NAS's open sessions would
+     * otherwise close sessions that a Start it processed first had opened.
+     */
+    barrier = status == RH_ACCT_ON || status == RH_ACCT_OFF;
+    if (barrier && pump(s, 0) != RH_SINK_OK) {
+        discard(s);
+        return RH_SINK_RETRY;
+    }
+    if (barrier)
         rh_record_field_text(r, "record_id", session, sizeof session);
     p = &s->pending[s->n_pending];
     p->len = rh_radius_accounting_request(p->packet, 0, status, r, session, r->time_ms / 1000, 0,
                                           &s->opt, s->secret, s->secret_len);
     if (p->len == 0)
         return RH_SINK_ERROR;
-    memcpy(p->record_id, r->record_id, sizeof p->record_id);
+    p->token = token;
     p->event_ms = r->time_ms;
     p->sent = false;
     p->sends = 0;
     p->timeout = s->timeout_ms;
     s->n_pending++;
-    if (s->n_pending == s->window && pump(s, s->window - 1) != RH_SINK_OK) {
+    if (token > s->given_max)
+        s->given_max = token;
+    if ((barrier || s->n_pending == s->window) &&
+        pump(s, barrier ? 0 : s->window - 1) != RH_SINK_OK) {
         discard(s);
         return RH_SINK_RETRY;
     }
@@ -500,7 +592,18 @@ static enum rh_sink_result radius_flush(void *instance)
         discard(s);
         return RH_SINK_RETRY;
     }
-    s->n_acked = 0; /* the batch is done: its records do not come back */
+    update_settled(s);
+    return RH_SINK_OK;
+}
+
+/* Every record up to the oldest one not acknowledged is settled. */
+static enum rh_sink_result radius_settle(void *instance, bool now, uint64_t *token)
+{
+    struct radius_sink *s = instance;
+
+    (void)now; /* flush waited for every answer */
+    if (s->settled > *token)
+        *token = s->settled;
     return RH_SINK_OK;
 }
 
@@ -534,6 +637,7 @@ const struct rh_sink_ops rh_sink_radius = {
     .create = radius_create,
     .deliver = radius_deliver,
     .flush = radius_flush,
+    .settle = radius_settle,
     .cancel = radius_cancel,
     .destroy = radius_destroy,
 };

@@ -6,25 +6,33 @@
  * several servers.
  *
  * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush. Plain TCP
- * has no acknowledgement from the collector itself: a collector that stops with
- * data unread in its socket loses it, after our send succeeded, and a batch sent
- * as the collector closes crosses its FIN and is lost too. How much can sit unread
- * is the collector's receive buffer (Linux grows it up to 6 MiB). So the sink
- * keeps the last ResendWindowKB it sent on the connection (default 8 MiB), and
- * whenever the connection ends (the collector closed or reset it, or a send
- * failed) sends them again on the next connection, before anything new. After a
- * collector restart, messages from that window may arrive twice (their record_id
- * tells them apart); none is lost unless the collector held more than the window
- * unread. RELP would acknowledge each message instead; plain TCP cannot. A failure
- * moves to the next server; the worker retries the batch.
+ * has no acknowledgement from the collector itself: what our send() handed to
+ * the system can still be lost, in our socket buffer, in flight, or unread in
+ * the collector's (Linux grows it up to 6 MiB), if the collector stops, resets,
+ * or stops reading. So a message counts as delivered (settled: the journal
+ * cursor moves past it) only once that can no longer happen:
+ *  - when the connection ends in order: after IdleCloseMs without new records,
+ *    or when the service stops, the sink closes its side and waits for the
+ *    collector to close its own; a collector sees our end only after reading
+ *    everything before it, and a socket closed with data unread is reset, not
+ *    closed. So a clean close proves every message sent on it was read;
+ *  - or once ResendWindowKB more has been sent after it on the same connection
+ *    (the collector's receive buffer and our send buffer together are smaller),
+ *    which keeps a busy connection from holding everything unsettled.
+ * A connection that is reset, closed by the collector, stalls (a send or the
+ * orderly close takes longer than ConnectTimeoutMs: a collector that stopped
+ * reading) or fails, gives its unsettled messages back: the worker sends them
+ * again from the journal, on the next server. They stay in the journal across
+ * a stop or a crash, so a restart sends them too. Messages may arrive twice
+ * (their record_id tells them apart); none is lost.
  *
  * TLS: the TCP path above over a TLS stream (tls.c, Schannel; both are a struct
- * rh_stream), so framing, the resend window and failover are the same code.
+ * rh_stream), so framing, settling and failover are the same code; the orderly
+ * close is close_notify, answered by the collector's close_notify or FIN.
  * TLS 1.2 or later; the server is trusted through the system's store, a CaFile, or
  * a pinned ServerThumbprint, and must hold the Server's host name (or ServerName).
  * A refused server is logged with the reason and treated as one that does not
- * answer: the next server is tried, and the worker retries with backoff. An
- * orderly close (the sink stops, the collector closed) sends close_notify.
+ * answer: the next server is tried, and the worker retries with backoff.
  *
  * UDP: one message per datagram, lossy by nature. Size rule: a message longer
  * than UdpMaxBytes (default 2048, the size RFC 5426 says receivers should
@@ -43,8 +51,8 @@
 #include "format.h"
 #include "sink.h"
 
-#define BUFFER_SIZE   (512u * 1024)
-#define MAX_DATAGRAMS 1024
+#define BUFFER_SIZE (512u * 1024)
+#define MAX_FRAMES  1024 /* messages in the buffer at once */
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
 
@@ -58,6 +66,7 @@ struct syslog_config {
     uint32_t udp_max_bytes;
     uint32_t connect_timeout_ms;
     uint32_t resend_window_kb;
+    uint32_t idle_close_ms;
     char ca_file[1024];
     char server_thumbprint[256];
     char server_name[RH_NET_HOST_SIZE];
@@ -79,16 +88,27 @@ static const struct rh_option syslog_options[] = {
     OPT("UdpMaxBytes", RH_OPT_DWORD, "2048", udp_max_bytes,
         "UDP: longest message sent with its summary (480 to 65000)"),
     OPT("ConnectTimeoutMs", RH_OPT_DWORD, "5000", connect_timeout_ms,
-        "how long a connection or a send may take (100 to 60000)"),
+        "how long a connection, a send, or the collector's answer to an orderly close may take "
+        "(100 to 60000)"),
     OPT("ResendWindowKB", RH_OPT_DWORD, "8192", resend_window_kb,
-        "TCP and TLS: what is sent again after the collector's connection ends, in KiB (0 to "
-        "65536)"),
+        "TCP and TLS: a message counts as delivered once this much more was sent after it on the "
+        "connection, in KiB: more than the collector's receive buffer (0 to 65536; 0: once sent, "
+        "which can lose what the collector never read)"),
+    OPT("IdleCloseMs", RH_OPT_DWORD, "2000", idle_close_ms,
+        "TCP and TLS: after this long without new records, the connection is closed in order, "
+        "which confirms the collector read everything sent (100 to 600000)"),
     OPT("CaFile", RH_OPT_PATH, "", ca_file,
         "TLS: PEM or DER file of the CA certificates to trust instead of the system's store"),
     OPT("ServerThumbprint", RH_OPT_STRING, "", server_thumbprint,
         "TLS: SHA-1 or SHA-256 hex of the one server certificate to trust"),
     OPT("ServerName", RH_OPT_STRING, "", server_name,
         "TLS: the name the servers' certificates must hold (default: each server's host)"),
+};
+
+/* A message sent on the connection and not settled: its token, and where it ends in the stream. */
+struct sent {
+    uint64_t token;
+    uint64_t end;
 };
 
 struct syslog_sink {
@@ -107,14 +127,23 @@ struct syslog_sink {
     char sd_id[64];
     uint32_t udp_max;
     DWORD timeout_ms;
-    char *buf; /* framed messages (TCP, TLS) or messages back to back (UDP) */
+    DWORD idle_close_ms;
+    volatile LONG cancelled;
+
+    /* Messages formatted, not yet sent: back to back (UDP) or framed (TCP, TLS). */
+    char *buf;
     size_t len;
-    char *window; /* TCP, TLS: whole frames sent on this connection, oldest first */
-    size_t window_len;
-    size_t window_size; /* ResendWindowKB */
-    bool resend;        /* the window must go out again before anything new */
-    uint32_t dgram_len[MAX_DATAGRAMS];
-    size_t n_dgrams;
+    size_t n_frames;
+    uint32_t frame_len[MAX_FRAMES];
+    uint64_t frame_token[MAX_FRAMES];
+
+    /* TCP, TLS: what was sent on this connection and is not settled, oldest first. */
+    struct sent *sent;
+    size_t sent_first, sent_count;
+    uint64_t stream_bytes; /* sent on this connection */
+    uint64_t window;       /* ResendWindowKB, in bytes */
+    ULONGLONG last_send;   /* GetTickCount64() of the last send */
+    uint64_t settled;      /* every message given with a token up to this is settled */
     char message[RH_FORMAT_MAX];
 };
 
@@ -169,9 +198,14 @@ static void *syslog_create(const char *name, const void *config, char *err, size
                    (unsigned long)cfg->resend_window_kb);
         return NULL;
     }
+    if (cfg->idle_close_ms < 100 || cfg->idle_close_ms > 600000) {
+        rh_set_err(err, err_size, "value IdleCloseMs: %lu is not 100 to 600000",
+                   (unsigned long)cfg->idle_close_ms);
+        return NULL;
+    }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
-        (s->window = malloc((size_t)cfg->resend_window_kb * 1024 + 1)) == NULL) {
+        (s->sent = malloc(RH_UNSETTLED_MAX * sizeof *s->sent)) == NULL) {
         if (s != NULL)
             free(s->buf);
         free(s);
@@ -236,8 +270,9 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     if (!configure_tls(s, cfg, err, err_size))
         goto fail;
     s->udp_max = cfg->udp_max_bytes;
-    s->window_size = (size_t)cfg->resend_window_kb * 1024;
+    s->window = (uint64_t)cfg->resend_window_kb * 1024;
     s->timeout_ms = cfg->connect_timeout_ms;
+    s->idle_close_ms = cfg->idle_close_ms;
     if (!rh_net_startup()) {
         rh_set_err(err, err_size, "Winsock cannot start (error %d)", WSAGetLastError());
         goto fail;
@@ -246,12 +281,16 @@ static void *syslog_create(const char *name, const void *config, char *err, size
 
 fail:
     rh_tls_destroy(s->tls);
-    free(s->window);
+    free(s->sent);
     free(s->buf);
     free(s);
     return NULL;
 }
 
+/*
+ * Ends the connection. Its unsettled messages are given up: the worker sends
+ * them again, from the journal, after the RETRY that follows.
+ */
 static void disconnect(struct syslog_sink *s)
 {
     if (s->sock != INVALID_SOCKET) {
@@ -260,6 +299,9 @@ static void disconnect(struct syslog_sink *s)
     }
     rh_stream_close(s->stream);
     s->stream = NULL;
+    s->sent_count = 0;
+    s->sent_first = 0;
+    s->stream_bytes = 0;
 }
 
 static bool is_connected(const struct syslog_sink *s)
@@ -289,39 +331,20 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
     return is_connected(s);
 }
 
-/* The size of the octet-counted frame "LEN SP MSG" at f (we wrote it: it is well formed). */
-static size_t frame_size(const char *f)
+/* Gives up the connection (said why) and moves to the next server. */
+static void fail_over(struct syslog_sink *s, DWORD error)
 {
-    size_t len = 0, digits = 0;
-
-    while (f[digits] >= '0' && f[digits] <= '9')
-        len = len * 10 + (size_t)(f[digits++] - '0');
-    return digits + 1 + len;
+    disconnect(s);
+    s->current = (s->current + 1) % s->n_servers;
+    s->failing = true;
+    SetLastError(error);
 }
 
-/* Remembers frames sent on this connection, dropping the oldest whole frames. */
-static void window_add(struct syslog_sink *s, const char *p, size_t n)
-{
-    size_t drop = 0;
-
-    while (n - drop > s->window_size) /* a batch larger than the window: keep its end */
-        drop += frame_size(p + drop);
-    if (drop > 0)
-        s->window_len = 0;
-    p += drop;
-    n -= drop;
-    drop = 0;
-    while (s->window_len - drop + n > s->window_size)
-        drop += frame_size(s->window + drop);
-    if (drop > 0) {
-        memmove(s->window, s->window + drop, s->window_len - drop);
-        s->window_len -= drop;
-    }
-    memcpy(s->window + s->window_len, p, n);
-    s->window_len += n;
-}
-
-/* Connects to the current server, or the next ones in turn. */
+/*
+ * Connects to the current server, or the next ones in turn. A connection the
+ * collector has ended gives back its unsettled messages: false then (RETRY),
+ * so that they go out again, first.
+ */
 static bool ensure_connected(struct syslog_sink *s)
 {
     struct rh_net_error error = {0, ""};
@@ -330,13 +353,18 @@ static bool ensure_connected(struct syslog_sink *s)
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
-            /* Even a clean close may have crossed our last batch: send the window again. */
+            size_t lost = s->sent_count;
+
             rh_log(RH_LOG_WARNING,
-                   "sink %s: %s %s the connection; the last %u bytes sent are sent again", s->name,
-                   s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
-                   (unsigned)s->window_len);
-            s->resend = true;
+                   "sink %s: %s %s the connection; %u message(s) it had not "
+                   "confirmed are sent again",
+                   s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
+                   (unsigned)lost);
             disconnect(s);
+            if (lost > 0) {
+                SetLastError(peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
+                return false;
+            }
         }
     }
     if (is_connected(s))
@@ -344,6 +372,8 @@ static bool ensure_connected(struct syslog_sink *s)
     for (size_t tries = 0; tries < s->n_servers; tries++) {
         const struct rh_endpoint *ep = &s->servers[s->current];
 
+        if (s->cancelled)
+            break;
         if (open_connection(s, ep, &error)) {
             if (s->failing)
                 rh_log(RH_LOG_INFO, "sink %s: connected to %s port %u", s->name, ep->host,
@@ -357,8 +387,24 @@ static bool ensure_connected(struct syslog_sink *s)
         s->current = (s->current + 1) % s->n_servers;
     }
     s->failing = true;
-    SetLastError(error.code);
+    SetLastError(error.code != 0 ? error.code : (DWORD)WSAECONNABORTED);
     return false;
+}
+
+/* Settles the messages that ResendWindowKB more bytes have followed on the connection. */
+static void settle_by_window(struct syslog_sink *s)
+{
+    while (s->sent_count > 0 && s->stream_bytes - s->sent[s->sent_first].end >= s->window) {
+        s->settled = s->sent[s->sent_first].token;
+        s->sent_first = (s->sent_first + 1) % RH_UNSETTLED_MAX;
+        s->sent_count--;
+    }
+}
+
+static void drop_buffer(struct syslog_sink *s)
+{
+    s->len = 0;
+    s->n_frames = 0;
 }
 
 static enum rh_sink_result send_buffer(struct syslog_sink *s)
@@ -366,47 +412,52 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
     struct rh_net_error error = {0, ""};
     bool ok = true;
 
-    if (s->len == 0)
+    if (s->n_frames == 0)
         return RH_SINK_OK;
     if (!ensure_connected(s)) {
-        s->len = 0;
-        s->n_dgrams = 0;
+        drop_buffer(s);
         return RH_SINK_RETRY;
     }
     if (s->transport != TRANSPORT_UDP) {
-        if (s->resend && s->window_len > 0)
-            ok = rh_stream_send(s->stream, s->window, s->window_len, &error);
-        if (ok)
-            s->resend = false;
-        ok = ok && rh_stream_send(s->stream, s->buf, s->len, &error);
-        if (ok)
-            window_add(s, s->buf, s->len);
+        ok = rh_stream_send(s->stream, s->buf, s->len, &error);
+        if (ok) {
+            uint64_t end = s->stream_bytes;
+
+            for (size_t i = 0; i < s->n_frames; i++) {
+                struct sent *t = &s->sent[(s->sent_first + s->sent_count) % RH_UNSETTLED_MAX];
+
+                end += s->frame_len[i];
+                t->token = s->frame_token[i];
+                t->end = end;
+                s->sent_count++;
+            }
+            s->stream_bytes = end;
+            s->last_send = GetTickCount64();
+            settle_by_window(s);
+        }
     } else {
         size_t at = 0;
 
-        for (size_t i = 0; i < s->n_dgrams && ok; i++) {
-            ok = send(s->sock, s->buf + at, (int)s->dgram_len[i], 0) == (int)s->dgram_len[i];
+        for (size_t i = 0; i < s->n_frames && ok; i++) {
+            ok = send(s->sock, s->buf + at, (int)s->frame_len[i], 0) == (int)s->frame_len[i];
             if (!ok)
                 rh_net_error_set(&error, WSAGetLastError());
-            at += s->dgram_len[i];
+            at += s->frame_len[i];
         }
+        if (ok) /* UDP confirms nothing: what went out is all it will ever do */
+            s->settled = s->frame_token[s->n_frames - 1];
     }
-    s->len = 0;
-    s->n_dgrams = 0;
+    drop_buffer(s);
     if (ok)
         return RH_SINK_OK;
     rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
            s->servers[s->current].host, (unsigned)s->servers[s->current].port, error.text);
-    disconnect(s);
-    s->resend = true; /* the window goes out again on the next connection */
-    s->current = (s->current + 1) % s->n_servers;
-    s->failing = true;
-    SetLastError(error.code);
+    fail_over(s, error.code);
     return RH_SINK_RETRY;
 }
 
 static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event event,
-                                          const struct rh_record *r)
+                                          const struct rh_record *r, uint64_t token)
 {
     struct syslog_sink *s = instance;
     struct rh_buf b;
@@ -432,21 +483,74 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
     }
     if (s->transport != TRANSPORT_UDP)
         frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
-    if (s->len + frame_len + b.len > BUFFER_SIZE || s->n_dgrams == MAX_DATAGRAMS) {
+    if (s->len + frame_len + b.len > BUFFER_SIZE || s->n_frames == MAX_FRAMES) {
         if (send_buffer(s) != RH_SINK_OK)
             return RH_SINK_RETRY;
     }
     memcpy(s->buf + s->len, frame, frame_len);
     memcpy(s->buf + s->len + frame_len, b.data, b.len);
     s->len += frame_len + b.len;
-    if (s->transport == TRANSPORT_UDP)
-        s->dgram_len[s->n_dgrams++] = (uint32_t)b.len;
+    s->frame_len[s->n_frames] = (uint32_t)(frame_len + b.len);
+    s->frame_token[s->n_frames++] = token;
     return RH_SINK_OK;
 }
 
 static enum rh_sink_result syslog_flush(void *instance)
 {
     return send_buffer(instance);
+}
+
+/*
+ * TCP, TLS: what is settled. Looks at the connection without blocking; after
+ * IdleCloseMs without a send, or `now`, closes it in order, which settles
+ * everything sent on it if the collector closes its side in time. A connection
+ * the collector ended, or one that did not close in time (it stopped reading),
+ * gives its messages back (RETRY) and the next server takes over.
+ */
+static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *token)
+{
+    struct syslog_sink *s = instance;
+    enum rh_sink_result res = RH_SINK_OK;
+
+    if (s->stream != NULL && s->sent_count > 0) {
+        enum rh_peer_state peer = rh_stream_peer_state(s->stream);
+
+        if (peer != RH_PEER_OPEN) {
+            rh_log(RH_LOG_WARNING,
+                   "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent "
+                   "again",
+                   s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
+                   (unsigned)s->sent_count);
+            fail_over(s, peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
+            res = RH_SINK_RETRY;
+        } else if (now || GetTickCount64() - s->last_send >= s->idle_close_ms) {
+            if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled)) {
+                s->settled = s->sent[(s->sent_first + s->sent_count - 1) % RH_UNSETTLED_MAX].token;
+                disconnect(s);
+            } else {
+                if (!s->cancelled)
+                    rh_log(
+                        RH_LOG_WARNING,
+                        "sink %s: %s port %u did not confirm within %lu ms that it read the last "
+                        "%u message(s) (it stopped reading, or is too slow); they are sent "
+                        "again",
+                        s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
+                        (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+                fail_over(s, WAIT_TIMEOUT);
+                res = RH_SINK_RETRY;
+            }
+        }
+    }
+    if (s->settled > *token)
+        *token = s->settled;
+    return res;
+}
+
+static void syslog_cancel(void *instance)
+{
+    struct syslog_sink *s = instance;
+
+    InterlockedExchange(&s->cancelled, 1);
 }
 
 static void syslog_destroy(void *instance)
@@ -458,7 +562,7 @@ static void syslog_destroy(void *instance)
     disconnect(s);
     rh_tls_destroy(s->tls);
     rh_net_cleanup();
-    free(s->window);
+    free(s->sent);
     free(s->buf);
     free(s);
 }
@@ -471,5 +575,7 @@ const struct rh_sink_ops rh_sink_syslog = {
     .create = syslog_create,
     .deliver = syslog_deliver,
     .flush = syslog_flush,
+    .settle = syslog_settle,
+    .cancel = syslog_cancel,
     .destroy = syslog_destroy,
 };

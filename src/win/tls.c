@@ -982,6 +982,31 @@ static bool send_closing(struct tls_stream *ts, void *token, ULONG size)
     return true;
 }
 
+static bool tls_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel)
+{
+    struct tls_stream *ts = (struct tls_stream *)st;
+    DWORD type = SCHANNEL_SHUTDOWN;
+    ULONGLONG deadline = GetTickCount64() + wait_ms;
+    enum rh_peer_state peer = RH_PEER_OPEN;
+
+    if (!ts->have_ctx || ts->broken || !send_closing(ts, &type, sizeof type)) {
+        ts->broken = true;
+        return false;
+    }
+    /* Our close_notify is sent: close() must not send another. */
+    ts->broken = true;
+    /* A bounded number of reads: a collector that keeps sending is no reason to stay. */
+    for (int round = 0; round < 64 && peer == RH_PEER_OPEN; round++) {
+        ULONGLONG now = GetTickCount64();
+
+        if (!rh_net_wait_readable(ts->sock, now < deadline ? (DWORD)(deadline - now) : 0, cancel))
+            return false;
+        peer = read_pending(ts, 0);
+    }
+    /* Its close_notify, or its FIN after our close_notify: it read everything before. */
+    return peer == RH_PEER_CLOSED;
+}
+
 static void tls_close(struct rh_stream *st)
 {
     struct tls_stream *ts = (struct tls_stream *)st;
@@ -1028,6 +1053,7 @@ static void refuse(struct tls_stream *ts, const struct rh_net_error *why)
 static const struct rh_stream_ops tls_ops = {
     .send = tls_send,
     .peer_state = tls_peer_state,
+    .finish = tls_finish,
     .close = tls_close,
 };
 

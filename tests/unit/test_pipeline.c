@@ -48,10 +48,24 @@ static void status_is_json(void **state)
     s.journal_bytes = 268431360;
     s.received = 10;
     s.journaled = 10;
-    s.n_sinks = 2;
-    s.sinks[0] = (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 10, 0, 0, 0, 0, 0, 0};
-    s.sinks[1] = (struct rh_sink_status){
-        "syslog \"a\"", "syslog", RH_SINK_STATE_RETRYING, 4, 3, 0, 0, 6, 1795975200000ull, 10061};
+    s.n_sinks = 3;
+    s.sinks[0] =
+        (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 10, 0, 0, 0, 0, 0, 0, 0, NULL};
+    s.sinks[1] = (struct rh_sink_status){"syslog \"a\"",
+                                         "syslog",
+                                         RH_SINK_STATE_RETRYING,
+                                         4,
+                                         3,
+                                         0,
+                                         0,
+                                         6,
+                                         1795975200000ull,
+                                         10061,
+                                         2,
+                                         NULL};
+    /* A sink that does not run: its state, its backlog and why. */
+    s.sinks[2] = (struct rh_sink_status){"bad", NULL, RH_SINK_STATE_INVALID,     0, 0, 0, 0, 5, 0,
+                                         0,     0,    "value Transport: \"tpc\""};
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_status(&s, &b));
     assert_true(jc_valid(out, b.len - 1));
@@ -60,8 +74,12 @@ static void status_is_json(void **state)
     assert_int_equal(jc_get(out, b.len - 1, "full_policy", v, sizeof v), JC_STRING);
     assert_string_equal(v, "drop_oldest");
     assert_non_null(strstr(out, "\"state\":\"retrying\",\"delivered\":4,\"retried\":3,"));
-    assert_non_null(strstr(out, "\"oldest_pending\":\"2026-11-29T18:00:00.000Z\","
+    assert_non_null(strstr(out, "\"pending\":6,\"unconfirmed\":2,\"oldest_pending\":"
+                                "\"2026-11-29T18:00:00.000Z\","
                                 "\"oldest_pending_age_s\":60,\"last_error\":10061}"));
+    assert_non_null(strstr(out, "{\"name\":\"bad\",\"type\":null,\"state\":\"invalid\","));
+    assert_non_null(strstr(out, "\"pending\":5,"));
+    assert_non_null(strstr(out, "\"reason\":\"value Transport: \\\"tpc\\\"\"}]}"));
     rh_buf_init(&b, out, 100);
     assert_false(rh_format_status(&s, &b));
     assert_int_equal(b.len, 0);

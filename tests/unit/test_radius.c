@@ -225,6 +225,54 @@ static void on_off_and_start(void **state)
     assert_int_equal(rh_radius_accounting_request(p, 3, RH_ACCT_ON, NULL, "x", 0, 0, &o, "", 0), 0);
 }
 
+/*
+ * A server closes the sessions of a NAS that restarted by matching its
+ * NAS-Identifier and NAS-IP-Address: On and Off carry exactly those of the
+ * Starts and Stops, configured or not.
+ */
+static void on_off_carry_the_nas_of_start_and_stop(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record conn, service;
+    struct rh_radius_options o = {0};
+    uint8_t p[RH_RADIUS_MAX], q[RH_RADIUS_MAX];
+    const uint8_t v4[4] = {198, 51, 100, 7};
+    const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42};
+    const uint8_t *v;
+    size_t len, qlen, n;
+
+    (void)state;
+    fx_ppp(&c);
+    rh_record_from_ex(&conn, &c, RH_EX_OK, &meta);
+    rh_record_from_meta(&service, &meta);
+    len = rh_radius_accounting_request(p, 1, RH_ACCT_START, &conn, NULL, 0, 0, &o, secret, 6);
+    expect_text(p, len, 32, "ras01.contoso.com");
+    qlen = rh_radius_accounting_request(q, 2, RH_ACCT_ON, &service, "run-1", 1795975200, 0, &o,
+                                        secret, 6);
+    expect_text(q, qlen, 32, "ras01.contoso.com");
+    qlen = rh_radius_accounting_request(q, 3, RH_ACCT_OFF, &service, "run-1", 1795975200, 0, &o,
+                                        secret, 6);
+    expect_text(q, qlen, 32, "ras01.contoso.com");
+
+    /* The address a request leaves from: added, replaced, and the request still well formed. */
+    assert_null(find(p, len, 4, &n));
+    len = rh_radius_set_nas_address(p, len, v4, 4);
+    assert_true(len > 0);
+    v = find(p, len, 4, &n);
+    assert_non_null(v);
+    assert_int_equal(n, 4);
+    assert_memory_equal(v, v4, 4);
+    len = rh_radius_set_nas_address(p, len, v6, 16);
+    assert_null(find(p, len, 4, &n)); /* the IPv4 one went */
+    v = find(p, len, 95, &n);
+    assert_non_null(v);
+    assert_int_equal(n, 16);
+    assert_memory_equal(v, v6, 16);
+    assert_int_equal((size_t)p[2] << 8 | p[3], len);
+    assert_int_equal(rh_radius_set_nas_address(p, len, v4, 5), 0);
+    assert_int_equal(rh_radius_set_nas_address(p, 19, v4, 4), 0);
+}
+
 static void long_names_are_cut_to_fit(void **state)
 {
     struct rh_ras_connection_ex c;
@@ -239,10 +287,26 @@ static void long_names_are_cut_to_fit(void **state)
     for (size_t i = 0; i < RH_UNLEN; i++)
         c.wszUserName[i] = 0x674E; /* 3 bytes of UTF-8 each: 768 bytes */
     rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    /* domain\\user: the domain stays whole (servers key sessions on it); the user is cut. */
     len = rh_radius_accounting_request(p, 4, RH_ACCT_STOP, &r, NULL, 0, 0, &o, secret, 6);
     v = find(p, len, 1, &n); /* find() checks every attribute is well formed */
     assert_non_null(v);
-    assert_int_equal(n, 252); /* 84 whole characters: never half of one */
+    assert_int_equal(n, 251); /* CONTOSO\\ and 81 whole characters: never half of one */
+    assert_memory_equal(v, "CONTOSO\\\xE6\x9D\x8E", 11);
+    assert_memory_equal(v + 248, "\xE6\x9D\x8E", 3);
+    /* user@domain likewise. */
+    o.user_format = RH_RADIUS_USER_AT;
+    len = rh_radius_accounting_request(p, 4, RH_ACCT_STOP, &r, NULL, 0, 0, &o, secret, 6);
+    v = find(p, len, 1, &n);
+    assert_non_null(v);
+    assert_int_equal(n, 251);
+    assert_memory_equal(v + 240, "\xE6\x9D\x8E@CONTOSO", 11);
+    /* The user alone: 84 whole characters. */
+    o.user_format = RH_RADIUS_USER_PLAIN;
+    len = rh_radius_accounting_request(p, 4, RH_ACCT_STOP, &r, NULL, 0, 0, &o, secret, 6);
+    v = find(p, len, 1, &n);
+    assert_non_null(v);
+    assert_int_equal(n, 252);
     assert_memory_equal(v + 249, "\xE6\x9D\x8E", 3);
 }
 
@@ -289,6 +353,7 @@ int main(void)
         cmocka_unit_test(request_authenticator_is_rfc2866s),
         cmocka_unit_test(responses_are_checked),
         cmocka_unit_test(on_off_and_start),
+        cmocka_unit_test(on_off_carry_the_nas_of_start_and_stop),
         cmocka_unit_test(long_names_are_cut_to_fit),
         cmocka_unit_test(retransmissions_are_signed_again),
     };
