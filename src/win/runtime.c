@@ -756,6 +756,9 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
         names[n++] = starting[i].name;
     worker_lock(rt);
     for (size_t i = 0; i < rt->n_held; i++) {
+        /* Enabled = 0 is the administrator's choice: its records are not kept. */
+        if (rt->held[i].state == RH_SINK_STATE_DISABLED)
+            continue;
         if (rh_journal_cursor(&rt->journal, rt->held[i].name, true) < 0)
             rh_log(RH_LOG_ERROR,
                    "sink %s: no journal cursor is free; its records are not kept while it does "

@@ -44,10 +44,11 @@ struct rh_runtime_sink {
 
 /*
  * A sink that is configured (its Sinks\<name> key exists) but does not run:
- * its configuration cannot be used, or Enabled is 0. It keeps its journal
- * cursor, so the records since are delivered once it runs again, and
- * status.json shows it with what it has pending. Only deleting its key
- * releases them.
+ * its configuration cannot be used, or Enabled is 0. status.json shows it. One
+ * that cannot run keeps its journal cursor, so the records since are delivered
+ * once it runs again; only deleting its key releases them. A disabled one
+ * (Enabled = 0, the administrator's choice) releases its cursor: a journal kept
+ * for a sink nobody runs would fill, and with FailClosed refuse connections.
  */
 struct rh_runtime_held {
     char name[RH_SINK_NAME_SIZE];

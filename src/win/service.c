@@ -219,8 +219,7 @@ static void hold(struct config_set *cs, const char *name, const char *type, bool
         return;
     if (disabled)
         rh_log(RH_LOG_INFO,
-               "%s\\Sinks\\%s: disabled (Enabled = 0); the journal keeps its records until it is "
-               "enabled again or its key is deleted",
+               "%s\\Sinks\\%s: disabled (Enabled = 0); records are not kept for it while it is",
                RH_CONFIG_KEY_TEXT, name);
     else
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,

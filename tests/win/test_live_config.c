@@ -138,10 +138,93 @@ static void sinks_added_changed_and_removed_live_lose_nothing(void **state)
     expect_all(84, 1, b, b2);
 }
 
+/* status.json as the DLL last wrote it (NULL if none). */
+static char *read_status(void)
+{
+    WCHAR path[MAX_PATH];
+    size_t len;
+
+    wt_program_data_file(L"journal\\status.json", path, MAX_PATH);
+    return wt_read_file(path, &len);
+}
+
+/* Waits (at most 10 s) until status.json holds `needle`; true if it did. */
+static bool wait_status(const char *needle)
+{
+    for (int i = 0; i < 200; i++) {
+        char *text = read_status();
+        bool found = text != NULL && strstr(text, needle) != NULL;
+
+        free(text);
+        if (found)
+            return true;
+        Sleep(50);
+    }
+    return false;
+}
+
+/*
+ * A sink whose configuration becomes invalid keeps its journal cursor: the
+ * records that come while it cannot run are kept (status.json shows them
+ * pending, and why the sink does not run), and delivered once it is fixed.
+ * A disabled sink (Enabled = 0) is shown as such.
+ */
+static void a_sink_with_a_bad_value_keeps_its_backlog_until_fixed(void **state)
+{
+    static struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    WCHAR dir[MAX_PATH], out[MAX_PATH], log[MAX_PATH], journal[MAX_PATH];
+    char *status;
+    size_t from;
+
+    (void)state;
+    wt_reset_config();
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    DeleteFileW(journal);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    wt_make_temp_dir(L"held", dir, MAX_PATH);
+    _snwprintf(out, MAX_PATH, L"%ls\\out.jsonl", dir);
+    wt_set_sink_string(L"s", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"s", L"Path", REG_SZ, out);
+    wt_set_sink_string(L"off", L"Type", REG_SZ, L"file");
+    wt_set_sink_dword(L"off", L"Enabled", 0);
+
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 85, COUNT, 4, true, &stats), NO_ERROR);
+    assert_true(wait_status("\"name\":\"off\",\"type\":null,\"state\":\"disabled\""));
+
+    /* A typo: the sink stops, and what comes meanwhile waits for it in the journal. */
+    from = wt_file_size(log);
+    wt_set_sink_string(L"s", L"Format", REG_SZ, L"jsno");
+    wait_applied(from);
+    assert_true(wt_log_contains(from, "Sinks\\s: value Format"));
+    assert_true(wt_log_contains(from, "the journal keeps its records until it is fixed"));
+    assert_int_equal(rh_host_replay(&dll, 1, 86, COUNT, 4, true, &stats), NO_ERROR);
+    if (!wait_status("\"name\":\"s\",\"type\":\"file\",\"state\":\"invalid\"") ||
+        !wait_status("\"pending\":200,"))
+        fail_msg("status.json does not show the held sink's backlog:\n%s", read_status());
+    status = read_status();
+    assert_non_null(strstr(status, "\"reason\":\"value Format:"));
+    free(status);
+
+    /* Fixed two seconds later: its backlog is delivered, then what comes next. */
+    from = wt_file_size(log);
+    wt_set_sink_string(L"s", L"Format", REG_SZ, L"json");
+    wait_applied(from);
+    assert_int_equal(rh_host_replay(&dll, 1, 87, COUNT, 4, true, &stats), NO_ERROR);
+    rh_host_unload(&dll);
+
+    expect_all(85, 1, out, NULL);
+    expect_all(86, 1, out, NULL);
+    expect_all(87, 1, out, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(sinks_added_changed_and_removed_live_lose_nothing, wt_teardown),
+        cmocka_unit_test_teardown(a_sink_with_a_bad_value_keeps_its_backlog_until_fixed,
+                                  wt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
