@@ -25,7 +25,10 @@ free_port() {
 
 # Runs the command given, restarting the collector whenever the test creates
 # PEER_DIR/restart-request (then PEER_DIR/restart-done says it is back), and
-# returns the command's status.
+# returns the command's status. Where the script defines them, `freeze` (the
+# collector stops reading: PEER_DIR/freeze-request) and `crash` (it dies with
+# whatever it had not read, and a new one starts: PEER_DIR/crash-request) are
+# requested the same way.
 #   rh_peer_run PEER_DIR COMMAND [ARGS...]
 rh_peer_run() {
   local peer_dir=$1 test_pid status=0
@@ -40,6 +43,13 @@ rh_peer_run() {
       start
       touch "$peer_dir/restart-done"
     fi
+    for op in freeze crash; do
+      if [ -e "$peer_dir/$op-request" ] && declare -F "$op" >/dev/null; then
+        rm -f "$peer_dir/$op-request"
+        "$op"
+        touch "$peer_dir/$op-done"
+      fi
+    done
     sleep 0.05
   done
   wait "$test_pid" || status=$?

@@ -6,7 +6,9 @@
 # The test learns the collector through RH_SYSLOG_UDP_PORT, RH_SYSLOG_TCP_PORT
 # and RH_PEER_DIR (rsyslog writes RH_PEER_DIR/out.jsonl, and its own messages to
 # RH_PEER_DIR/rsyslog.log). To restart the collector in the middle of a run, the
-# test creates RH_PEER_DIR/restart-request and waits for RH_PEER_DIR/restart-done.
+# test creates RH_PEER_DIR/restart-request and waits for RH_PEER_DIR/restart-done;
+# freeze-request stops it reading, crash-request kills it and starts another
+# (peer_lib.sh).
 #
 # TLS (RFC 5425): a throwaway CA made here signs the server's certificate (for
 # localhost and 127.0.0.1) and an expired one. RH_SYSLOG_TLS_PORT serves the good
@@ -50,9 +52,23 @@ start() {
 stop() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
+    kill -CONT "$pid" 2>/dev/null || true # a frozen one takes the signal once it runs
     wait "$pid" 2>/dev/null || true
   fi
   pid=
+}
+
+# The collector stops reading: its sockets still take bytes until their buffers fill.
+freeze() {
+  kill -STOP "$pid"
+}
+
+# It dies with what it had not read (SIGKILL, even while frozen); a new one starts.
+crash() {
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=
+  start
 }
 
 cleanup() {

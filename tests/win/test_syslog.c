@@ -323,6 +323,115 @@ static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
     restart_mid_burst(L"tcp", "restart@32473", 42);
 }
 
+/* Asks with_rsyslog.sh to `op` the collector (freeze, crash) and waits until it has. */
+static void peer_request(const WCHAR *op)
+{
+    WCHAR request[MAX_PATH], done[MAX_PATH], name[64];
+    HANDLE h;
+
+    _snwprintf(name, 64, L"%ls-done", op);
+    peer_file(name, done);
+    DeleteFileW(done);
+    _snwprintf(name, 64, L"%ls-request", op);
+    peer_file(name, request);
+    h = CreateFileW(request, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    CloseHandle(h);
+    for (int i = 0; i < 200 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
+        Sleep(50);
+    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
+}
+
+/* The sink's entry in status.json (a copy, to free), or NULL. */
+static char *sink_status(const WCHAR *sink)
+{
+    WCHAR path[MAX_PATH];
+    char needle[96], *text, *at, *end, *copy = NULL;
+    size_t len;
+
+    wt_program_data_file(L"journal\\status.json", path, MAX_PATH);
+    text = wt_read_file(path, &len);
+    snprintf(needle, sizeof needle, "{\"name\":\"%ls\"", sink);
+    if (text != NULL && (at = strstr(text, needle)) != NULL && (end = strchr(at, '}')) != NULL) {
+        copy = malloc((size_t)(end - at) + 2);
+        memcpy(copy, at, (size_t)(end - at) + 1);
+        copy[end - at + 1] = '\0';
+    }
+    free(text);
+    return copy;
+}
+
+/*
+ * A collector that took the bytes and never read them (frozen: the kernel
+ * still fills its socket buffer), then died. Nothing it did not read counts as
+ * delivered: status.json says so when RemoteAccess stops, the records stay in
+ * the journal, and the next start sends them to the collector that replaced
+ * it. No new hangup comes in between to carry a resend.
+ */
+static void unread_records_survive_the_collector(const WCHAR *sink, const char *sd_id,
+                                                 unsigned seed)
+{
+    static struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    size_t before = count_lines();
+    char *st, want[64];
+    unsigned dups;
+
+    wt_set_global_dword(L"DrainTimeoutMs", 1500);
+    wt_set_sink_dword(sink, L"ConnectTimeoutMs", 500);
+    wt_set_sink_dword(sink, L"IdleCloseMs", 60000); /* the connection stays up to the end */
+
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    /* A first record opens the connection (and, over TLS, its handshake) while it reads. */
+    assert_int_equal(rh_host_replay(&dll, 1, seed, 1, 1, true, &stats), NO_ERROR);
+    Sleep(500);
+    peer_request(L"freeze");
+    assert_int_equal(rh_host_replay(&dll, 1, seed + 1, 200, 2, true, &stats), NO_ERROR);
+    rh_host_unload(&dll); /* the drain cannot confirm them: they stay */
+
+    st = sink_status(sink);
+    peer_request(L"crash"); /* what it held unread dies with it; the next test has a collector */
+    assert_non_null(st);
+    print_message("%ls after the stop: %s\n", sink, st);
+    /* The first record too: the connection it went on never closed in order. */
+    snprintf(want, sizeof want, "\"pending\":%u,", 201u);
+    if (strstr(st, want) == NULL || strstr(st, "\"delivered\":0,") == NULL)
+        fail_msg("status.json does not count the unread records as pending: %s", st);
+    free(st);
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    rh_host_unload(&dll); /* the backlog goes to the new collector, confirmed at the drain */
+
+    wait_for_lines(before + 201, 10000);
+    assert_true(check_received(sd_id, seed, 1, false, &dups) >= 1);
+    assert_true(check_received(sd_id, seed + 1, 200, false, &dups) >= 200);
+    st = sink_status(sink);
+    assert_non_null(st);
+    assert_non_null(strstr(st, "\"pending\":0,"));
+    free(st);
+    print_message("%ls: 200 records the collector never read, delivered after its crash (%u "
+                  "twice)\n",
+                  sink, dups);
+}
+
+static void unread_records_survive_the_collector_over_tcp(void **state)
+{
+    WCHAR server[128];
+
+    (void)state;
+    configure();
+    _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
+    set_syslog_sink(L"unread", L"tcp", server, L"unread@32473");
+    unread_records_survive_the_collector(L"unread", "unread@32473", 61);
+}
+
+static void unread_records_survive_the_collector_over_tls(void **state)
+{
+    (void)state;
+    configure();
+    set_tls_sink(L"unreadtls");
+    unread_records_survive_the_collector(L"unreadtls", "unreadtls@32473", 63);
+}
+
 static void tls_carries_every_field_and_closes_with_close_notify(void **state)
 {
     size_t before = count_lines(), peer_from = peer_log_size();
@@ -605,6 +714,8 @@ int main(void)
         cmocka_unit_test_teardown(tls_carries_every_field_and_closes_with_close_notify,
                                   wt_teardown),
         cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tls, wt_teardown),
+        cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tcp, wt_teardown),
+        cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tls, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_an_expired_certificate_and_fails_over, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_a_ca_that_did_not_sign_the_server, wt_teardown),
         cmocka_unit_test_teardown(tls_checks_the_server_name, wt_teardown),
