@@ -59,8 +59,12 @@ struct worker {
     volatile LONG exited;
     volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
 
-    /* The worker thread's own: where it reads, and what its sink has not settled. */
+    /*
+     * The worker thread's own: where it reads, where what it handled ends (given
+     * to the sink, or of no use to it), and what its sink has not settled.
+     */
     struct rh_jahead rd;
+    uint64_t done_pos, done_seq;
     struct unsettled *unsettled;
     size_t u_first, u_count;
 };
@@ -270,6 +274,8 @@ static void follow_cursor(struct worker *w, bool rewind)
 
     if (rewind || w->rd.pos < cur->pos) {
         rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
+        w->done_pos = w->rd.pos;
+        w->done_seq = w->rd.seq;
         if (rewind)
             w->u_count = 0;
     }
@@ -328,6 +334,13 @@ static enum next next_batch(struct worker *w, struct batch *b)
     return stopping(w) ? NEXT_STOP : NEXT_BATCH;
 }
 
+/* Entry e is dealt with: given to the sink, or of no use to it. */
+static void handled(struct worker *w, const struct rh_jentry *e)
+{
+    w->done_pos = e->pos + e->size;
+    w->done_seq = e->seq + 1;
+}
+
 /*
  * Delivers a batch: each record, then the sink's flush. Records the sink took
  * join the unsettled ones; RETRY leaves the rest of the batch for later.
@@ -345,13 +358,16 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
         struct rh_event_meta meta = {e->time_ms, rt->server, e->record_id};
         unsigned event = rh_event_of_kind((enum rh_jkind)e->kind);
 
-        if ((event & w->events) == 0)
-            continue; /* an event this sink has no use for */
+        if ((event & w->events) == 0) {
+            handled(w, e); /* an event this sink has no use for */
+            continue;
+        }
         if (!rh_event_decode((enum rh_jkind)e->kind, b->payloads + b->offsets[i], e->payload_len,
                              &meta, rec)) {
             InterlockedIncrement64(&w->failed);
             rh_log(RH_LOG_ERROR, "sink %s: journal entry %llu cannot be decoded; skipped",
                    w->sink.name, (unsigned long long)e->seq);
+            handled(w, e);
             continue;
         }
         res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec, e->seq);
@@ -359,6 +375,7 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
             /* Never deliverable (the sink said why): counted and passed over. */
             InterlockedIncrement64(&w->failed);
             res = RH_SINK_OK;
+            handled(w, e);
             continue;
         }
         if (res == RH_SINK_OK) {
@@ -368,6 +385,7 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
             w->unsettled[at].seq = e->seq;
             w->u_count++;
             *last_token = e->seq;
+            handled(w, e);
         }
     }
     if (res == RH_SINK_OK && w->sink.ops->flush != NULL) {
@@ -382,8 +400,9 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
 
 /*
  * Moves the cursor over what the sink settled: every record up to `token`.
- * The cursor stops at the first record still unsettled, or, with none, at
- * where the worker reads (entries the sink had no use for go with the rest).
+ * The cursor stops at the first record still unsettled, or, with none, at the
+ * end of what the worker handled (entries the sink had no use for go with the
+ * rest; those read and not yet given, after a failure, do not).
  */
 static void settle_to(struct worker *w, uint64_t token)
 {
@@ -404,8 +423,8 @@ static void settle_to(struct worker *w, uint64_t token)
             pos = w->unsettled[w->u_first].pos;
             seq = w->unsettled[w->u_first].seq;
         } else {
-            pos = w->rd.pos;
-            seq = w->rd.seq;
+            pos = w->done_pos;
+            seq = w->done_seq;
         }
         rh_journal_move_cursor(&rt->journal, w->cursor, pos, seq, settled);
     }

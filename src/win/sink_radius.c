@@ -81,12 +81,15 @@ static const struct rh_option radius_options[] = {
         "first wait for an answer, doubled at each retransmission up to 16 s (100 to 16000)"),
     OPT("Retries", RH_OPT_DWORD, "3", retries,
         "retransmissions to one server before the next takes over (0 to 10)"),
-    OPT("Window", RH_OPT_DWORD, "32", window, "requests outstanding at once (1 to 128)"),
+    OPT("Window", RH_OPT_DWORD, "32", window,
+        "requests outstanding at once, counted from the oldest not acknowledged: at most this "
+        "many are sent twice after a restart (1 to 128)"),
 };
 
 struct pending {
     bool sent;
     uint64_t token;
+    uint64_t order;    /* given_count when it was given */
     uint64_t event_ms; /* for Acct-Delay-Time */
     ULONGLONG due;     /* when to send again */
     DWORD timeout;     /* the next wait */
@@ -119,7 +122,8 @@ struct radius_sink {
      * a batch that comes back after a failure does not send them again.
      */
     uint64_t settled;
-    uint64_t given_max; /* the highest token given */
+    uint64_t given_max;   /* the highest token given */
+    uint64_t given_count; /* records given, in order (the Window's measure) */
     uint64_t *acked;
     size_t n_acked;
     uint8_t local[16]; /* the address requests leave from (NAS-IP-Address), when not configured */
@@ -463,15 +467,31 @@ static void receive(struct radius_sink *s, DWORD wait_ms)
 }
 
 /*
- * Sends, retransmits, fails over and takes answers until fewer than `target`
- * requests are outstanding. RETRY when every server has been tried without an
- * acknowledgement, or when cancelled.
+ * How far the requests outstanding reach: records given from the oldest one
+ * not acknowledged to the newest (0 with none). Window bounds it, not just how
+ * many are outstanding: what a server acknowledged past the oldest it has not
+ * is remembered only in memory, and after a restart is sent again.
+ */
+static uint64_t span(const struct radius_sink *s)
+{
+    uint64_t oldest = s->given_count;
+
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (s->pending[i].order < oldest)
+            oldest = s->pending[i].order;
+    return s->given_count - oldest;
+}
+
+/*
+ * Sends, retransmits, fails over and takes answers until at most `target`
+ * requests are outstanding, within Window of the oldest. RETRY when every
+ * server has been tried without an acknowledgement, or when cancelled.
  */
 static enum rh_sink_result pump(struct radius_sink *s, size_t target)
 {
     size_t silent_servers = 0;
 
-    while (s->n_pending > target) {
+    while (s->n_pending > target || span(s) >= s->window) {
         ULONGLONG now = GetTickCount64(), next = now + SLICE_MS;
         uint64_t answered = s->answered;
         bool give_up = false;
@@ -547,6 +567,7 @@ static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event eve
         /* Acknowledged before the batch came back. */
         if (token > s->given_max)
             s->given_max = token;
+        s->given_count++;
         update_settled(s);
         return RH_SINK_OK;
     }
@@ -569,6 +590,7 @@ static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event eve
     if (p->len == 0)
         return RH_SINK_ERROR;
     p->token = token;
+    p->order = s->given_count++;
     p->event_ms = r->time_ms;
     p->sent = false;
     p->sends = 0;
@@ -576,8 +598,7 @@ static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event eve
     s->n_pending++;
     if (token > s->given_max)
         s->given_max = token;
-    if ((barrier || s->n_pending == s->window) &&
-        pump(s, barrier ? 0 : s->window - 1) != RH_SINK_OK) {
+    if (pump(s, barrier ? 0 : s->window - 1) != RH_SINK_OK) {
         discard(s);
         return RH_SINK_RETRY;
     }
