@@ -205,6 +205,87 @@ static void wraps_with_padding(void **state)
     take(&k, c, fill, 2900);
 }
 
+/*
+ * Padding at the ring's end is no record: a sink's pending and dropped counts,
+ * the journal's depth and its dropped total all count records only, whether
+ * the padding is kept, pending or dropped (status.json shows these figures).
+ */
+static void padding_is_not_a_record(void **state)
+{
+    struct rh_journal j;
+    int slow, fast;
+    uint64_t dropped = 0, total_dropped = 0;
+    uint8_t fill = 0;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    slow = rh_journal_cursor(&j, "slow", true);
+    fast = rh_journal_cursor(&j, "fast", true);
+    for (uint64_t appended = 1; appended <= 400; appended++) {
+        /* 1000 bytes does not divide the ring: every lap ends with padding. */
+        assert_int_equal(put(&j, ++fill, 1000, RH_J_DROP_OLDEST, &dropped), RH_J_OK);
+        total_dropped += dropped;
+        dropped = 0;
+        assert_int_equal(rh_journal_pending(&j, fast), 1);
+        take(&j, fast, fill, 1000);
+        assert_int_equal(rh_journal_pending(&j, fast), 0);
+        assert_int_equal(j.hdr->dropped, total_dropped);
+        assert_int_equal(j.hdr->cursors[slow].dropped, total_dropped);
+        assert_int_equal(rh_journal_pending(&j, slow) + total_dropped, appended);
+        assert_int_equal(rh_journal_depth(&j), rh_journal_pending(&j, slow));
+    }
+    assert_true(j.tail_pos > 2 * j.size); /* padding was pending, then dropped, twice */
+    /* What the slow sink reads is what pending said. */
+    {
+        uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+        struct rh_jentry e;
+        uint64_t n = 0, pending = rh_journal_pending(&j, slow);
+
+        while (rh_journal_read(&j, slow, &e, buf, sizeof buf) == RH_J_OK) {
+            rh_journal_advance(&j, slow, &e);
+            n++;
+        }
+        assert_int_equal(n, pending);
+    }
+}
+
+/*
+ * Moving a cursor to a place read ahead (settled piecemeal): forward only, to
+ * a place between the cursor and the tail, and never back after a drop.
+ */
+static void cursor_moves_forward_only(void **state)
+{
+    struct rh_journal j;
+    struct rh_jahead a;
+    struct rh_jentry e;
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    uint64_t pos3, seq3;
+    int c;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "s", true);
+    for (uint8_t f = 1; f <= 5; f++)
+        assert_int_equal(put(&j, f, 100, RH_J_FAIL, NULL), RH_J_OK);
+    rh_journal_ahead_start(&j, c, &a);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rh_journal_read_ahead(&j, &a, &e, buf, sizeof buf), RH_J_OK);
+    pos3 = a.pos;
+    seq3 = a.seq;
+    rh_journal_move_cursor(&j, c, pos3, seq3, 3);
+    assert_int_equal(rh_journal_pending(&j, c), 2);
+    assert_int_equal(j.hdr->cursors[c].delivered, 3);
+    /* Back, beyond the tail, or inconsistent: nothing moves. */
+    rh_journal_move_cursor(&j, c, pos3 - 64 * 3, seq3 - 1, 1);
+    rh_journal_move_cursor(&j, c, j.tail_pos + 64, j.next_seq + 1, 1);
+    rh_journal_move_cursor(&j, c, pos3 + 64, seq3 + 5, 1);
+    assert_int_equal(rh_journal_pending(&j, c), 2);
+    assert_int_equal(j.hdr->cursors[c].delivered, 3);
+    take(&j, c, 4, 100);
+    take(&j, c, 5, 100);
+    assert_int_equal(rh_journal_pending(&j, c), 0);
+}
+
 static void full_drop_oldest(void **state)
 {
     struct rh_journal j;
@@ -420,6 +501,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(torn_header_too, setup, teardown),
         cmocka_unit_test_setup_teardown(wraps_with_padding, setup, teardown),
         cmocka_unit_test_setup_teardown(full_drop_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(padding_is_not_a_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(cursor_moves_forward_only, setup, teardown),
         cmocka_unit_test_setup_teardown(full_fail_closed_and_reserve, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_headers_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(cursors_are_kept_or_released, setup, teardown),
