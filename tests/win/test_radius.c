@@ -126,6 +126,8 @@ static void check_detail(unsigned seed, unsigned count, size_t from, bool legacy
             else if (i >= from)
                 t->off++;
             expect_attr(r, "NAS-Identifier", "vpn-gw.contoso.test");
+            /* NasIpAddress is not set: the address the request left from, as for Start and Stop. */
+            expect_attr(r, "NAS-IP-Address", "127.0.0.1");
             continue;
         }
         stop = strcmp(v, "Stop") == 0;
@@ -153,6 +155,7 @@ static void check_detail(unsigned seed, unsigned count, size_t from, bool legacy
         else
             expect_attr(r, "Calling-Station-Id", c->remote_endpoint);
         expect_attr(r, "NAS-Identifier", "vpn-gw.contoso.test");
+        expect_attr(r, "NAS-IP-Address", "127.0.0.1");
         expect_attr(r, "NAS-Port-Type", "Virtual");
         assert_true(dc_get(r, "Message-Authenticator", v, sizeof v));
         if (stop) {
