@@ -107,7 +107,7 @@ struct file_sink {
     char *buf;
     size_t buf_len;
     enum rh_format format;
-    bool failing;         /* the last open or write failed, and that was reported */
+    bool failing;         /* an open or write failed and no write succeeded since: reported */
     bool pipe;            /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
     enum period period;   /* Rotate */
     uint64_t size_limit;  /* RotateSizeMB in bytes; 0: none */
@@ -413,13 +413,9 @@ static bool ensure_open(struct file_sink *s)
         s->file = INVALID_HANDLE_VALUE;
         SetLastError(err);
     }
-    if (s->file != INVALID_HANDLE_VALUE) {
-        if (s->failing) {
-            rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
-            s->failing = false;
-        }
+    /* Not "writable again" yet: on a full disk the open works and the write does not. */
+    if (s->file != INVALID_HANDLE_VALUE)
         return true;
-    }
     err = GetLastError();
     if (s->dir != INVALID_HANDLE_VALUE) {
         CloseHandle(s->dir); /* checked again at the next attempt */
@@ -892,9 +888,13 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
         char text[256];
         DWORD err = GetLastError();
 
-        rh_win32_error_text(err, text, sizeof text);
-        rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
-        s->failing = true;
+        /* Once an outage, not at every retry: a full disk fails every one. */
+        if (!s->failing) {
+            rh_win32_error_text(err, text, sizeof text);
+            rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s; retried at the next record",
+                   s->name, s->path_utf8, text);
+            s->failing = true;
+        }
         /*
          * What the write took is a torn line: cut it now (a shorter file needs
          * no space). If that fails too, the next open finds it and cuts it.
@@ -908,6 +908,10 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
     }
     s->size = s->buf_len > UINT64_MAX - s->size ? UINT64_MAX : s->size + s->buf_len;
     s->file_period = period_of(s->period, now);
+    if (s->failing) {
+        rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
+        s->failing = false;
+    }
     result = RH_SINK_OK;
 out:
     ReleaseSRWLockExclusive(&s->lock);

@@ -1084,6 +1084,27 @@ static void full_disk_leaves_no_torn_line(void **state)
     free(t);
 }
 
+static void full_disk_is_reported_once(void **state)
+{
+    WCHAR path[MAX_PATH];
+    char path_utf8[MAX_PATH * 3], failed[MAX_PATH * 3 + 64], again[MAX_PATH * 3 + 64];
+    size_t log_from, freed_at;
+
+    (void)state;
+    if (!full_disk_outage(L"full-log", 92, path, &log_from, &freed_at)) {
+        skip(); /* no small volume: with_fixtures.sh could not mount one here */
+        return;
+    }
+    to_utf8(path, path_utf8, sizeof path_utf8);
+    snprintf(failed, sizeof failed, "sink main: cannot write to %s: ", path_utf8);
+    snprintf(again, sizeof again, "sink main: file %s is writable again", path_utf8);
+    /* Failed once for the outage, though every retry failed; recovered only once a write worked. */
+    assert_int_equal(log_count(log_from, SIZE_MAX, failed), 1);
+    assert_int_equal(log_count(log_from, freed_at, again), 0);
+    assert_int_equal(log_count(freed_at, SIZE_MAX, again), 1);
+    assert_true(wt_log_contains(log_from, "sink main: delivering again after"));
+}
+
 /* -------------------------------------------------------------------- ACLs */
 
 static bool on_wine(void)
@@ -1292,6 +1313,7 @@ int main(void)
         cmocka_unit_test_teardown(torn_file_is_cut_before_it_is_rotated, teardown),
         cmocka_unit_test_teardown(long_tail_is_left_alone, teardown),
         cmocka_unit_test_teardown(full_disk_leaves_no_torn_line, teardown),
+        cmocka_unit_test_teardown(full_disk_is_reported_once, teardown),
         cmocka_unit_test_teardown(created_files_and_folder_are_private, teardown),
         cmocka_unit_test_teardown(bad_values_are_named, teardown),
     };
