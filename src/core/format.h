@@ -41,6 +41,19 @@ bool rh_format_csv_header(struct rh_buf *out);
 void rh_csv_append_cell(struct rh_buf *out, const char *s, size_t n);
 
 /*
+ * Where the last whole row ends in text[0..len), the end of a CSV file these
+ * functions wrote that a write may have left cut short: *end is the offset just
+ * past the CRLF that ends it. A CRLF ends a row only outside quotes: a quoted
+ * cell may hold CR and LF, so which CRLF ends a row depends on every quote
+ * before it. `at_start`: text begins at the file's first byte, outside quotes.
+ * Otherwise text begins anywhere, and of its two readings (it begins outside
+ * quotes, or inside) the one with more rows of RH_FIELD_COUNT cells between its
+ * row ends is taken; on a tie, the one whose last row ends later, so that no
+ * whole row is ever cut. False if text holds no row end.
+ */
+bool rh_csv_last_row_end(const char *text, size_t len, bool at_start, size_t *end);
+
+/*
  * Checks once that `out` can take the worst case of fields f[0..n) in a format
  * whose escaping grows a byte of text to at most `text_factor` bytes, plus `fixed`
  * bytes of the format's own: returns where to write, unchecked, or NULL (and sets

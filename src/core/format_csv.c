@@ -104,3 +104,43 @@ bool rh_format_csv(const struct rh_record *r, struct rh_buf *out)
     out->len = (size_t)(p - out->data);
     return true;
 }
+
+bool rh_csv_last_row_end(const char *text, size_t len, bool at_start, size_t *end)
+{
+    /*
+     * Both readings in one pass: reading k is outside quotes where the quotes
+     * seen so far have parity k. Quotes come in pairs inside a cell ("" for
+     * one), so the parity alone says whether a byte is inside one.
+     */
+    size_t last[2] = {0, 0}, rows[2] = {0, 0}, commas[2] = {0, 0};
+    bool seen[2] = {false, false};
+    unsigned parity = 0;
+    unsigned k;
+
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '"') {
+            parity ^= 1u;
+        } else if (text[i] == ',') {
+            commas[parity]++;
+        } else if (text[i] == '\n' && i > 0 && text[i - 1] == '\r') {
+            /* Only a row between two ends of the same reading is known whole. */
+            if (seen[parity] && commas[parity] == RH_FIELD_COUNT - 1)
+                rows[parity]++;
+            seen[parity] = true;
+            last[parity] = i + 1;
+            commas[parity] = 0;
+        }
+    }
+    if (at_start || !seen[1])
+        k = 0;
+    else if (!seen[0])
+        k = 1;
+    else if (rows[0] != rows[1])
+        k = rows[0] > rows[1] ? 0 : 1;
+    else
+        k = last[0] > last[1] ? 0 : 1;
+    if (!seen[k])
+        return false;
+    *end = last[k];
+    return true;
+}

@@ -23,9 +23,10 @@
  * - Every open asks for SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION, so
  *   that a pipe's server may identify SYSTEM but not impersonate it. The pipe
  *   driver honours that only for an open with read or write data access: the
- *   pipe sink opens with FILE_WRITE_DATA, and the appends that ask for
- *   FILE_APPEND_DATA alone (the log, a file sink's file) open files in a
- *   checked folder, never through a link, so never a pipe.
+ *   pipe sink opens with FILE_WRITE_DATA (a file sink's file too, to cut a
+ *   torn line off its end), and the log, which asks for FILE_APPEND_DATA
+ *   alone, is opened in a checked folder, never through a link, so never a
+ *   pipe.
  *
  * The `why` texts are English sentence fragments naming the path, for the log
  * and the Event Log.

@@ -7,6 +7,14 @@
  * Windows too. A file that cannot be opened (a missing volume, a denied ACL) is
  * reported and retried at the next record, so the sink recovers by itself.
  *
+ * A line is never left torn for the next write to append to. A write that
+ * fails part way (a full disk) is cut back to the end of the last whole line
+ * at once, and a file opened (at start, or again after a failure) that does
+ * not end with a whole line, as a crash or a failed cut leaves it, is cut back
+ * before anything is written to it. What is cut is only ever records of a
+ * batch whose write did not return OK, so the journal has not moved past them:
+ * the worker delivers that batch again, after the cut.
+ *
  * For the long run the live file is rotated: closed, renamed beside itself to
  * <stem>-YYYYMMDDTHHMMSSZ[-N]<ext> (the UTC time of the rotation; -1, -2... for
  * more within that second, so names sort as the files were made unless the clock
@@ -71,6 +79,13 @@ static const struct rh_option file_options[] = {
 /* Lines are gathered here and written once per batch. */
 #define BUFFER_SIZE (512u * 1024)
 
+/*
+ * How much of a file's end is read to find its last whole line. A write is at
+ * most BUFFER_SIZE, so a torn line is shorter than that; the rest is for a CSV
+ * row's quoting, judged from the rows before it.
+ */
+#define TAIL_WINDOW (2u * BUFFER_SIZE)
+
 enum period { PERIOD_NEVER, PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
 
 static const char *const period_names[] = {"never", "daily", "weekly", "monthly"};
@@ -92,13 +107,13 @@ struct file_sink {
     char *buf;
     size_t buf_len;
     enum rh_format format;
-    bool failing;         /* the last open or write failed, and that was reported */
+    bool failing;         /* an open or write failed and no write succeeded since: reported */
     bool pipe;            /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
     enum period period;   /* Rotate */
     uint64_t size_limit;  /* RotateSizeMB in bytes; 0: none */
     uint32_t keep_files;  /* KeepFiles; 0: all */
     uint32_t keep_days;   /* KeepDays; 0: no age limit */
-    uint64_t size;        /* of the live file: as opened, plus what this sink wrote */
+    uint64_t size;        /* of the live file: as opened (cut back), plus what this sink wrote */
     uint64_t header_len;  /* what a new file starts with: no larger, and it holds no record */
     uint64_t file_period; /* the day, week or month of the live file's last write */
     uint64_t retention_day;     /* the UTC day retention last ran; UINT64_MAX: not yet */
@@ -171,40 +186,173 @@ static bool write_all(HANDLE h, const char *p, size_t n)
         DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n;
         DWORD written = 0;
 
-        if (!WriteFile(h, p, chunk, &written, NULL) || written == 0)
+        if (!WriteFile(h, p, chunk, &written, NULL))
             return false;
+        /* Nothing taken and no error: looping would never end, and OK would be a lie. */
+        if (written == 0) {
+            SetLastError(ERROR_WRITE_FAULT);
+            return false;
+        }
         p += written;
         n -= written;
     }
     return true;
 }
 
+static bool read_at(HANDLE h, uint64_t at, char *buf, DWORD n)
+{
+    OVERLAPPED o = {.Offset = (DWORD)(at & 0xFFFFFFFFu), .OffsetHigh = (DWORD)(at >> 32)};
+    DWORD got = 0;
+
+    if (!ReadFile(h, buf, n, &got, &o))
+        return false;
+    if (got != n) {
+        SetLastError(ERROR_HANDLE_EOF); /* it shrank under us: no one else writes it */
+        return false;
+    }
+    return true;
+}
+
+/* Sets the end of the file at `size`, and the next write there. */
+static bool cut_at(HANDLE h, uint64_t size)
+{
+    LARGE_INTEGER at = {.QuadPart = (LONGLONG)size};
+
+    return SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h);
+}
+
+/* Sets why to the system's reason why the end of the file could not be read or cut. */
+static void cut_failed(const struct file_sink *s, char *why, size_t why_size)
+{
+    char text[256];
+
+    rh_win32_error_text(GetLastError(), text, sizeof text);
+    snprintf(why, why_size, "cannot cut the partial line off the end of file %s: %s", s->path_utf8,
+             text);
+}
+
 /*
- * Learns the size and the last write of the file just opened. A new, empty file
- * starts with the format's header (CSV's BOM and column names).
+ * Cuts the file back to the end of its last whole line (s->size, as opened,
+ * becomes that), and says so: see the top of this file. False, with why, if it
+ * cannot be read or cut, or if what follows the last whole line is longer
+ * than any write of this sink: then it is no line this sink tore (a file of
+ * another program, or damage), and nothing in it is touched. Called with the
+ * lock held.
  */
-static bool start_file(struct file_sink *s)
+static bool cut_torn_tail(struct file_sink *s, char *why, size_t why_size)
+{
+    size_t n = s->size < TAIL_WINDOW ? (size_t)s->size : TAIL_WINDOW;
+    uint64_t from = s->size - n, keep;
+    size_t lf = n, end;
+    char *buf = NULL, last;
+    bool ok = false;
+
+    if (s->size == 0)
+        return true;
+    /* A JSON line holds no raw LF (strings escape it): a file that ends in one is whole. */
+    if (s->format == RH_FORMAT_JSON) {
+        if (!read_at(s->file, s->size - 1, &last, 1)) {
+            cut_failed(s, why, why_size);
+            return false;
+        }
+        if (last == '\n')
+            return true;
+    }
+    buf = malloc(n);
+    if (buf == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        cut_failed(s, why, why_size);
+        goto out;
+    }
+    if (!read_at(s->file, from, buf, (DWORD)n)) {
+        cut_failed(s, why, why_size);
+        goto out;
+    }
+    while (lf > 0 && buf[lf - 1] != '\n')
+        lf--;
+    keep = from + lf; /* just past the last LF */
+    /* A CSV row ends at a CRLF outside quotes only (a cell may hold one). */
+    if (s->format == RH_FORMAT_CSV) {
+        if (rh_csv_last_row_end(buf, lf, from == 0, &end))
+            keep = from + end;
+        else if (from == 0)
+            keep = 0; /* not even the header is whole: it is written again */
+    }
+    if (s->size - keep > BUFFER_SIZE) {
+        snprintf(why, why_size,
+                 "file %s ends in %llu bytes that are no whole line, more than a write of this "
+                 "sink leaves (another program writes it, or it is damaged): it is left as it is "
+                 "and nothing is added to it; move it aside",
+                 s->path_utf8, (unsigned long long)(s->size - keep));
+        SetLastError(ERROR_FILE_CORRUPT);
+        goto out;
+    }
+    if (keep < s->size) {
+        if (!cut_at(s->file, keep)) {
+            cut_failed(s, why, why_size);
+            goto out;
+        }
+        rh_log(RH_LOG_WARNING,
+               "sink %s: file %s did not end with a whole line (a write cut short by a full disk "
+               "or a crash): removed its last %llu bytes, whose records the journal delivers "
+               "again",
+               s->name, s->path_utf8, (unsigned long long)(s->size - keep));
+        s->size = keep;
+    }
+    ok = true;
+out:
+    free(buf);
+    return ok;
+}
+
+/*
+ * Learns the size and the last write of the file just opened, cuts a torn line
+ * off its end, and sets the next write at its end. A new (or cut to empty)
+ * file starts with the format's header (CSV's BOM and column names). False,
+ * with why, if the file cannot be used.
+ */
+static bool start_file(struct file_sink *s, char *why, size_t why_size)
 {
     BY_HANDLE_FILE_INFORMATION info;
-    char header[4096];
+    char header[4096], text[256];
     struct rh_buf b;
     uint64_t now = now_ticks();
+    LARGE_INTEGER zero = {.QuadPart = 0};
 
     if (s->pipe)
-        return true; /* a stream, not a file: no header, no size */
+        return true; /* a stream, not a file: no header, no size, nothing to cut */
     if (!GetFileInformationByHandle(s->file, &info))
-        return false;
+        goto fail;
     s->size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    if (!cut_torn_tail(s, why, why_size))
+        return false;
+    /* The last write as found: a cut is no record, and must not put off a rotation. */
     s->file_period = period_of(s->period, now);
     if (s->size > s->header_len)
         s->file_period = period_of(s->period, ft_ticks(&info.ftLastWriteTime));
+    /* Opened to read and cut too, the handle writes where it points, not at the end. */
+    if (!SetFilePointerEx(s->file, zero, NULL, FILE_END))
+        goto fail;
     if (s->size != 0)
         return true;
     rh_buf_init(&b, header, sizeof header);
-    if (!rh_format_file_header(s->format, &b) || !write_all(s->file, b.data, b.len))
-        return false;
+    if (!rh_format_file_header(s->format, &b)) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        goto fail;
+    }
+    if (!write_all(s->file, b.data, b.len)) {
+        DWORD err = GetLastError();
+
+        cut_at(s->file, 0); /* a torn header would be cut at the next open anyway */
+        SetLastError(err);
+        goto fail;
+    }
     s->size = b.len;
     return true;
+fail:
+    rh_win32_error_text(GetLastError(), text, sizeof text);
+    snprintf(why, why_size, "cannot write to file %s: %s", s->path_utf8, text);
+    return false;
 }
 
 /*
@@ -247,28 +395,27 @@ static bool ensure_open(struct file_sink *s)
             if (s->dir == INVALID_HANDLE_VALUE)
                 snprintf(why, sizeof why, "cannot open file %s: %s", s->path_utf8, folder_why);
         }
+        /*
+         * Read and write data, not FILE_APPEND_DATA alone: a torn line at the
+         * end is found by reading it and cut by setting the end of file. Only
+         * this handle writes (no FILE_SHARE_WRITE), and it writes at the end.
+         */
         if (s->dir != INVALID_HANDLE_VALUE)
-            s->file = rh_file_open_checked(
-                s->path, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-                FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS, why, sizeof why);
+            s->file = rh_file_open_checked(s->path,
+                                           FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA |
+                                               FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+                                           FILE_SHARE_READ | FILE_SHARE_DELETE, OPEN_ALWAYS, why,
+                                           sizeof why);
     }
-    if (s->file != INVALID_HANDLE_VALUE && !start_file(s)) {
-        char text[256];
-
+    if (s->file != INVALID_HANDLE_VALUE && !start_file(s, why, sizeof why)) {
         err = GetLastError();
-        rh_win32_error_text(err, text, sizeof text);
-        snprintf(why, sizeof why, "cannot write to file %s: %s", s->path_utf8, text);
         CloseHandle(s->file);
         s->file = INVALID_HANDLE_VALUE;
         SetLastError(err);
     }
-    if (s->file != INVALID_HANDLE_VALUE) {
-        if (s->failing) {
-            rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
-            s->failing = false;
-        }
+    /* Not "writable again" yet: on a full disk the open works and the write does not. */
+    if (s->file != INVALID_HANDLE_VALUE)
         return true;
-    }
     err = GetLastError();
     if (s->dir != INVALID_HANDLE_VALUE) {
         CloseHandle(s->dir); /* checked again at the next attempt */
@@ -741,16 +888,30 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
         char text[256];
         DWORD err = GetLastError();
 
-        rh_win32_error_text(err, text, sizeof text);
-        rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s", s->name, s->path_utf8, text);
+        /* Once an outage, not at every retry: a full disk fails every one. */
+        if (!s->failing) {
+            rh_win32_error_text(err, text, sizeof text);
+            rh_log(RH_LOG_ERROR, "sink %s: cannot write to %s: %s; retried at the next record",
+                   s->name, s->path_utf8, text);
+            s->failing = true;
+        }
+        /*
+         * What the write took is a torn line: cut it now (a shorter file needs
+         * no space). If that fails too, the next open finds it and cuts it.
+         */
+        if (!s->pipe)
+            cut_at(s->file, s->size);
         CloseHandle(s->file); /* reopen at the next attempt */
         s->file = INVALID_HANDLE_VALUE;
-        s->failing = true;
         SetLastError(err);
         goto out;
     }
     s->size = s->buf_len > UINT64_MAX - s->size ? UINT64_MAX : s->size + s->buf_len;
     s->file_period = period_of(s->period, now);
+    if (s->failing) {
+        rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
+        s->failing = false;
+    }
     result = RH_SINK_OK;
 out:
     ReleaseSRWLockExclusive(&s->lock);

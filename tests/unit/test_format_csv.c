@@ -152,6 +152,99 @@ static void reader_rejects_broken_rows(void **state)
     assert_int_equal(cc_row("\"a\"b\r\n", 6, -1, NULL, 0, &used), -1);
 }
 
+/* Rows to cut: the header, then plain rows and rows whose user cell holds "\r\n". */
+struct rows {
+    char text[16 * RH_FORMAT_MAX];
+    size_t len;
+    size_t ends[17]; /* where each row ends */
+    size_t n;
+};
+
+static void make_rows(struct rows *t, size_t n_rows)
+{
+    const rh_wchar hostile[] = {'a', ',', '"', '\r', '\n', 'h', 'a', 'n', 'g', 'u', 'p', ',', 0};
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    struct rh_buf b;
+
+    rh_buf_init(&b, t->text, sizeof t->text);
+    assert_true(rh_format_csv_header(&b));
+    t->n = 0;
+    t->ends[t->n++] = b.len;
+    for (size_t i = 0; i < n_rows; i++) {
+        fx_ppp(&c);
+        if (i % 2 == 0)
+            memcpy(c.wszUserName, hostile, sizeof hostile);
+        rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+        assert_true(rh_format_csv(&r, &b));
+        t->ends[t->n++] = b.len;
+    }
+    t->len = b.len;
+}
+
+/* The last row end at or before `cut`, or 0 if none. */
+static size_t last_end_before(const struct rows *t, size_t cut)
+{
+    size_t e = 0;
+
+    for (size_t i = 0; i < t->n && t->ends[i] <= cut; i++)
+        e = t->ends[i];
+    return e;
+}
+
+static void last_row_end_from_the_start(void **state)
+{
+    static struct rows t;
+    size_t end;
+
+    (void)state;
+    make_rows(&t, 6);
+    /* Every cut, also one just past a CRLF inside a quoted cell. */
+    for (size_t cut = 0; cut <= t.len; cut++) {
+        size_t want = last_end_before(&t, cut);
+
+        end = 12345;
+        if (want == 0) {
+            assert_false(rh_csv_last_row_end(t.text, cut, true, &end));
+            assert_int_equal(end, 12345);
+        } else {
+            assert_true(rh_csv_last_row_end(t.text, cut, true, &end));
+            if (end != want)
+                fail_msg("cut at %zu: row end %zu, not %zu", cut, end, want);
+        }
+    }
+    /* A torn header holds no row end: the header is written again. */
+    assert_false(rh_csv_last_row_end(t.text, 20, true, &end));
+}
+
+static void last_row_end_from_anywhere(void **state)
+{
+    static struct rows t;
+    size_t end;
+
+    (void)state;
+    make_rows(&t, 15);
+    /*
+     * Taken from anywhere in the first two rows (inside a quoted cell, or outside)
+     * and cut anywhere in the last two: the row ends that follow decide.
+     */
+    for (size_t from = 0; from < t.ends[2]; from++) {
+        for (size_t cut = t.ends[t.n - 3]; cut <= t.len; cut++) {
+            size_t want = last_end_before(&t, cut);
+
+            /* Where it matters: just past an LF (a row's or a cell's), and a few others. */
+            if (t.text[cut - 1] != '\n' && cut % 101 != 0)
+                continue;
+
+            assert_true(rh_csv_last_row_end(t.text + from, cut - from, false, &end));
+            if (from + end != want)
+                fail_msg("from %zu, cut at %zu: row end %zu, not %zu", from, cut, from + end, want);
+        }
+    }
+    /* Nothing but a cell's "\r\n": no whole row. */
+    assert_false(rh_csv_last_row_end("abc", 3, false, &end));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +254,8 @@ int main(void)
         cmocka_unit_test(nulls_are_empty_cells),
         cmocka_unit_test(overflow_leaves_buffer_unchanged),
         cmocka_unit_test(reader_rejects_broken_rows),
+        cmocka_unit_test(last_row_end_from_the_start),
+        cmocka_unit_test(last_row_end_from_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,10 +2,11 @@
 /*
  * The file sink for the long run, under Wine with real files: rotation at the
  * size limit and at the start of a UTC day, week and month, retention by count
- * and by age, a rename another process blocks, and the ACL of what the sink
- * creates. Each test replays connections through rashangup.dll as RRAS binds it
- * and reads back every file the sink left: every record exactly once, no line
- * split, each file whole.
+ * and by age, a rename another process blocks, the ACL of what the sink
+ * creates, and lines torn by a crash or by a full disk (a small tmpfs that
+ * with_fixtures.sh mounts). Each test replays connections through rashangup.dll
+ * as RRAS binds it and reads back every file the sink left: every record
+ * exactly once, no line split, each file whole.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -749,6 +750,361 @@ static void blocked_rename_is_reported_once_and_retried(void **state)
     free(t);
 }
 
+/* -------------------------------------------------------------- torn lines */
+
+static void to_utf8(const WCHAR *w, char *out, size_t size)
+{
+    WideCharToMultiByte(CP_UTF8, 0, w, -1, out, (int)size, NULL, NULL);
+}
+
+/* How often `needle` occurs in the log between offsets `from` and `to` (SIZE_MAX: its end). */
+static size_t log_count(size_t from, size_t to, const char *needle)
+{
+    WCHAR log[MAX_PATH];
+    size_t len, n = 0;
+    char *text;
+
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    text = wt_read_file(log, &len);
+    if (text == NULL || from > len) {
+        free(text);
+        return 0;
+    }
+    if (to < len)
+        text[to] = '\0';
+    for (const char *p = strstr(text + from, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    free(text);
+    return n;
+}
+
+static void append(const WCHAR *path, const char *data, size_t len)
+{
+    HANDLE h = CreateFileW(path, FILE_APPEND_DATA, 0, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD written = 0;
+
+    if (h == INVALID_HANDLE_VALUE)
+        fail_msg("cannot open %ls (%lu)", path, GetLastError());
+    assert_true(WriteFile(h, data, (DWORD)len, &written, NULL));
+    assert_int_equal(written, len);
+    CloseHandle(h);
+}
+
+/* True if the first record in text[0..len) (a JSON line or a CSV row) is one of scenario seed's. */
+static bool first_is_of(const char *text, size_t len, bool csv, unsigned seed)
+{
+    char id[64], want[16];
+    size_t used;
+    const char *nl = memchr(text, '\n', len);
+
+    if (csv) {
+        if (cc_row(text, len, 6, id, sizeof id, &used) != RH_FIELD_COUNT)
+            return false;
+    } else if (nl == NULL ||
+               jc_get(text, (size_t)(nl - text), "connection_id", id, sizeof id) != JC_STRING) {
+        return false;
+    }
+    snprintf(want, sizeof want, "%08lx-", 0x5eed0000ul + seed);
+    return strncmp(id, want, strlen(want)) == 0;
+}
+
+/*
+ * A crash mid-write leaves the file ending in the start of a line whose records
+ * are still in the journal (the write never returned OK). At the next start the
+ * sink cuts that start off and writes them after the last whole line: the
+ * lines before are untouched, the batch takes the torn line's place, every
+ * line is whole, and the log names the file and what was cut.
+ */
+static void torn_line_left_by_a_crash(const WCHAR *tag, bool csv, unsigned seed)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    char path_utf8[MAX_PATH * 3], needle[MAX_PATH * 3 + 128], fragment[1024];
+    struct tally *t = new_tallies(3, seed, (const unsigned[]){10, 20, 5});
+    struct rh_host_dll dll;
+    size_t before_len, after_len, log_from, frag_len;
+    char *before, *after;
+    HANDLE held;
+
+    configure(tag, csv, path);
+    wt_set_global_dword(L"RetryMinMs", 50);
+    wt_set_global_dword(L"RetryMaxMs", 200);
+    replay(seed, 10);
+    before = wt_read_file(path, &before_len);
+    assert_non_null(before);
+
+    /* While the test holds the file the sink cannot open it: 20 records wait in the journal. */
+    held = CreateFileW(path, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    assert_true(held != INVALID_HANDLE_VALUE);
+    wt_set_global_dword(L"DrainTimeoutMs", 500);
+    load(&dll);
+    replay_on(&dll, seed + 1, 20);
+    rh_host_unload(&dll);
+    CloseHandle(held);
+    assert_int_equal(wt_file_size(path), before_len);
+
+    /*
+     * What their write, cut short, left: a line's start. For CSV, a row cut
+     * just after a CRLF in its quoted user cell: the file ends with a CRLF, yet
+     * not with a whole row.
+     */
+    if (csv) {
+        const char *row = strstr(before, "\r\n") + 2, *cell = row;
+
+        for (int commas = 0; commas < 7; cell++)
+            commas += *cell == ',';
+        frag_len = (size_t)snprintf(fragment, sizeof fragment, "%.*s\"mallory\r\n",
+                                    (int)(cell - row), row);
+    } else {
+        frag_len = (size_t)snprintf(fragment, sizeof fragment, "%.100s", before);
+    }
+    append(path, fragment, frag_len);
+
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    wt_set_global_dword(L"DrainTimeoutMs", 60000);
+    replay(seed + 2, 5); /* the journal's 20 go out first */
+
+    after = wt_read_file(path, &after_len);
+    assert_non_null(after);
+    assert_true(after_len > before_len);
+    assert_memory_equal(after, before, before_len);
+    assert_true(first_is_of(after + before_len, after_len - before_len, csv, seed + 1));
+    assert_int_equal(read_records(path, csv, t, 3), 35);
+    for (size_t i = 0; i < 3; i++)
+        expect_all_seen(&t[i]);
+    to_utf8(path, path_utf8, sizeof path_utf8);
+    snprintf(needle, sizeof needle, "sink main: file %s did not end with a whole line", path_utf8);
+    assert_true(wt_log_contains(log_from, needle));
+    snprintf(needle, sizeof needle, "removed its last %zu bytes", frag_len);
+    assert_true(wt_log_contains(log_from, needle));
+    free(before);
+    free(after);
+    free(t);
+}
+
+static void torn_json_line_is_cut(void **state)
+{
+    (void)state;
+    torn_line_left_by_a_crash(L"torn-json", false, 80);
+}
+
+static void torn_csv_row_is_cut(void **state)
+{
+    (void)state;
+    torn_line_left_by_a_crash(L"torn-csv", true, 83);
+}
+
+/* A CSV file holding only part of its header: cut to nothing, and the header written again. */
+static void torn_csv_header_is_written_again(void **state)
+{
+    static const char torn[] = "\xEF\xBB\xBF"
+                               "event,record_id,ti";
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    char needle[64];
+    struct tally *t = new_tally(86, 5);
+    size_t log_from;
+
+    (void)state;
+    configure(L"torn-header", true, path);
+    wt_write_file(path, torn);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(86, 5);
+    assert_int_equal(read_records(path, true, t, 1), 5); /* from a whole BOM and header */
+    expect_all_seen(t);
+    snprintf(needle, sizeof needle, "removed its last %zu bytes", sizeof torn - 1);
+    assert_true(wt_log_contains(log_from, needle));
+    free(t);
+}
+
+/*
+ * A torn file of an earlier day: cut first, then rotated (the cut is no write:
+ * the day is still the one of its last record), so the rotated file is whole.
+ */
+static void torn_file_is_cut_before_it_is_rotated(void **state)
+{
+    WCHAR path[MAX_PATH], file[MAX_PATH], log[MAX_PATH];
+    static struct rotated rot[MAX_FILES];
+    struct tally *t = new_tallies(2, 87, (const unsigned[]){10, 5});
+    size_t len, log_from;
+    char *text;
+
+    (void)state;
+    away_from_midnight();
+    configure(L"torn-rotate", false, path);
+    wt_set_sink_string(L"main", L"Rotate", REG_SZ, L"daily");
+    replay(87, 10);
+    text = wt_read_file(path, &len);
+    assert_non_null(text);
+    append(path, text, 100);
+    free(text);
+    set_last_write(path, now_ticks() - TICKS_PER_DAY);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(88, 5);
+
+    assert_int_equal(list_rotated(L".jsonl", rot, MAX_FILES), 1);
+    join(file, g_dir, rot[0].name);
+    assert_int_equal(read_records(file, false, t, 1), 10);
+    assert_int_equal(read_records(path, false, &t[1], 1), 5);
+    expect_all_seen(&t[0]);
+    expect_all_seen(&t[1]);
+    assert_true(wt_log_contains(log_from, "removed its last 100 bytes"));
+    free(t);
+}
+
+/*
+ * A file that ends in more than one write of the sink could leave without a
+ * line end is no line the sink tore (another program's file, or damage): it
+ * is neither cut nor written to, and the log says why.
+ */
+static void long_tail_is_left_alone(void **state)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    size_t len, log_from, tail = 600 * 1024;
+    char *text = malloc(tail + 3), *after;
+
+    (void)state;
+    assert_non_null(text);
+    memset(text, 'x', tail + 2);
+    text[0] = '\n'; /* one empty line, then 600 KiB and more that is no line */
+    text[tail + 2] = '\0';
+    configure(L"long-tail", false, path);
+    wt_write_file(path, text);
+    wt_set_global_dword(L"DrainTimeoutMs", 500);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    replay(89, 5);
+    after = wt_read_file(path, &len);
+    assert_non_null(after);
+    assert_int_equal(len, tail + 2);
+    assert_memory_equal(after, text, len);
+    assert_true(wt_log_contains(log_from, "bytes that are no whole line, more than a write of "
+                                          "this sink leaves"));
+    free(after);
+    free(text);
+}
+
+/* ----------------------------------------------------------------- full disk */
+
+/*
+ * Fills the volume but for `room` bytes and returns the filler; free_volume
+ * gives the space back. The volume is with_fixtures.sh's tmpfs, counted in
+ * pages: `room` is a multiple of 4096.
+ */
+static HANDLE fill_volume(const WCHAR *volume, WCHAR *filler, DWORD room)
+{
+    static char chunk[65536];
+    HANDLE h;
+    DWORD written = 0;
+    LARGE_INTEGER size;
+    int i;
+
+    join(filler, volume, L"filler");
+    h = CreateFileW(filler, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    memset(chunk, 'x', sizeof chunk);
+    for (i = 0; i < 1000; i++)
+        if (!WriteFile(h, chunk, sizeof chunk, &written, NULL) || written == 0)
+            break;
+    if (i == 1000 || GetLastError() != ERROR_DISK_FULL)
+        fail_msg("%ls did not fill up (%lu)", volume, GetLastError());
+    assert_true(GetFileSizeEx(h, &size));
+    size.QuadPart = (size.QuadPart & ~4095LL) - room;
+    assert_true(size.QuadPart > 0);
+    assert_true(SetFilePointerEx(h, size, NULL, FILE_BEGIN) && SetEndOfFile(h));
+    return h;
+}
+
+static void free_volume(HANDLE h, const WCHAR *filler)
+{
+    CloseHandle(h);
+    assert_true(DeleteFileW(filler));
+}
+
+/*
+ * A sink on the small volume writes 10 records, then the volume is filled but
+ * for 8 KiB and 40 more records (some 50 KiB) come: each write takes what room
+ * there is and fails, for a dozen retries, until the room comes back. False if
+ * there is no small volume here. `freed_at` is the log's size when it came back.
+ */
+static bool full_disk_outage(const WCHAR *tag, unsigned seed, WCHAR *path, size_t *log_from,
+                             size_t *freed_at)
+{
+    WCHAR volume[MAX_PATH], filler[MAX_PATH], log[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"RH_SMALL_DIR", volume, MAX_PATH);
+    struct rh_host_dll dll;
+    HANDLE h;
+
+    if (n == 0 || n >= MAX_PATH)
+        return false;
+    configure(tag, false, path);
+    join(g_dir, volume, tag);
+    wt_remove_tree(g_dir);
+    join(path, g_dir, L"records.jsonl");
+    wt_set_sink_string(L"main", L"Path", REG_EXPAND_SZ, path);
+    wt_set_global_dword(L"RetryMinMs", 50);
+    wt_set_global_dword(L"RetryMaxMs", 200);
+    replay(seed, 10);
+
+    h = fill_volume(volume, filler, 8192);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    *log_from = wt_file_size(log);
+    load(&dll);
+    replay_on(&dll, seed + 1, 40);
+    for (int i = 0; i < 200 && log_count(*log_from, SIZE_MAX, "sink main: cannot write to") == 0;
+         i++)
+        Sleep(50);
+    Sleep(1500);
+    *freed_at = wt_file_size(log);
+    free_volume(h, filler);
+    wait_for_lines(path, 50);
+    rh_host_unload(&dll);
+    return true;
+}
+
+static void full_disk_leaves_no_torn_line(void **state)
+{
+    WCHAR path[MAX_PATH];
+    struct tally *t = new_tallies(2, 90, (const unsigned[]){10, 40});
+    size_t log_from, freed_at;
+
+    (void)state;
+    if (!full_disk_outage(L"full-lines", 90, path, &log_from, &freed_at)) {
+        free(t);
+        skip(); /* no small volume: with_fixtures.sh could not mount one here */
+        return;
+    }
+    /* Every line whole, every record once: each failed write was cut back at once. */
+    assert_int_equal(read_records(path, false, t, 2), 50);
+    expect_all_seen(&t[0]);
+    expect_all_seen(&t[1]);
+    assert_true(log_count(log_from, SIZE_MAX, "(112)") > 0); /* ERROR_DISK_FULL */
+    assert_int_equal(log_count(log_from, SIZE_MAX, "did not end with a whole line"), 0);
+    free(t);
+}
+
+static void full_disk_is_reported_once(void **state)
+{
+    WCHAR path[MAX_PATH];
+    char path_utf8[MAX_PATH * 3], failed[MAX_PATH * 3 + 64], again[MAX_PATH * 3 + 64];
+    size_t log_from, freed_at;
+
+    (void)state;
+    if (!full_disk_outage(L"full-log", 92, path, &log_from, &freed_at)) {
+        skip(); /* no small volume: with_fixtures.sh could not mount one here */
+        return;
+    }
+    to_utf8(path, path_utf8, sizeof path_utf8);
+    snprintf(failed, sizeof failed, "sink main: cannot write to %s: ", path_utf8);
+    snprintf(again, sizeof again, "sink main: file %s is writable again", path_utf8);
+    /* Failed once for the outage, though every retry failed; recovered only once a write worked. */
+    assert_int_equal(log_count(log_from, SIZE_MAX, failed), 1);
+    assert_int_equal(log_count(log_from, freed_at, again), 0);
+    assert_int_equal(log_count(freed_at, SIZE_MAX, again), 1);
+    assert_true(wt_log_contains(log_from, "sink main: delivering again after"));
+}
+
 /* -------------------------------------------------------------------- ACLs */
 
 static bool on_wine(void)
@@ -920,8 +1276,17 @@ static void bad_values_are_named(void **state)
 
 static int teardown(void **state)
 {
+    WCHAR journal[MAX_PATH];
+
     (void)state;
     wt_reset_config();
+    /* Records a test left undelivered must not reach the next test's sink "main". */
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    DeleteFileW(journal);
+    if (g_dir[0] != L'\0' && wcscmp(g_dir, g_root) != 0 &&
+        wcsncmp(g_dir, g_root, wcslen(g_root)) != 0)
+        wt_remove_tree(g_dir); /* on the small volume */
+    g_dir[0] = L'\0';
     if (g_root[0] != L'\0') {
         empty_dir(g_root);
         RemoveDirectoryW(g_root);
@@ -942,6 +1307,13 @@ int main(void)
         cmocka_unit_test_teardown(weekly_rotation, teardown),
         cmocka_unit_test_teardown(monthly_rotation, teardown),
         cmocka_unit_test_teardown(blocked_rename_is_reported_once_and_retried, teardown),
+        cmocka_unit_test_teardown(torn_json_line_is_cut, teardown),
+        cmocka_unit_test_teardown(torn_csv_row_is_cut, teardown),
+        cmocka_unit_test_teardown(torn_csv_header_is_written_again, teardown),
+        cmocka_unit_test_teardown(torn_file_is_cut_before_it_is_rotated, teardown),
+        cmocka_unit_test_teardown(long_tail_is_left_alone, teardown),
+        cmocka_unit_test_teardown(full_disk_leaves_no_torn_line, teardown),
+        cmocka_unit_test_teardown(full_disk_is_reported_once, teardown),
         cmocka_unit_test_teardown(created_files_and_folder_are_private, teardown),
         cmocka_unit_test_teardown(bad_values_are_named, teardown),
     };

@@ -15,6 +15,10 @@
 # whose daemon the test can freeze and thaw. Set only where FUSE can
 # be mounted; a test that needs it skips otherwise.
 #
+# A small volume (RH_SMALL_DIR, drive V:): a tmpfs of 1 MiB the test fills, for
+# a disk that runs full part way through a write. Set only where it can be
+# mounted (as root); a test that needs it skips otherwise.
+#
 # Requests: the test writes C:\rh-links\request, one line, and waits for
 # C:\rh-links\done:
 #   ln TARGET LINK   lay a link (paths relative to C:\, with "/")
@@ -49,6 +53,20 @@ if command -v bindfs >/dev/null && bindfs "$share/backing" "$share/mnt" 2>/dev/n
   fi
 fi
 
+small=$(mktemp -d /tmp/rashangup-small.XXXXXX)
+small_mounted=
+unset RH_SMALL_DIR
+if mount -t tmpfs -o size=1m,mode=0700 rashangup-small "$small" 2>/dev/null; then
+  small_mounted=1
+  if [ -L "$prefix/dosdevices/v:" ] && [ ! -e "$prefix/dosdevices/v:" ]; then
+    rm -f "$prefix/dosdevices/v:"
+  fi
+  if [ ! -e "$prefix/dosdevices/v:" ]; then
+    ln -s "$small" "$prefix/dosdevices/v:"
+    export RH_SMALL_DIR='V:'
+  fi
+fi
+
 serve() {
   while :; do
     if [ -f "$links/request" ]; then
@@ -74,6 +92,11 @@ cleanup() {
     fusermount3 -u "$share/mnt" 2>/dev/null || fusermount -u "$share/mnt" 2>/dev/null ||
       umount -l "$share/mnt" 2>/dev/null || true
   fi
+  if [ -n "$small_mounted" ]; then
+    [ "$(readlink "$prefix/dosdevices/v:" 2>/dev/null)" != "$small" ] || rm -f "$prefix/dosdevices/v:"
+    umount "$small" 2>/dev/null || umount -l "$small" 2>/dev/null || true
+  fi
+  rmdir "$small" 2>/dev/null || true
   rm -rf "$links" "$share"
 }
 
