@@ -15,6 +15,9 @@
 # whose daemon the test can freeze and thaw. Set only where FUSE can
 # be mounted; a test that needs it skips otherwise.
 #
+# A volume that fills up (RH_SMALL_DIR, drive S:): a 4 MiB tmpfs. Set only where
+# one can be mounted (as root); a test that needs it skips otherwise.
+#
 # Requests: the test writes C:\rh-links\request, one line, and waits for
 # C:\rh-links\done:
 #   ln TARGET LINK   lay a link (paths relative to C:\, with "/")
@@ -49,6 +52,21 @@ if command -v bindfs >/dev/null && bindfs "$share/backing" "$share/mnt" 2>/dev/n
   fi
 fi
 
+small=$(mktemp -d /tmp/rashangup-small.XXXXXX)
+small_mounted=
+unset RH_SMALL_DIR
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m,mode=0755 rashangup-small "$small" 2>/dev/null; then
+  small_mounted=1
+  # As for R:, a dangling S: left by a run that was killed is ours to replace.
+  if [ -L "$prefix/dosdevices/s:" ] && [ ! -e "$prefix/dosdevices/s:" ]; then
+    rm -f "$prefix/dosdevices/s:"
+  fi
+  if [ ! -e "$prefix/dosdevices/s:" ]; then
+    ln -s "$small" "$prefix/dosdevices/s:"
+    export RH_SMALL_DIR='S:'
+  fi
+fi
+
 serve() {
   while :; do
     if [ -f "$links/request" ]; then
@@ -74,7 +92,12 @@ cleanup() {
     fusermount3 -u "$share/mnt" 2>/dev/null || fusermount -u "$share/mnt" 2>/dev/null ||
       umount -l "$share/mnt" 2>/dev/null || true
   fi
+  if [ -n "$small_mounted" ]; then
+    [ "$(readlink "$prefix/dosdevices/s:" 2>/dev/null)" != "$small" ] || rm -f "$prefix/dosdevices/s:"
+    umount "$small" 2>/dev/null || umount -l "$small" 2>/dev/null || true
+  fi
   rm -rf "$links" "$share"
+  rmdir "$small" 2>/dev/null || true
 }
 
 serve &
