@@ -568,3 +568,211 @@ uint64_t rh_journal_depth(const struct rh_journal *j)
 {
     return records_from(j, j->hdr->head_pos, j->hdr->head_seq);
 }
+
+/*
+ * Salvage: a journal rh_journal_open refuses is read as a bare ring, without its
+ * header. Nothing in it is trusted: every read is bounded by what is present.
+ */
+struct old_ring {
+    const uint8_t *ring;
+    uint64_t size;  /* the ring size entries are checked against */
+    uint64_t limit; /* ring bytes present to read: at most `size`, a multiple of 64 */
+};
+
+enum old_slot {
+    OLD_NOTHING, /* no entry's magic here */
+    OLD_BAD,     /* an entry's magic, but a check fails */
+    OLD_ENTRY,   /* a valid entry, copied into *e */
+};
+
+/* What begins at `off` (a multiple of 64, at least 64 bytes before r->limit). */
+static enum old_slot old_entry(const struct old_ring *r, uint64_t off, struct rh_jentry *e)
+{
+    uint64_t room = r->size - off;
+    const uint8_t *payload = r->ring + off + sizeof *e;
+
+    /* A copy: the old base need not be aligned, and a field is read once. */
+    memcpy(e, r->ring + off, sizeof *e);
+    if (e->magic != RH_JENTRY_MAGIC)
+        return OLD_NOTHING;
+    if (e->size % RH_JOURNAL_ALIGN != 0 || e->size < sizeof *e || e->size > room ||
+        e->size > r->limit - off || e->pos % r->size != off || e->pos > UINT64_MAX - e->size)
+        return OLD_BAD;
+    if (e->kind == RH_JKIND_PAD) {
+        if (e->payload_len != 0 || e->size != room)
+            return OLD_BAD;
+    } else if (e->kind > RH_JKIND_SERVICE_STOP || e->payload_len > RH_JOURNAL_MAX_PAYLOAD ||
+               rh_journal_entry_size(e->payload_len) != e->size) {
+        return OLD_BAD;
+    }
+    return entry_crc(e, payload) == e->crc ? OLD_ENTRY : OLD_BAD;
+}
+
+/*
+ * Walks the old ring from offset 0, stepping over valid entries: how many there
+ * are, and where the newest one ends (*max_end). Only an entry within a lap of
+ * the one before it counts for the newest (unless none is): an entry alone far
+ * ahead of the rest, forged with a valid CRC, does not hide them all.
+ */
+static uint64_t old_survey(const struct old_ring *r, uint64_t *max_end)
+{
+    uint64_t off = 0, n = 0, any_end = 0, prev_pos = 0, prev_end = 0;
+
+    *max_end = 0;
+    while (r->limit - off >= sizeof(struct rh_jentry)) {
+        struct rh_jentry e;
+        uint64_t end;
+
+        if (old_entry(r, off, &e) != OLD_ENTRY) {
+            off += RH_JOURNAL_ALIGN;
+            continue;
+        }
+        end = e.pos + e.size;
+        if (end > any_end)
+            any_end = end;
+        if (n > 0 && (e.pos > prev_pos ? e.pos - prev_pos : prev_pos - e.pos) < r->size) {
+            if (prev_end > *max_end)
+                *max_end = prev_end;
+            if (end > *max_end)
+                *max_end = end;
+        }
+        n++;
+        prev_pos = e.pos;
+        prev_end = end;
+        off += e.size;
+    }
+    if (*max_end == 0)
+        *max_end = any_end;
+    return n;
+}
+
+static void old_ring_init(struct old_ring *r, const void *old_base, uint64_t old_total,
+                          uint64_t size)
+{
+    uint64_t present = old_total - RH_JOURNAL_HEADER_SIZE;
+
+    r->ring = (const uint8_t *)old_base + RH_JOURNAL_HEADER_SIZE;
+    r->size = size;
+    r->limit = present < size ? present - present % RH_JOURNAL_ALIGN : size;
+}
+
+/* The walk over the last lap of an old ring, taking its records into dst. */
+struct salvage_walk {
+    const struct old_ring *r;
+    uint64_t window, max_end; /* the last lap's positions: [window, max_end) */
+    uint64_t last_seq;        /* of the last record taken, if `taken` */
+    bool taken;
+    struct rh_journal *dst;
+    enum rh_journal_policy policy;
+    struct rh_journal_salvage_report *rep;
+};
+
+/* Takes what is at `off`, if it is a record to take; returns the step to the next place. */
+static uint64_t salvage_at(struct salvage_walk *w, uint64_t off)
+{
+    struct rh_jentry e;
+    enum old_slot slot = old_entry(w->r, off, &e);
+    enum rh_journal_status st;
+
+    if (slot == OLD_NOTHING)
+        return RH_JOURNAL_ALIGN;
+    w->rep->candidates++;
+    if (slot == OLD_BAD) {
+        w->rep->invalid++;
+        return RH_JOURNAL_ALIGN;
+    }
+    if (e.pos < w->window || e.pos + e.size > w->max_end) {
+        /* Not of the last lap: a leftover inside padding, which is never overwritten. */
+        if (e.kind != RH_JKIND_PAD)
+            w->rep->stale++;
+        return RH_JOURNAL_ALIGN;
+    }
+    if (e.kind == RH_JKIND_PAD)
+        return e.size;
+    if (w->taken && e.seq <= w->last_seq) {
+        /* Positions and sequence numbers grow together: this is a copy. */
+        w->rep->stale++;
+        return RH_JOURNAL_ALIGN;
+    }
+    st = rh_journal_append(w->dst, (enum rh_jkind)e.kind, e.time_ms, e.record_id,
+                           e.payload_len > 0 ? w->r->ring + off + sizeof e : NULL, e.payload_len,
+                           w->policy, &w->rep->dropped);
+    if (st == RH_J_OK)
+        w->rep->salvaged++;
+    else
+        w->rep->lost++;
+    w->taken = true;
+    w->last_seq = e.seq;
+    return e.size;
+}
+
+uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_journal *dst,
+                            enum rh_journal_policy policy, struct rh_journal_salvage_report *out)
+{
+    struct rh_journal_salvage_report rep;
+    struct old_ring r, by_file_ring, by_header_ring;
+    struct salvage_walk w;
+    uint64_t by_file = rh_journal_data_size(old_total);
+    uint64_t by_header = 0;
+    uint64_t file_n = 0, file_end = 0, header_n = 0, header_end = 0;
+    uint64_t max_end, off, walked;
+
+    memset(&rep, 0, sizeof rep);
+    if (old_base == NULL || old_total <= RH_JOURNAL_HEADER_SIZE)
+        goto done;
+    memcpy(&by_header, (const uint8_t *)old_base + offsetof(struct rh_jheader, data_size),
+           sizeof by_header);
+    if (by_header % RH_JOURNAL_ALIGN != 0 || by_header == by_file)
+        by_header = 0;
+
+    /* The ring size more entries agree with: the file's, unless the header's wins. */
+    if (by_file != 0) {
+        old_ring_init(&by_file_ring, old_base, old_total, by_file);
+        file_n = old_survey(&by_file_ring, &file_end);
+    }
+    if (by_header != 0) {
+        old_ring_init(&by_header_ring, old_base, old_total, by_header);
+        header_n = old_survey(&by_header_ring, &header_end);
+    }
+    if (header_n > file_n) {
+        r = by_header_ring;
+        max_end = header_end;
+    } else if (file_n > 0) {
+        r = by_file_ring;
+        max_end = file_end;
+    } else {
+        goto done;
+    }
+    rep.ring_size = r.size;
+
+    /*
+     * The lap that ends at the newest entry, positions [max_end - size, max_end):
+     * one per place, so walking the places from the old tail's is walking them in
+     * position order. The walk ends after one ring size.
+     */
+    memset(&w, 0, sizeof w);
+    w.r = &r;
+    w.window = max_end > r.size ? max_end - r.size : 0;
+    w.max_end = max_end;
+    w.dst = dst;
+    w.policy = policy;
+    w.rep = &rep;
+    off = max_end % r.size;
+    for (walked = 0; walked < r.size;) {
+        uint64_t step;
+
+        if (off >= r.limit || r.limit - off < sizeof(struct rh_jentry))
+            step = r.size - off; /* beyond what the file holds (cut short): to the ring's end */
+        else
+            step = salvage_at(&w, off);
+        off += step;
+        walked += step;
+        if (off >= r.size)
+            off = 0;
+    }
+
+done:
+    if (out != NULL)
+        *out = rep;
+    return rep.salvaged;
+}

@@ -15,7 +15,7 @@
  * position it must deliver) lives in the header, so delivery is at-least-once.
  *
  * Not thread-safe: the caller holds one lock around every call. No call does I/O
- * or allocates; all copy at most one entry.
+ * or allocates; all but rh_journal_salvage copy at most one entry.
  */
 #ifndef RH_JOURNAL_H
 #define RH_JOURNAL_H
@@ -200,6 +200,45 @@ uint64_t rh_journal_pending(const struct rh_journal *j, int c);
 uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c);
 /* Records retained (from the head to the tail; padding left out). */
 uint64_t rh_journal_depth(const struct rh_journal *j);
+
+/* What rh_journal_salvage found in the old journal and did with it. */
+struct rh_journal_salvage_report {
+    uint64_t ring_size;  /* the old ring size its entries were checked against; 0: none */
+    uint64_t candidates; /* places in the old ring that begin with an entry's magic */
+    uint64_t invalid;    /* of those, entries that fail a check: torn, damaged or tampered */
+    uint64_t stale;      /* valid records not taken: older than the last lap, or a copy */
+    uint64_t salvaged;   /* records appended to the new journal (the return value) */
+    uint64_t dropped;    /* entries the new journal dropped to make room (RH_J_DROP_OLDEST) */
+    uint64_t lost;       /* records the new journal had no room for (RH_J_FAIL) */
+};
+
+/*
+ * Copies the records of an old journal that rh_journal_open refuses (a damaged
+ * header, or a size that is not the header's) into `dst`, oldest first, each
+ * with its kind, time, record id and payload; dst numbers them anew (sinks
+ * deduplicate on the record id). Appending follows `policy`, so a sink sees
+ * them only if its cursor in dst was made before (cursors start at the tail).
+ *
+ * old_base[0..old_total) is only read, may hold anything (a fuzzer feeds it),
+ * and must not overlap dst. Its ring size is the header's or the one
+ * rh_journal_data_size(old_total) gives, whichever more entries agree with.
+ * An entry counts only where every check passes at its 64-byte-aligned place:
+ * magic, size, its position modulo the ring size being that place, its kind,
+ * its payload length, and its CRC-32C. The newest of them marks the old tail;
+ * the places of the lap before it are then walked once, in position order,
+ * stepping over each entry taken (so a copy inside padding or a payload is never
+ * read as an entry), and a record is taken only if its sequence number is after
+ * the last one taken. Records that were delivered before the damage come again:
+ * the cursors that said so were in the header.
+ *
+ * No allocation and no I/O. At most three walks over the old ring, each
+ * checking at most one entry per 64 bytes: for a real journal about one CRC of
+ * the ring per walk; for a hostile one at most RH_JOURNAL_MAX_PAYLOAD bytes of
+ * CRC per 64 bytes of ring. Returns the number of records appended; `out` (may
+ * be NULL) receives the counts.
+ */
+uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_journal *dst,
+                            enum rh_journal_policy policy, struct rh_journal_salvage_report *out);
 
 /* CRC-32C (Castagnoli), as iSCSI and ext4 use it. */
 uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len);

@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 #include "journal_file.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
 #include "files.h"
 #include "wstr.h"
+
+/* What became of a journal.dat that was there already. */
+enum existing {
+    EXISTING_OPEN,      /* a journal: in use */
+    EXISTING_RESIZE,    /* a journal, empty, of another size: to be made anew */
+    EXISTING_SET_ASIDE, /* not a journal of ours: renamed aside, mapped for salvage */
+    EXISTING_KEPT,      /* could not be read now: left exactly as it is */
+};
 
 static void unmap_view(struct rh_journal_file *f)
 {
@@ -25,14 +34,35 @@ static void unmap(struct rh_journal_file *f)
     f->file = INVALID_HANDLE_VALUE;
 }
 
-/* Gives the open file `size` bytes and maps it whole. */
-static bool map(struct rh_journal_file *f, ULONGLONG size, DWORD *error)
+void rh_journal_file_salvage_done(struct rh_journal_file *f)
+{
+    if (f->salvage_view != NULL)
+        UnmapViewOfFile(f->salvage_view);
+    if (f->salvage_mapping != NULL)
+        CloseHandle(f->salvage_mapping);
+    f->salvage_view = NULL;
+    f->salvage_mapping = NULL;
+    f->salvage_size = 0;
+}
+
+/*
+ * Maps the open file whole, read and write, at `size` bytes. With `set_size` the
+ * file is given that size first (a journal being made); otherwise it has it, and
+ * keeps it: growing a file can fail on a full disk, and an existing journal's
+ * records are laid out for the size it has.
+ */
+static bool map(struct rh_journal_file *f, ULONGLONG size, bool set_size, DWORD *error)
 {
     LARGE_INTEGER want;
 
+    if (size > (ULONGLONG)SIZE_MAX || size > (ULONGLONG)INT64_MAX) {
+        /* A 32-bit process cannot map it whole; a shorter view would be read past. */
+        *error = ERROR_NOT_ENOUGH_MEMORY;
+        return false;
+    }
     want.QuadPart = (LONGLONG)size;
     /* The file gets its full size now: no growth, so no I/O, on RRAS's thread later. */
-    if (!SetFilePointerEx(f->file, want, NULL, FILE_BEGIN) || !SetEndOfFile(f->file))
+    if (set_size && (!SetFilePointerEx(f->file, want, NULL, FILE_BEGIN) || !SetEndOfFile(f->file)))
         goto fail;
     f->mapping =
         CreateFileMappingW(f->file, NULL, PAGE_READWRITE, (DWORD)(size >> 32), (DWORD)size, NULL);
@@ -51,12 +81,12 @@ fail:
 }
 
 /* Opens journal.dat in `dir` (a checked folder), never through a link; false with err. */
-static bool open_file(struct rh_journal_file *f, char *err, size_t err_size)
+static bool open_file(struct rh_journal_file *f, DWORD disposition, char *err, size_t err_size)
 {
     char why[RH_PATH_CHARS * 3 + 128];
 
     f->file = rh_file_open_checked(f->path, GENERIC_READ | GENERIC_WRITE | DELETE, FILE_SHARE_READ,
-                                   OPEN_ALWAYS, why, sizeof why);
+                                   disposition, why, sizeof why);
     if (f->file == INVALID_HANDLE_VALUE) {
         snprintf(err, err_size, "journal: %s", why);
         return false;
@@ -64,12 +94,127 @@ static bool open_file(struct rh_journal_file *f, char *err, size_t err_size)
     return true;
 }
 
+/*
+ * Sets aside the file open as f->file, which is not a journal of ours: mapped
+ * read-only for the salvage first, then renamed through the handle that was
+ * checked (never through a link). False, with err, if either cannot be done
+ * now: the file is then left as it is, records and name, for the next start.
+ */
+static bool set_aside(struct rh_journal_file *f, ULONGLONG size, char *err, size_t err_size)
+{
+    WCHAR aside[MAX_PATH + 32];
+    char text[256];
+    DWORD error;
+
+    /* Its size fitted a read-write view a moment ago: it fits SIZE_T. */
+    f->salvage_mapping =
+        CreateFileMappingW(f->file, NULL, PAGE_READONLY, (DWORD)(size >> 32), (DWORD)size, NULL);
+    if (f->salvage_mapping != NULL)
+        f->salvage_view = MapViewOfFile(f->salvage_mapping, FILE_MAP_READ, 0, 0, (SIZE_T)size);
+    if (f->salvage_view == NULL) {
+        error = GetLastError();
+        rh_win32_error_text(error, text, sizeof text);
+        snprintf(err, err_size,
+                 "journal %s is damaged or of another version, and cannot be mapped to salvage "
+                 "its records: %s; it is left as it is, for the next start",
+                 f->path_utf8, text);
+        rh_journal_file_salvage_done(f);
+        return false;
+    }
+    f->salvage_size = size;
+    if (_snwprintf(aside, MAX_PATH + 32, L"%ls.bad-%llu", f->path, rh_now_unix_ms()) < 0 ||
+        !rh_file_rename(f->file, aside, false)) {
+        error = GetLastError();
+        rh_win32_error_text(error, text, sizeof text);
+        snprintf(err, err_size,
+                 "journal %s is damaged or of another version, and cannot be renamed aside: %s; "
+                 "it is left as it is, for the next start",
+                 f->path_utf8, text);
+        rh_journal_file_salvage_done(f);
+        return false;
+    }
+    aside[MAX_PATH + 31] = L'\0';
+    rh_wide_to_utf8(aside, -1, f->salvage_path_utf8, sizeof f->salvage_path_utf8);
+    /* The view keeps the file; its name is free for the new journal. */
+    CloseHandle(f->file);
+    f->file = INVALID_HANDLE_VALUE;
+    return true;
+}
+
+/* Maps the journal.dat that is there, at its size, and opens it as a journal. */
+static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing, ULONGLONG size,
+                                   struct rh_journal *j, struct rh_journal_recovery *rec, char *err,
+                                   size_t err_size)
+{
+    DWORD error = 0;
+    char text[256];
+
+    if (!map(f, existing, false, &error)) {
+        /* Not damage (another process, no memory, a full disk): its records wait. */
+        rh_win32_error_text(error, text, sizeof text);
+        snprintf(err, err_size,
+                 "cannot map journal %s (%llu bytes): %s; it is left as it is, for the next start",
+                 f->path_utf8, existing, text);
+        return EXISTING_KEPT;
+    }
+    if (rh_journal_open(j, f->view, f->size, rec) != RH_J_OK) {
+        unmap_view(f);
+        return set_aside(f, existing, err, err_size) ? EXISTING_SET_ASIDE : EXISTING_KEPT;
+    }
+    if (f->size == size)
+        return EXISTING_OPEN;
+    if (rh_journal_depth(j) == 0) {
+        rh_log(RH_LOG_INFO, "journal %s: resized from %llu to %llu bytes", f->path_utf8, f->size,
+               size);
+        unmap_view(f);
+        return EXISTING_RESIZE;
+    }
+    rh_log(RH_LOG_WARNING,
+           "journal %s: JournalSizeMB changes its size only once it is empty; "
+           "it keeps %llu bytes while it holds records",
+           f->path_utf8, f->size);
+    return EXISTING_OPEN;
+}
+
+/*
+ * Makes a new journal of `size` bytes in the open file. On failure the file
+ * gets back the size it had, `before`: a journal whose size is not its header's
+ * would be taken for a damaged one at the next start.
+ */
+static bool create(struct rh_journal_file *f, ULONGLONG size, ULONGLONG before,
+                   struct rh_journal *j, char *err, size_t err_size)
+{
+    LARGE_INTEGER was;
+    DWORD error = 0;
+    char text[256];
+
+    if (!map(f, size, true, &error)) {
+        rh_win32_error_text(error, text, sizeof text);
+        snprintf(err, err_size, "cannot create journal %s of %llu bytes: %s", f->path_utf8, size,
+                 text);
+        goto restore;
+    }
+    if (rh_journal_create(j, f->view, f->size, rh_now_unix_ms()) != RH_J_OK) {
+        snprintf(err, err_size, "journal %s: %llu bytes is too small", f->path_utf8, size);
+        unmap_view(f);
+        goto restore;
+    }
+    rh_journal_file_flush(f);
+    return true;
+
+restore:
+    was.QuadPart = (LONGLONG)before;
+    if (SetFilePointerEx(f->file, was, NULL, FILE_BEGIN))
+        SetEndOfFile(f->file);
+    return false;
+}
+
 bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG size,
                           struct rh_journal *j, struct rh_journal_recovery *rec, char *err,
                           size_t err_size)
 {
     LARGE_INTEGER existing = {0};
-    DWORD error = 0;
+    ULONGLONG before = 0;
     char text[256];
 
     memset(f, 0, sizeof *f);
@@ -81,64 +226,40 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
     }
     f->path[MAX_PATH - 1] = L'\0';
     rh_wide_to_utf8(f->path, -1, f->path_utf8, sizeof f->path_utf8);
-    if (!open_file(f, err, err_size))
+    if (!open_file(f, OPEN_ALWAYS, err, err_size))
         return false;
-    GetFileSizeEx(f->file, &existing);
+    if (!GetFileSizeEx(f->file, &existing)) {
+        rh_win32_error_text(GetLastError(), text, sizeof text);
+        snprintf(err, err_size, "cannot read the size of journal %s: %s", f->path_utf8, text);
+        goto fail;
+    }
     if (existing.QuadPart > 0) {
-        /* Open at the size it has: its records are laid out for that size. */
-        if (map(f, (ULONGLONG)existing.QuadPart, &error)) {
-            enum rh_journal_status st = rh_journal_open(j, f->view, f->size, rec);
-
-            if (st == RH_J_OK) {
-                if (f->size != size && rh_journal_depth(j) == 0) {
-                    rh_log(RH_LOG_INFO, "journal %s: resized from %llu to %llu bytes", f->path_utf8,
-                           f->size, size);
-                    unmap_view(f);
-                    goto create;
-                }
-                if (f->size != size)
-                    rh_log(RH_LOG_WARNING,
-                           "journal %s: JournalSizeMB changes its size only once it is empty; "
-                           "it keeps %llu bytes while it holds records",
-                           f->path_utf8, f->size);
-                return true;
-            }
-            unmap_view(f);
-        }
-        /* Not a journal we can read: keep it for inspection, start a new one. */
-        {
-            WCHAR aside[MAX_PATH + 32];
-
-            _snwprintf(aside, MAX_PATH + 32, L"%ls.bad-%llu", f->path, rh_now_unix_ms());
-            aside[MAX_PATH + 31] = L'\0';
-            /* Renamed through the checked handle: never through a link. */
-            rh_file_rename(f->file, aside, true);
-            CloseHandle(f->file);
-            f->file = INVALID_HANDLE_VALUE;
+        switch (open_existing(f, (ULONGLONG)existing.QuadPart, size, j, rec, err, err_size)) {
+        case EXISTING_OPEN:
+            return true;
+        case EXISTING_KEPT:
+            goto fail;
+        case EXISTING_RESIZE:
+            before = (ULONGLONG)existing.QuadPart;
+            break;
+        case EXISTING_SET_ASIDE:
             rh_log(RH_LOG_ERROR,
-                   "journal %s is damaged or of another version; it was renamed *.bad-* and a new "
-                   "journal started",
-                   f->path_utf8);
-            if (!open_file(f, err, err_size))
+                   "journal %s is damaged or of another version; it was renamed %s and a new "
+                   "journal started, into which its records are salvaged",
+                   f->path_utf8, f->salvage_path_utf8);
+            /* A new file: never one that appeared in the meantime, whatever it holds. */
+            if (!open_file(f, CREATE_NEW, err, err_size))
                 return false;
+            break;
         }
     }
-
-create:
-    if (!map(f, size, &error)) {
-        rh_win32_error_text(error, text, sizeof text);
-        snprintf(err, err_size, "cannot create journal %s of %llu bytes: %s", f->path_utf8, size,
-                 text);
-        unmap(f);
-        return false;
-    }
-    if (rh_journal_create(j, f->view, f->size, rh_now_unix_ms()) != RH_J_OK) {
-        snprintf(err, err_size, "journal %s: %llu bytes is too small", f->path_utf8, size);
-        unmap(f);
-        return false;
-    }
-    rh_journal_file_flush(f);
+    if (!create(f, size, before, j, err, err_size))
+        goto fail;
     return true;
+
+fail:
+    unmap(f);
+    return false;
 }
 
 void rh_journal_file_flush(struct rh_journal_file *f)
@@ -152,4 +273,5 @@ void rh_journal_file_flush(struct rh_journal_file *f)
 void rh_journal_file_close(struct rh_journal_file *f)
 {
     unmap(f);
+    rh_journal_file_salvage_done(f);
 }

@@ -702,6 +702,46 @@ static void open_journal(struct rh_runtime *rt)
 }
 
 /*
+ * Takes the records of a damaged journal that journal_file set aside into the
+ * journal in use (the file's, or the one in memory), before any worker runs.
+ * The configured sinks' cursors are made first: a new cursor starts at the
+ * tail, and would not see what was appended before it.
+ */
+static void salvage_journal(struct rh_runtime *rt, const struct rh_runtime_sink *sinks, size_t n)
+{
+    struct rh_journal_salvage_report rep;
+
+    if (rt->file.salvage_view == NULL)
+        return;
+    if (rt->journal.hdr == NULL) {
+        rh_log(RH_LOG_ERROR, "no journal: the records of %s are not salvaged",
+               rt->file.salvage_path_utf8);
+        rh_journal_file_salvage_done(&rt->file);
+        return;
+    }
+    AcquireSRWLockExclusive(&rt->jlock);
+    for (size_t i = 0; i < n; i++)
+        rh_journal_cursor(&rt->journal, sinks[i].name, true);
+    rh_journal_salvage(rt->file.salvage_view, rt->file.salvage_size, &rt->journal,
+                       rt->fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST, &rep);
+    ReleaseSRWLockExclusive(&rt->jlock);
+    if (rep.dropped > 0)
+        InterlockedAdd64(&rt->dropped, (LONG64)rep.dropped); /* reported as any drop is */
+    rh_log(rep.salvaged > 0 ? RH_LOG_INFO : RH_LOG_WARNING,
+           "journal: %llu record(s) salvaged from %s into %s, to be delivered first; %llu "
+           "damaged entry(ies) skipped, %llu older copy(ies) left",
+           (unsigned long long)rep.salvaged, rt->file.salvage_path_utf8,
+           rt->file_backed ? rt->file.path_utf8 : "the journal in memory",
+           (unsigned long long)rep.invalid, (unsigned long long)rep.stale);
+    if (rep.dropped > 0 || rep.lost > 0)
+        rh_log(RH_LOG_ERROR,
+               "journal: too small for what was salvaged (JournalSizeMB): %llu record(s) "
+               "dropped, %llu not taken",
+               (unsigned long long)rep.dropped, (unsigned long long)rep.lost);
+    rh_journal_file_salvage_done(&rt->file);
+}
+
+/*
  * Takes a sink into a free slot and starts its worker at the sink's cursor
  * (made if new). Called at start, and for live reconfiguration, without the
  * worker lock: it takes it itself.
@@ -849,12 +889,15 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
 
     /*
      * Cursors: the sinks configured now, running or held, keep theirs (a new
-     * one starts at the tail); others release what they held.
+     * one starts at the tail); others release what they held. A damaged
+     * journal's records are salvaged after the cursors exist, so that they go
+     * to every sink.
      */
     AcquireSRWLockExclusive(&rt->wlock);
     set_held(rt, held, n_held);
     keep_cursors(rt, sinks, n_sinks);
     ReleaseSRWLockExclusive(&rt->wlock);
+    salvage_journal(rt, sinks, n_sinks);
     for (size_t i = 0; i < n_sinks; i++)
         add_worker(rt, &sinks[i]);
     if (rt->stop_event != NULL && rt->flusher_stop != NULL)

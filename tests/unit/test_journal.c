@@ -491,6 +491,385 @@ static void batches_read_ahead_and_advance_once(void **state)
     }
 }
 
+/*
+ * Salvage. Record n has n in its record id, 5000 + n as its time, and a payload of
+ * `len` bytes, n repeated, so a record read back shows whether it came whole.
+ */
+static uint8_t *spare; /* the new journal salvage writes into */
+
+static int salvage_setup(void **state)
+{
+    setup(state);
+    spare = malloc(TOTAL);
+    memset(spare, 0x5A, TOTAL);
+    return 0;
+}
+
+static int salvage_teardown(void **state)
+{
+    free(spare);
+    return teardown(state);
+}
+
+static uint32_t len_of(uint32_t n)
+{
+    return 100 + (n * 733u) % 2900u;
+}
+
+/* Appends record n; its position in *pos if given. */
+static enum rh_journal_status put_n(struct rh_journal *j, uint32_t n, uint64_t *pos)
+{
+    uint8_t payload[RH_JOURNAL_MAX_PAYLOAD];
+    uint8_t id[16] = {0};
+    uint32_t len = len_of(n);
+    enum rh_journal_status st;
+
+    for (uint32_t i = 0; i < len; i++)
+        payload[i] = (uint8_t)(n >> (8 * (i % 4)));
+    memcpy(id, &n, sizeof n);
+    st = rh_journal_append(j, RH_JKIND_HANGUP_EX, 5000 + n, id, payload, len, RH_J_FAIL, NULL);
+    if (st == RH_J_OK && pos != NULL)
+        *pos = j->tail_pos - rh_journal_entry_size(len);
+    return st;
+}
+
+/* Reads up to `max` records at cursor c into numbers[], checking each came whole; how many. */
+static size_t read_numbers(struct rh_journal *j, int c, uint32_t *numbers, size_t max)
+{
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    struct rh_jentry e;
+    size_t count = 0;
+
+    while (count < max && rh_journal_read(j, c, &e, buf, sizeof buf) == RH_J_OK) {
+        uint32_t n;
+
+        memcpy(&n, e.record_id, sizeof n);
+        assert_int_equal(e.kind, RH_JKIND_HANGUP_EX);
+        assert_int_equal(e.time_ms, 5000 + n);
+        assert_int_equal(e.payload_len, len_of(n));
+        for (uint32_t i = 0; i < e.payload_len; i++)
+            assert_int_equal(buf[i], (uint8_t)(n >> (8 * (i % 4))));
+        numbers[count++] = n;
+        rh_journal_advance(j, c, &e);
+    }
+    return count;
+}
+
+/* The header of the entry at position `pos` of the journal in `base`. */
+static struct rh_jentry *entry_in(uint8_t *base, const struct rh_journal *j, uint64_t pos)
+{
+    return (struct rh_jentry *)(void *)(base + RH_JOURNAL_HEADER_SIZE + pos % j->size);
+}
+
+/* Gives an entry whose fields a test changed a CRC that matches them, as tampering would. */
+static void reseal(struct rh_jentry *e)
+{
+    struct rh_jentry h = *e;
+    uint32_t len = e->payload_len <= RH_JOURNAL_MAX_PAYLOAD ? e->payload_len : 0;
+
+    h.crc = 0;
+    e->crc = rh_crc32c(rh_crc32c(0, &h, sizeof h), e + 1, len);
+}
+
+static void salvage_takes_every_record_of_a_journal_with_a_damaged_header(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    struct rh_journal_salvage_report rep;
+    uint32_t numbers[64];
+    int c, file;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    for (uint32_t n = 1; n <= 40; n++)
+        assert_int_equal(put_n(&j, n, NULL), RH_J_OK);
+    assert_int_equal(read_numbers(&j, c, numbers, 10), 10); /* delivered, still in the ring */
+    region[0] ^= 0xFF;                                      /* the header's magic */
+    assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_BAD_HEADER);
+
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true); /* before: a cursor starts at the tail */
+    memset(&rep, 0xEE, sizeof rep);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), 40);
+    assert_int_equal(rep.salvaged, 40);
+    assert_int_equal(rep.ring_size, j.size);
+    assert_int_equal(rep.candidates, 40);
+    assert_int_equal(rep.invalid, 0);
+    assert_int_equal(rep.stale, 0);
+    assert_int_equal(rep.dropped, 0);
+    assert_int_equal(rep.lost, 0);
+    /* The new journal is a journal: it opens after a crash. */
+    assert_int_equal(rh_journal_open(&k, spare, TOTAL, &rec), RH_J_OK);
+    assert_false(rec.torn);
+    assert_int_equal(rec.entries, 40);
+    /* A cursor made after the salvage starts after it; the one made before has it all. */
+    assert_int_equal(rh_journal_pending(&k, rh_journal_cursor(&k, "late", true)), 0);
+    assert_int_equal(rh_journal_pending(&k, file), 40);
+    /* Every record, in order, whole; the delivered ones again (the header said which). */
+    assert_int_equal(read_numbers(&k, file, numbers, 64), 40);
+    for (uint32_t i = 0; i < 40; i++)
+        assert_int_equal(numbers[i], i + 1);
+}
+
+static void salvage_orders_records_across_the_wrap(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_salvage_report rep;
+    static uint64_t pos[4096];
+    uint32_t numbers[1024];
+    uint32_t n = 0, first_kept = 0, expected = 0;
+    size_t count;
+    uint64_t lap;
+    int c, file;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    /* One and a half laps delivered as they come, then the sink stops: the rest wraps. */
+    while (j.tail_pos < j.size + j.size / 2) {
+        n++;
+        assert_int_equal(put_n(&j, n, &pos[n]), RH_J_OK);
+        assert_int_equal(read_numbers(&j, c, numbers, 1), 1);
+    }
+    first_kept = n + 1;
+    while (put_n(&j, n + 1, &pos[n + 1]) == RH_J_OK)
+        n++;
+    assert_true(pos[n] % j.size < pos[first_kept] % j.size); /* the kept records wrap */
+    memset(region, 0, 64);                                   /* a header zeroed */
+
+    /* What the ring holds: the last lap, back from the tail (its first place zeroed). */
+    lap = j.tail_pos - j.size;
+    for (uint32_t i = 1; i <= n; i++)
+        expected += pos[i] > lap || (pos[i] == lap && j.tail_pos - j.hdr->head_pos == j.size);
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), expected);
+    assert_int_equal(rep.invalid, 0);
+    count = read_numbers(&k, file, numbers, 1024);
+    assert_int_equal(count, expected);
+    /* Oldest first, none missing, ending with the newest: the undelivered all there. */
+    for (size_t i = 1; i < count; i++)
+        assert_int_equal(numbers[i], numbers[i - 1] + 1);
+    assert_int_equal(numbers[count - 1], n);
+    assert_true(numbers[0] <= first_kept);
+}
+
+static void salvage_skips_torn_and_corrupted_entries(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_salvage_report rep;
+    uint64_t pos[31];
+    uint32_t numbers[64];
+    size_t count, at = 0;
+    int file;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    rh_journal_cursor(&j, "file", true);
+    for (uint32_t n = 1; n <= 30; n++)
+        assert_int_equal(put_n(&j, n, &pos[n]), RH_J_OK);
+    ((uint8_t *)(entry_in(region, &j, pos[10]) + 1))[7] ^= 0x01; /* a bit of a payload */
+    entry_in(region, &j, pos[20])->time_ms++;                    /* a field of a header */
+    entry_in(region, &j, pos[30])->crc = ~entry_in(region, &j, pos[30])->crc; /* torn */
+    memcpy(region, "RHJRNL9", 8);                                             /* another version */
+
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), 27);
+    assert_int_equal(rep.invalid, 3);
+    count = read_numbers(&k, file, numbers, 64);
+    assert_int_equal(count, 27);
+    for (uint32_t n = 1; n <= 30; n++)
+        if (n != 10 && n != 20 && n != 30)
+            assert_int_equal(numbers[at++], n);
+}
+
+static void salvage_refuses_tampered_sizes_lengths_and_positions(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_salvage_report rep;
+    uint64_t pos[21];
+    uint32_t numbers[64];
+    struct rh_jentry *e;
+    uint64_t huge = 0xFFFFFFFFFFFFFFC0ull;
+    size_t count, at = 0;
+    int file;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    rh_journal_cursor(&j, "file", true);
+    for (uint32_t n = 1; n <= 20; n++)
+        assert_int_equal(put_n(&j, n, &pos[n]), RH_J_OK);
+    /* Each tampered entry gets a matching CRC: only the other checks can catch it. */
+    e = entry_in(region, &j, pos[3]);
+    e->size = 1u << 31; /* past the ring's end */
+    reseal(e);
+    e = entry_in(region, &j, pos[5]);
+    e->payload_len = RH_JOURNAL_MAX_PAYLOAD + 1; /* a payload longer than any */
+    reseal(e);
+    e = entry_in(region, &j, pos[7]);
+    e->size = 100; /* not a multiple of 64 */
+    reseal(e);
+    e = entry_in(region, &j, pos[9]);
+    e->pos += 1000000 * j.size; /* its place, but a million laps ahead of every other */
+    reseal(e);
+    e = entry_in(region, &j, pos[11]);
+    e->kind = 77; /* no such kind */
+    reseal(e);
+    /* A copy of record 12 where 13 was: the same sequence number, taken once. */
+    e = entry_in(region, &j, pos[13]);
+    memcpy(e, entry_in(region, &j, pos[12]), rh_journal_entry_size(len_of(12)));
+    e->pos = pos[13];
+    reseal(e);
+    e = entry_in(region, &j, pos[15]);
+    e->payload_len = len_of(15) + 64; /* a length its size does not hold */
+    reseal(e);
+    /* And a header whose ring size is absurd. */
+    memcpy(region + offsetof(struct rh_jheader, data_size), &huge, sizeof huge);
+
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), 13);
+    assert_int_equal(rep.ring_size, j.size);
+    assert_int_equal(rep.invalid, 5);
+    assert_int_equal(rep.stale, 2);
+    count = read_numbers(&k, file, numbers, 64);
+    assert_int_equal(count, 13);
+    for (uint32_t n = 1; n <= 20; n++)
+        if (n != 3 && n != 5 && n != 7 && n != 9 && n != 11 && n != 13 && n != 15)
+            assert_int_equal(numbers[at++], n);
+}
+
+static void salvage_of_nothing_takes_nothing(void **state)
+{
+    struct rh_journal k;
+    struct rh_journal_salvage_report rep;
+    const uint64_t totals[] = {0,
+                               1,
+                               100,
+                               RH_JOURNAL_HEADER_SIZE,
+                               RH_JOURNAL_HEADER_SIZE + 63,
+                               RH_JOURNAL_HEADER_SIZE + 64,
+                               TOTAL};
+
+    (void)state;
+    rh_journal_create(&k, spare, TOTAL, 0);
+    assert_int_equal(rh_journal_salvage(NULL, TOTAL, &k, RH_J_FAIL, NULL), 0);
+    /* An empty file, a short one, one never written (zeros), one of garbage. */
+    for (int fill = 0; fill < 2; fill++) {
+        memset(region, fill ? 0xA5 : 0, TOTAL);
+        for (size_t i = 0; i < sizeof totals / sizeof totals[0]; i++) {
+            memset(&rep, 0xEE, sizeof rep);
+            assert_int_equal(rh_journal_salvage(region, totals[i], &k, RH_J_FAIL, &rep), 0);
+            assert_int_equal(rep.salvaged, 0);
+            assert_int_equal(rep.candidates, 0);
+            assert_int_equal(rep.invalid, 0);
+        }
+    }
+    /* A single entry's magic with nothing right about it. */
+    memset(region, 0, TOTAL);
+    memcpy(region + RH_JOURNAL_HEADER_SIZE + 640, &(uint32_t){RH_JENTRY_MAGIC}, 4);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), 0);
+    assert_int_equal(rep.ring_size, 0);
+    assert_int_equal(rh_journal_depth(&k), 0);
+}
+
+static void salvage_finds_the_ring_size_from_the_header_or_the_file(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    struct rh_journal_salvage_report rep;
+    uint32_t numbers[1024];
+    uint64_t pos[1024];
+    uint64_t cut, wrong;
+    uint32_t n = 0, lost_to_cut = 0;
+    size_t count;
+    int c, file;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "file", true);
+    /* A journal that wrapped: the ring size decides whether its records are found. */
+    while (j.tail_pos < j.size + j.size / 3) {
+        n++;
+        assert_int_equal(put_n(&j, n, &pos[n]), RH_J_OK);
+        read_numbers(&j, c, numbers, 1);
+    }
+    while (rh_journal_depth(&j) < 20) {
+        n++;
+        assert_int_equal(put_n(&j, n, &pos[n]), RH_J_OK);
+    }
+
+    /* The file cut short: the header's ring size is the one to check positions with. */
+    cut = TOTAL - 8192;
+    assert_int_equal(rh_journal_open(&k, region, cut, &rec), RH_J_BAD_HEADER);
+    for (uint32_t i = n - 19; i <= n; i++)
+        lost_to_cut +=
+            pos[i] % j.size + rh_journal_entry_size(len_of(i)) > cut - RH_JOURNAL_HEADER_SIZE;
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    rh_journal_salvage(region, cut, &k, RH_J_FAIL, &rep);
+    assert_int_equal(rep.ring_size, j.size);
+    count = read_numbers(&k, file, numbers, 1024);
+    assert_true(count >= 20 - lost_to_cut);
+    assert_int_equal(numbers[count - 1], n);
+
+    /* The header's ring size wrong: the file's is the one more entries agree with. */
+    wrong = j.size - 64 * 7;
+    memcpy(region + offsetof(struct rh_jheader, data_size), &wrong, sizeof wrong);
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep);
+    assert_int_equal(rep.ring_size, j.size);
+    count = read_numbers(&k, file, numbers, 1024);
+    assert_true(count >= 20);
+    for (size_t i = 1; i < count; i++)
+        assert_int_equal(numbers[i], numbers[i - 1] + 1);
+    assert_int_equal(numbers[count - 1], n);
+}
+
+static void salvage_into_a_smaller_journal_follows_the_policy(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_salvage_report rep;
+    uint8_t *big = malloc(4 * TOTAL);
+    uint32_t numbers[1024];
+    uint32_t n = 0;
+    size_t count;
+    int file;
+
+    (void)state;
+    assert_non_null(big);
+    rh_journal_create(&j, big, 4 * TOTAL, 0);
+    rh_journal_cursor(&j, "file", true);
+    while (put_n(&j, n + 1, NULL) == RH_J_OK)
+        n++;
+    big[0] = 0;
+
+    /* Fail-closed: the oldest that fit are kept, the rest counted as not taken. */
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    assert_true(rh_journal_salvage(big, 4 * TOTAL, &k, RH_J_FAIL, &rep) < n);
+    assert_int_equal(rep.salvaged + rep.lost, n);
+    assert_int_equal(rep.dropped, 0);
+    count = read_numbers(&k, file, numbers, 1024);
+    assert_int_equal(count, rep.salvaged);
+    assert_int_equal(numbers[0], 1);
+
+    /* Drop-oldest: the newest are kept, and the dropped counted. */
+    rh_journal_create(&k, spare, TOTAL, 0);
+    file = rh_journal_cursor(&k, "file", true);
+    assert_int_equal(rh_journal_salvage(big, 4 * TOTAL, &k, RH_J_DROP_OLDEST, &rep), n);
+    assert_true(rep.dropped > 0);
+    assert_int_equal(rep.lost, 0);
+    count = read_numbers(&k, file, numbers, 1024);
+    assert_int_equal(count + rep.dropped, n);
+    assert_int_equal(numbers[count - 1], n);
+    assert_int_equal(k.hdr->dropped, rep.dropped);
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +887,21 @@ int main(void)
         cmocka_unit_test_setup_teardown(cursors_are_kept_or_released, setup, teardown),
         cmocka_unit_test_setup_teardown(random_operations_keep_order, setup, teardown),
         cmocka_unit_test_setup_teardown(batches_read_ahead_and_advance_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            salvage_takes_every_record_of_a_journal_with_a_damaged_header, salvage_setup,
+            salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_orders_records_across_the_wrap, salvage_setup,
+                                        salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_skips_torn_and_corrupted_entries, salvage_setup,
+                                        salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_refuses_tampered_sizes_lengths_and_positions,
+                                        salvage_setup, salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_of_nothing_takes_nothing, salvage_setup,
+                                        salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_finds_the_ring_size_from_the_header_or_the_file,
+                                        salvage_setup, salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_into_a_smaller_journal_follows_the_policy,
+                                        salvage_setup, salvage_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,9 +15,9 @@
 # whose daemon the test can freeze and thaw. Set only where FUSE can
 # be mounted; a test that needs it skips otherwise.
 #
-# A small volume (RH_SMALL_DIR, drive V:): a tmpfs of 1 MiB the test fills, for
-# a disk that runs full part way through a write. Set only where it can be
-# mounted (as root); a test that needs it skips otherwise.
+# A volume that fills up (RH_SMALL_DIR, drive S:): a 4 MiB tmpfs the tests fill,
+# for a disk that runs full part way through a write or a mapping. Set only where
+# one can be mounted (as root); a test that needs it skips otherwise.
 #
 # Requests: the test writes C:\rh-links\request, one line, and waits for
 # C:\rh-links\done:
@@ -56,14 +56,15 @@ fi
 small=$(mktemp -d /tmp/rashangup-small.XXXXXX)
 small_mounted=
 unset RH_SMALL_DIR
-if mount -t tmpfs -o size=1m,mode=0700 rashangup-small "$small" 2>/dev/null; then
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=4m,mode=0755 rashangup-small "$small" 2>/dev/null; then
   small_mounted=1
-  if [ -L "$prefix/dosdevices/v:" ] && [ ! -e "$prefix/dosdevices/v:" ]; then
-    rm -f "$prefix/dosdevices/v:"
+  # As for R:, a dangling S: left by a run that was killed is ours to replace.
+  if [ -L "$prefix/dosdevices/s:" ] && [ ! -e "$prefix/dosdevices/s:" ]; then
+    rm -f "$prefix/dosdevices/s:"
   fi
-  if [ ! -e "$prefix/dosdevices/v:" ]; then
-    ln -s "$small" "$prefix/dosdevices/v:"
-    export RH_SMALL_DIR='V:'
+  if [ ! -e "$prefix/dosdevices/s:" ]; then
+    ln -s "$small" "$prefix/dosdevices/s:"
+    export RH_SMALL_DIR='S:'
   fi
 fi
 
@@ -93,11 +94,11 @@ cleanup() {
       umount -l "$share/mnt" 2>/dev/null || true
   fi
   if [ -n "$small_mounted" ]; then
-    [ "$(readlink "$prefix/dosdevices/v:" 2>/dev/null)" != "$small" ] || rm -f "$prefix/dosdevices/v:"
+    [ "$(readlink "$prefix/dosdevices/s:" 2>/dev/null)" != "$small" ] || rm -f "$prefix/dosdevices/s:"
     umount "$small" 2>/dev/null || umount -l "$small" 2>/dev/null || true
   fi
-  rmdir "$small" 2>/dev/null || true
   rm -rf "$links" "$share"
+  rmdir "$small" 2>/dev/null || true
 }
 
 serve &
