@@ -213,6 +213,20 @@ static void server_reset(unsigned answer_every, DWORD on_delay_ms, DWORD stop_de
     LeaveCriticalSection(&srv.lock);
 }
 
+/* What the server saw, copied out: assertions never run with its lock held. */
+static struct pkt seen[MAX_PKTS];
+
+static size_t snapshot(void)
+{
+    size_t n;
+
+    EnterCriticalSection(&srv.lock);
+    n = srv.n;
+    memcpy(seen, srv.pkts, n * sizeof *seen);
+    LeaveCriticalSection(&srv.lock);
+    return n;
+}
+
 static void configure(DWORD drain_ms, DWORD timeout_ms, DWORD retries)
 {
     WCHAR server[64];
@@ -246,24 +260,18 @@ static void run(unsigned seed, unsigned count)
 static void on_is_acknowledged_before_starts_and_off_after_stops(void **state)
 {
     ULONGLONG on_answered = 0, stops_answered = 0, off_rx = 0;
-    size_t starts = 0, stops = 0, ons = 0, offs = 0;
+    size_t starts = 0, stops = 0, ons = 0, offs = 0, n;
 
     (void)state;
     server_reset(1, 700, 300);
     configure(20000, 3000, 3); /* no retransmission while the server takes its time */
     run(71, 20);
 
-    EnterCriticalSection(&srv.lock);
-    assert_true(srv.n > 0);
-    for (size_t i = 0; i < srv.n; i++) {
-        const struct pkt *k = &srv.pkts[i];
+    n = snapshot();
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct pkt *k = &seen[i];
 
-        /* The same NAS on every request: this computer's name and the address it sent from. */
-        assert_string_equal(k->nas_id, srv.pkts[0].nas_id);
-        assert_string_not_equal(k->nas_id, "rashangup");
-        assert_int_equal(k->nas_ip_len, 4);
-        assert_false(k->nas_ipv6);
-        assert_memory_equal(k->nas_ip, ((const uint8_t[]){127, 0, 0, 1}), 4);
         if (k->status == 7 && on_answered == 0) {
             ons++;
             on_answered = k->answered_at;
@@ -280,7 +288,16 @@ static void on_is_acknowledged_before_starts_and_off_after_stops(void **state)
             off_rx = k->rx;
         }
     }
-    LeaveCriticalSection(&srv.lock);
+    for (size_t i = 0; i < n; i++) {
+        const struct pkt *k = &seen[i];
+
+        /* The same NAS on every request: this computer's name and the address it sent from. */
+        assert_string_equal(k->nas_id, seen[0].nas_id);
+        assert_string_not_equal(k->nas_id, "rashangup");
+        assert_int_equal(k->nas_ip_len, 4);
+        assert_false(k->nas_ipv6);
+        assert_memory_equal(k->nas_ip, ((const uint8_t[]){127, 0, 0, 1}), 4);
+    }
     assert_int_equal(ons, 1);
     assert_int_equal(starts, 20);
     assert_int_equal(stops, 20);
@@ -309,21 +326,20 @@ static size_t find_key(char (*keys)[80], size_t n, const char *key)
 static void acknowledged_records_are_not_sent_again_after_a_restart(void **state)
 {
     static char acked[MAX_PKTS][80], again[MAX_PKTS][80];
-    size_t n_acked = 0, n_again = 0, dups = 0, missing = 0;
+    size_t n_acked = 0, n_again = 0, dups = 0, missing = 0, n;
 
     (void)state;
     server_reset(3, 0, 0);
     configure(2500, 100, 10);
     run(72, 150);
-    EnterCriticalSection(&srv.lock);
-    for (size_t i = 0; i < srv.n; i++) {
+    n = snapshot();
+    for (size_t i = 0; i < n; i++) {
         char key[80];
 
-        snprintf(key, sizeof key, "%u %s", srv.pkts[i].status, srv.pkts[i].session);
-        if (srv.pkts[i].answered_at != 0 && find_key(acked, n_acked, key) == n_acked)
+        snprintf(key, sizeof key, "%u %s", seen[i].status, seen[i].session);
+        if (seen[i].answered_at != 0 && find_key(acked, n_acked, key) == n_acked)
             snprintf(acked[n_acked++], sizeof acked[0], "%s", key);
     }
-    LeaveCriticalSection(&srv.lock);
     print_message("first run: %u request(s) acknowledged before the stop\n", (unsigned)n_acked);
     assert_true(n_acked > 20); /* the stop came half-way: some were, some were not */
     assert_true(n_acked < 250);
@@ -333,15 +349,14 @@ static void acknowledged_records_are_not_sent_again_after_a_restart(void **state
     wt_set_global_dword(L"DrainTimeoutMs", 20000);
     wt_set_sink_dword(L"acct", L"TimeoutMs", 300);
     run(73, 0);
-    EnterCriticalSection(&srv.lock);
-    for (size_t i = 0; i < srv.n; i++) {
+    n = snapshot();
+    for (size_t i = 0; i < n; i++) {
         char key[80];
 
-        snprintf(key, sizeof key, "%u %s", srv.pkts[i].status, srv.pkts[i].session);
+        snprintf(key, sizeof key, "%u %s", seen[i].status, seen[i].session);
         if (find_key(again, n_again, key) == n_again)
             snprintf(again[n_again++], sizeof again[0], "%s", key);
     }
-    LeaveCriticalSection(&srv.lock);
     for (size_t i = 0; i < n_again; i++)
         dups += find_key(acked, n_acked, again[i]) < n_acked;
     /* Every Start and Stop of the first run was acknowledged in one run or the other. */
