@@ -269,36 +269,60 @@ static void udp_and_tcp_carry_every_field_and_tcp_fails_over(void **state)
     assert_true(wt_log_contains(log_from, "sink tcp: cannot connect to 127.0.0.1 port 1"));
 }
 
+/* Asks with_rsyslog.sh to `op` the collector (restart, freeze, crash): peer_lib.sh does it. */
+static void peer_ask(const WCHAR *op)
+{
+    WCHAR path[MAX_PATH], name[64];
+    HANDLE h;
+
+    _snwprintf(name, 64, L"%ls-done", op);
+    peer_file(name, path);
+    DeleteFileW(path);
+    _snwprintf(name, 64, L"%ls-request", op);
+    peer_file(name, path);
+    h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    CloseHandle(h);
+}
+
+/* Waits (at most 10 s) until what peer_ask asked is done. */
+static void peer_wait(const WCHAR *op)
+{
+    WCHAR done[MAX_PATH], name[64];
+
+    _snwprintf(name, 64, L"%ls-done", op);
+    peer_file(name, done);
+    for (int i = 0; i < 200 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
+        Sleep(50);
+    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
+}
+
+static void peer_request(const WCHAR *op)
+{
+    peer_ask(op);
+    peer_wait(op);
+}
+
 /*
  * 3000 records of seeds first..first+2 to `sink`: the collector stops after the
  * first 1000 and is back for the last 1000; each must reach it.
  */
 static void restart_mid_burst(const WCHAR *sink, const char *sd_id, unsigned first)
 {
-    WCHAR request[MAX_PATH], done[MAX_PATH];
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
     char err[512] = "";
     unsigned dups, total_dups = 0;
     size_t before = count_lines(); /* the file keeps the earlier tests' lines */
-    HANDLE h;
-
-    peer_file(L"restart-request", request);
-    peer_file(L"restart-done", done);
-    DeleteFileW(done);
 
     if (rh_host_load(&dll, L"rashangup.dll", RH_HOST_MODEL_AUTO, err, sizeof err) != NO_ERROR)
         fail_msg("rashangup.dll did not bind: %s", err);
     /* Before: delivered to the first collector. */
     assert_int_equal(rh_host_replay(&dll, 1, first, 1000, 2, true, &stats), NO_ERROR);
     /* During: the collector stops, the burst goes on into the journal. */
-    h = CreateFileW(request, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    CloseHandle(h);
+    peer_ask(L"restart");
     assert_int_equal(rh_host_replay(&dll, 1, first + 1, 1000, 2, true, &stats), NO_ERROR);
-    for (int i = 0; i < 200 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
-        Sleep(50);
-    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
+    peer_wait(L"restart");
     /* After: the collector is back. */
     assert_int_equal(rh_host_replay(&dll, 1, first + 2, 1000, 2, true, &stats), NO_ERROR);
     rh_host_unload(&dll); /* drains into the restarted collector */
@@ -321,25 +345,6 @@ static void collector_restart_mid_burst_loses_nothing_over_tcp(void **state)
     _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
     set_syslog_sink(L"tcp", L"tcp", server, L"restart@32473");
     restart_mid_burst(L"tcp", "restart@32473", 42);
-}
-
-/* Asks with_rsyslog.sh to `op` the collector (freeze, crash) and waits until it has. */
-static void peer_request(const WCHAR *op)
-{
-    WCHAR request[MAX_PATH], done[MAX_PATH], name[64];
-    HANDLE h;
-
-    _snwprintf(name, 64, L"%ls-done", op);
-    peer_file(name, done);
-    DeleteFileW(done);
-    _snwprintf(name, 64, L"%ls-request", op);
-    peer_file(name, request);
-    h = CreateFileW(request, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    assert_true(h != INVALID_HANDLE_VALUE);
-    CloseHandle(h);
-    for (int i = 0; i < 200 && GetFileAttributesW(done) == INVALID_FILE_ATTRIBUTES; i++)
-        Sleep(50);
-    assert_true(GetFileAttributesW(done) != INVALID_FILE_ATTRIBUTES);
 }
 
 /* The sink's entry in status.json (a copy, to free), or NULL. */
