@@ -17,7 +17,7 @@ if [ "$what" = test ]; then
   packages+=(libcmocka-dev clang-format clang libclang-rt-14-dev)
   # Real collectors for the network sinks' tests, run unprivileged on loopback;
   # rsyslog's TLS driver, and certtool to make the TLS tests' throwaway CA.
-  packages+=(rsyslog rsyslog-gnutls gnutls-bin freeradius iproute2 util-linux file)
+  packages+=(rsyslog rsyslog-gnutls rsyslog-relp gnutls-bin freeradius iproute2 util-linux file)
   # A FUSE share whose daemon a test freezes: a journal share that stops answering.
   packages+=(bindfs procps)
 fi

@@ -286,6 +286,18 @@ static bool tcp_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cance
     return false;
 }
 
+static int tcp_recv(struct rh_stream *st, char *buf, size_t cap, DWORD wait_ms,
+                    volatile LONG *cancel)
+{
+    struct tcp_stream *t = (struct tcp_stream *)st;
+    int n;
+
+    if (!rh_net_wait_readable(t->sock, wait_ms, cancel))
+        return 0;
+    n = recv(t->sock, buf, cap > 0x100000 ? 0x100000 : (int)cap, 0);
+    return n > 0 ? n : -1;
+}
+
 static void tcp_close(struct rh_stream *st)
 {
     struct tcp_stream *t = (struct tcp_stream *)st;
@@ -298,6 +310,7 @@ static const struct rh_stream_ops tcp_ops = {
     .send = tcp_send,
     .peer_state = tcp_peer_state,
     .finish = tcp_finish,
+    .recv = tcp_recv,
     .close = tcp_close,
 };
 
@@ -334,6 +347,12 @@ enum rh_peer_state rh_stream_peer_state(struct rh_stream *st)
 bool rh_stream_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel)
 {
     return st->ops->finish(st, wait_ms, cancel);
+}
+
+int rh_stream_recv(struct rh_stream *st, char *buf, size_t cap, DWORD wait_ms,
+                   volatile LONG *cancel)
+{
+    return st->ops->recv != NULL ? st->ops->recv(st, buf, cap, wait_ms, cancel) : -1;
 }
 
 void rh_stream_close(struct rh_stream *st)

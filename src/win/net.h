@@ -87,6 +87,12 @@ struct rh_stream_ops {
      * not answer in time, or *cancel was set. Nothing can be sent afterwards.
      */
     bool (*finish)(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel);
+    /*
+     * Reads what the peer sent (RELP's answers), waiting up to wait_ms for it in
+     * slices that look at *cancel: the bytes read, 0 if nothing came in time, -1
+     * if the connection ended or failed. NULL where the stream does not read.
+     */
+    int (*recv)(struct rh_stream *st, char *buf, size_t cap, DWORD wait_ms, volatile LONG *cancel);
     /* Closes in order (TLS: close_notify first, unless the connection failed) and frees. */
     void (*close)(struct rh_stream *st);
 };
@@ -102,6 +108,8 @@ struct rh_stream *rh_tcp_connect(const struct rh_endpoint *ep, DWORD timeout_ms,
 bool rh_stream_send(struct rh_stream *st, const char *p, size_t n, struct rh_net_error *err);
 enum rh_peer_state rh_stream_peer_state(struct rh_stream *st);
 bool rh_stream_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cancel);
+int rh_stream_recv(struct rh_stream *st, char *buf, size_t cap, DWORD wait_ms,
+                   volatile LONG *cancel);
 void rh_stream_close(struct rh_stream *st); /* accepts NULL */
 
 /*

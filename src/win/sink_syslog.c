@@ -2,7 +2,7 @@
 /*
  * The syslog sink: RFC 5424 messages to a collector (rsyslog, syslog-ng,
  * Graylog, a SIEM) over UDP (RFC 5426), TCP with octet-counting framing
- * (RFC 6587) or TLS (RFC 5425, the same framing), with failover between
+ * (RFC 6587), TLS (RFC 5425, the same framing) or RELP, with failover between
  * several servers.
  *
  * TCP: a batch's messages are framed "LEN SP MSG" and sent at flush. Plain TCP
@@ -25,6 +25,14 @@
  * again from the journal, on the next server. They stay in the journal across
  * a stop or a crash, so a restart sends them too. Messages may arrive twice
  * (their record_id tells them apart); none is lost.
+ *
+ * RELP (rsyslog's Reliable Event Logging Protocol, relp.h), over TCP: each
+ * message is a frame the collector answers once it has taken it, so a message
+ * is settled as its answer comes, with the connection open; at most
+ * RELP_WINDOW await one. A collector that refuses a message, closes the session
+ * or does not answer within ConnectTimeoutMs gets back every message it had not
+ * acknowledged, from the journal, as above; none is counted twice as delivered,
+ * and only those sent and not acknowledged may arrive twice.
  *
  * TLS: the TCP path above over a TLS stream (tls.c, Schannel; both are a struct
  * rh_stream), so framing, settling and failover are the same code; the orderly
@@ -49,12 +57,16 @@
 
 #include "diag.h"
 #include "format.h"
+#include "relp.h"
 #include "sink.h"
 
 #define BUFFER_SIZE (512u * 1024)
 #define MAX_FRAMES  1024 /* messages in the buffer at once */
 
-enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS };
+enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_RELP };
+
+#define RELP_WINDOW  128 /* messages outstanding at once, as librelp's own client */
+#define RELP_RX_SIZE (2 * RH_RELP_RESPONSE_MAX + 64)
 
 struct syslog_config {
     char server[1024];
@@ -79,8 +91,9 @@ static const struct rh_option syslog_options[] = {
     OPT("Server", RH_OPT_STRING, NULL, server,
         "collectors, in failover order: host, host:port or [IPv6]:port, separated by commas"),
     OPT("Port", RH_OPT_DWORD, "0", port,
-        "port of servers that name none (0: 514, or 6514 for tls)"),
-    OPT("Transport", RH_OPT_STRING, "tcp", transport, "udp, tcp or tls"),
+        "port of servers that name none (0: 514, 6514 for tls, 2514 for relp)"),
+    OPT("Transport", RH_OPT_STRING, "tcp", transport,
+        "udp, tcp, tls or relp (RELP over TCP: the collector acknowledges every message)"),
     OPT("Facility", RH_OPT_STRING, "authpriv", facility, "facility keyword or number 0 to 23"),
     OPT("AppName", RH_OPT_STRING, "rashangup", app_name, "APP-NAME (1 to 48 printable ASCII)"),
     OPT("SdId", RH_OPT_STRING, "rashangup@32473", sd_id,
@@ -108,7 +121,8 @@ static const struct rh_option syslog_options[] = {
 /* A message sent on the connection and not settled: its token, and where it ends in the stream. */
 struct sent {
     uint64_t token;
-    uint64_t end;
+    uint64_t end; /* RELP: its TXNR */
+    bool acked;   /* RELP: the collector answered 200 */
 };
 
 struct syslog_sink {
@@ -136,6 +150,7 @@ struct syslog_sink {
     size_t n_frames;
     uint32_t frame_len[MAX_FRAMES];
     uint64_t frame_token[MAX_FRAMES];
+    uint32_t frame_txnr[MAX_FRAMES]; /* RELP */
 
     /* TCP, TLS: what was sent on this connection and is not settled, oldest first. */
     struct sent *sent;
@@ -144,6 +159,10 @@ struct syslog_sink {
     uint64_t window;       /* ResendWindowKB, in bytes */
     ULONGLONG last_send;   /* GetTickCount64() of the last send */
     uint64_t settled;      /* every message given with a token up to this is settled */
+    /* RELP: the session's last TXNR, and what the collector sent not yet read as frames. */
+    uint32_t txnr;
+    char *rx;
+    size_t rx_len;
     char message[RH_FORMAT_MAX];
 };
 
@@ -205,9 +224,12 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
-        (s->sent = malloc(RH_UNSETTLED_MAX * sizeof *s->sent)) == NULL) {
-        if (s != NULL)
+        (s->sent = malloc(RH_UNSETTLED_MAX * sizeof *s->sent)) == NULL ||
+        (s->rx = malloc(RELP_RX_SIZE)) == NULL) {
+        if (s != NULL) {
+            free(s->sent);
             free(s->buf);
+        }
         free(s);
         rh_set_err(err, err_size, "out of memory");
         return NULL;
@@ -220,15 +242,21 @@ static void *syslog_create(const char *name, const void *config, char *err, size
         s->transport = TRANSPORT_TCP;
     } else if (strcmp(cfg->transport, "tls") == 0) {
         s->transport = TRANSPORT_TLS;
+    } else if (strcmp(cfg->transport, "relp") == 0) {
+        s->transport = TRANSPORT_RELP;
     } else {
-        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp, tcp or tls", cfg->transport);
+        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp, tcp, tls or relp",
+                   cfg->transport);
         goto fail;
     }
     if (cfg->port > 65535) {
         rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
         goto fail;
     }
-    port = cfg->port != 0 ? (uint16_t)cfg->port : s->transport == TRANSPORT_TLS ? 6514 : 514;
+    port = cfg->port != 0                   ? (uint16_t)cfg->port
+           : s->transport == TRANSPORT_TLS  ? 6514
+           : s->transport == TRANSPORT_RELP ? 2514
+                                            : 514;
     if (!rh_net_parse_servers(cfg->server, port, s->servers, RH_NET_MAX_SERVERS, &s->n_servers,
                               err + 0, err_size)) {
         char why[256];
@@ -281,6 +309,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
 
 fail:
     rh_tls_destroy(s->tls);
+    free(s->rx);
     free(s->sent);
     free(s->buf);
     free(s);
@@ -293,6 +322,18 @@ fail:
  */
 static void disconnect(struct syslog_sink *s)
 {
+    if (s->transport == TRANSPORT_RELP && s->stream != NULL && s->txnr != 0) {
+        char frame[32];
+        struct rh_buf b;
+        struct rh_net_error ignored;
+
+        /* "close", so that the collector ends the session in order; its answer is not awaited. */
+        rh_buf_init(&b, frame, sizeof frame);
+        if (rh_relp_frame(&b, rh_relp_next_txnr(s->txnr), "close", NULL, 0))
+            rh_stream_send(s->stream, b.data, b.len, &ignored);
+    }
+    s->txnr = 0;
+    s->rx_len = 0;
     if (s->sock != INVALID_SOCKET) {
         closesocket(s->sock);
         s->sock = INVALID_SOCKET;
@@ -307,6 +348,152 @@ static void disconnect(struct syslog_sink *s)
 static bool is_connected(const struct syslog_sink *s)
 {
     return s->transport == TRANSPORT_UDP ? s->sock != INVALID_SOCKET : s->stream != NULL;
+}
+
+/*
+ * RELP: reads the collector's next frame into *r, waiting up to wait_ms for it.
+ * 1: a frame (relp_consume takes its bytes); 0: none in time; -1: the session
+ * ended, or the collector sent what is not RELP (*why says which).
+ */
+static int relp_next(struct syslog_sink *s, DWORD wait_ms, struct rh_relp_response *r, size_t *used,
+                     const char **why)
+{
+    ULONGLONG deadline = GetTickCount64() + wait_ms;
+
+    for (;;) {
+        ULONGLONG now;
+        int n;
+
+        switch (rh_relp_parse(s->rx, s->rx_len, r, used)) {
+        case RH_RELP_FRAME:
+            return 1;
+        case RH_RELP_BAD:
+            *why = "it sent what is not RELP";
+            return -1;
+        case RH_RELP_MORE:
+            break;
+        }
+        if (s->rx_len == RELP_RX_SIZE) {
+            *why = "it sent what is not RELP";
+            return -1;
+        }
+        now = GetTickCount64();
+        n = rh_stream_recv(s->stream, s->rx + s->rx_len, RELP_RX_SIZE - s->rx_len,
+                           now < deadline ? (DWORD)(deadline - now) : 0, &s->cancelled);
+        if (n < 0) {
+            *why = "it closed the connection";
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        s->rx_len += (size_t)n;
+    }
+}
+
+static void relp_consume(struct syslog_sink *s, size_t used)
+{
+    memmove(s->rx, s->rx + used, s->rx_len - used);
+    s->rx_len -= used;
+}
+
+/* RELP: opens the session; false (why in *err) if the collector does not take it. */
+static bool relp_open(struct syslog_sink *s, struct rh_net_error *err)
+{
+    char frame[128];
+    struct rh_buf b;
+    struct rh_relp_response r;
+    const char *why = "it did not answer in time";
+    size_t used = 0;
+    int got;
+
+    s->rx_len = 0;
+    s->txnr = 1;
+    rh_buf_init(&b, frame, sizeof frame);
+    if (!rh_relp_open(&b, s->txnr) || !rh_stream_send(s->stream, b.data, b.len, err)) {
+        s->txnr = 0;
+        return false;
+    }
+    got = relp_next(s, s->timeout_ms, &r, &used, &why);
+    if (got == 1 && r.txnr == 1 && rh_relp_open_accepted(&r)) {
+        relp_consume(s, used);
+        return true;
+    }
+    if (got == 1)
+        why = "it refused the session (no 200, or no syslog command)";
+    err->code = WSAECONNREFUSED;
+    snprintf(err->text, sizeof err->text, "RELP: %s", why);
+    s->txnr = 0;
+    return false;
+}
+
+/* RELP: settles the acknowledged messages at the front. */
+static void relp_settle_front(struct syslog_sink *s)
+{
+    while (s->sent_count > 0 && s->sent[s->sent_first].acked) {
+        s->settled = s->sent[s->sent_first].token;
+        s->sent_first = (s->sent_first + 1) % RH_UNSETTLED_MAX;
+        s->sent_count--;
+    }
+}
+
+/*
+ * RELP: takes the collector's answers, waiting up to wait_ms in all, until
+ * `outstanding` or fewer messages await one. True unless the session failed:
+ * the collector refused a message, went away or sent what is not RELP (said in
+ * the log, with the messages that go again); the caller judges what is still
+ * outstanding.
+ */
+static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstanding)
+{
+    ULONGLONG deadline = GetTickCount64() + wait_ms;
+    const char *why = "";
+
+    while (s->sent_count > outstanding) {
+        ULONGLONG now = GetTickCount64();
+        struct rh_relp_response r;
+        size_t used = 0;
+        int got = relp_next(s, now < deadline ? (DWORD)(deadline - now) : 0, &r, &used, &why);
+
+        if (got == 0)
+            return true;
+        if (got < 0)
+            break;
+        if (strcmp(r.command, "serverclose") == 0) {
+            why = "it is closing the session (serverclose)";
+            break;
+        }
+        if (strcmp(r.command, "rsp") == 0 && r.code != 200 && r.code != 0) {
+            char text[128];
+            size_t n = r.data_len < sizeof text - 1 ? r.data_len : sizeof text - 1;
+
+            /* Its words, in the log: only printable ASCII of them. */
+            for (size_t i = 0; i < n; i++)
+                text[i] = r.data[i] >= 0x20 && r.data[i] < 0x7F ? r.data[i] : '?';
+            text[n] = '\0';
+            rh_log(RH_LOG_ERROR, "sink %s: %s refused a message: %s", s->name,
+                   s->servers[s->current].host, text);
+            why = "it refused a message";
+            break;
+        }
+        for (size_t i = 0; i < s->sent_count && strcmp(r.command, "rsp") == 0; i++) {
+            struct sent *t = &s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX];
+
+            if (t->end == r.txnr && !t->acked) {
+                t->acked = true;
+                break;
+            }
+        }
+        relp_consume(s, used);
+        relp_settle_front(s);
+    }
+    if (s->sent_count <= outstanding)
+        return true;
+    rh_log(RH_LOG_WARNING,
+           "sink %s: RELP to %s port %u: %s; %u message(s) it had not acknowledged are sent "
+           "again",
+           s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port, why,
+           (unsigned)s->sent_count);
+    return false;
 }
 
 /* Opens the transport's connection to ep; false, with the reason in *err. */
@@ -326,6 +513,13 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
         break;
     case TRANSPORT_TLS:
         s->stream = rh_tls_connect(s->tls, ep, s->timeout_ms, err);
+        break;
+    case TRANSPORT_RELP:
+        s->stream = rh_tcp_connect(ep, s->timeout_ms, err);
+        if (s->stream != NULL && !relp_open(s, err)) {
+            rh_stream_close(s->stream);
+            s->stream = NULL;
+        }
         break;
     }
     return is_connected(s);
@@ -428,12 +622,14 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
 
                 end += s->frame_len[i];
                 t->token = s->frame_token[i];
-                t->end = end;
+                t->end = s->transport == TRANSPORT_RELP ? s->frame_txnr[i] : end;
+                t->acked = false;
                 s->sent_count++;
             }
             s->stream_bytes = end;
             s->last_send = GetTickCount64();
-            settle_by_window(s);
+            if (s->transport != TRANSPORT_RELP)
+                settle_by_window(s);
         }
     } else {
         size_t at = 0;
@@ -448,6 +644,11 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
             s->settled = s->frame_token[s->n_frames - 1];
     }
     drop_buffer(s);
+    if (ok && s->transport == TRANSPORT_RELP && !relp_answers(s, 0, 0)) {
+        /* The answers that came: the session failed; what was not acknowledged goes again. */
+        fail_over(s, WSAECONNABORTED);
+        return RH_SINK_RETRY;
+    }
     if (ok)
         return RH_SINK_OK;
     rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
@@ -461,8 +662,8 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
 {
     struct syslog_sink *s = instance;
     struct rh_buf b;
-    char frame[16];
-    size_t frame_len = 0;
+    char frame[48];
+    size_t frame_len = 0, start;
 
     (void)event; /* hangups only */
     rh_buf_init(&b, s->message, sizeof s->message);
@@ -481,16 +682,45 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
             s->oversize_reported = true;
         }
     }
-    if (s->transport != TRANSPORT_UDP)
-        frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
-    if (s->len + frame_len + b.len > BUFFER_SIZE || s->n_frames == MAX_FRAMES) {
+    if (s->len + frame_len + b.len + 32 > BUFFER_SIZE || s->n_frames == MAX_FRAMES ||
+        (s->transport == TRANSPORT_RELP && s->sent_count + s->n_frames >= RELP_WINDOW)) {
         if (send_buffer(s) != RH_SINK_OK)
             return RH_SINK_RETRY;
     }
+    if (s->transport == TRANSPORT_RELP) {
+        /*
+         * A TXNR belongs to a session: the first message of a buffer opens one if
+         * needed. At most RELP_WINDOW await an answer; past that, the collector
+         * answers within ConnectTimeoutMs or the session counts as stalled.
+         */
+        if (s->n_frames == 0 && !ensure_connected(s))
+            return RH_SINK_RETRY;
+        if (s->sent_count >= RELP_WINDOW &&
+            (!relp_answers(s, s->timeout_ms, RELP_WINDOW / 2) || s->sent_count >= RELP_WINDOW)) {
+            if (s->sent_count >= RELP_WINDOW)
+                rh_log(RH_LOG_WARNING,
+                       "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
+                       "had not acknowledged are sent again",
+                       s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
+                       (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+            drop_buffer(s);
+            fail_over(s, WAIT_TIMEOUT);
+            return RH_SINK_RETRY;
+        }
+        s->txnr = rh_relp_next_txnr(s->txnr);
+        s->frame_txnr[s->n_frames] = s->txnr;
+        frame_len = (size_t)snprintf(frame, sizeof frame, "%lu syslog %u ", (unsigned long)s->txnr,
+                                     (unsigned)b.len);
+    } else if (s->transport != TRANSPORT_UDP) {
+        frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
+    }
+    start = s->len;
     memcpy(s->buf + s->len, frame, frame_len);
     memcpy(s->buf + s->len + frame_len, b.data, b.len);
     s->len += frame_len + b.len;
-    s->frame_len[s->n_frames] = (uint32_t)(frame_len + b.len);
+    if (s->transport == TRANSPORT_RELP)
+        s->buf[s->len++] = '\n'; /* RELP's trailer */
+    s->frame_len[s->n_frames] = (uint32_t)(s->len - start);
     s->frame_token[s->n_frames++] = token;
     return RH_SINK_OK;
 }
@@ -512,7 +742,23 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
     struct syslog_sink *s = instance;
     enum rh_sink_result res = RH_SINK_OK;
 
-    if (s->stream != NULL && s->sent_count > 0) {
+    if (s->transport == TRANSPORT_RELP) {
+        /* Each message is acknowledged: take the answers; when stopping, wait for them. */
+        if (s->stream != NULL && s->sent_count > 0) {
+            bool ok = relp_answers(s, now ? s->timeout_ms : 0, 0);
+
+            if (ok && now && s->sent_count > 0 && !s->cancelled)
+                rh_log(RH_LOG_WARNING,
+                       "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
+                       "had not acknowledged are sent again",
+                       s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
+                       (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+            if (!ok || (now && s->sent_count > 0)) {
+                fail_over(s, ok ? WAIT_TIMEOUT : WSAECONNABORTED);
+                res = RH_SINK_RETRY;
+            }
+        }
+    } else if (s->stream != NULL && s->sent_count > 0) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
@@ -562,6 +808,7 @@ static void syslog_destroy(void *instance)
     disconnect(s);
     rh_tls_destroy(s->tls);
     rh_net_cleanup();
+    free(s->rx);
     free(s->sent);
     free(s->buf);
     free(s);

@@ -17,6 +17,7 @@
 # a cipher no client offers (Camellia: the handshake fails). RH_SYSLOG_TLS_CA is the
 # CA's PEM file, RH_SYSLOG_TLS_OTHER_CA a CA that signed nothing (Unix paths),
 # RH_SYSLOG_TLS_SHA1 and RH_SYSLOG_TLS_SHA256 the server certificate's thumbprints.
+# RH_SYSLOG_RELP_PORT is RELP (imrelp).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,7 +40,8 @@ start() {
     if ss -Hlnt "( sport = :$tcp )" | grep -q . && ss -Hlnu "( sport = :$udp )" | grep -q . &&
       [ "$(ss -Hlnt "( sport = :$tls )" | wc -l)" -eq 2 ] &&
       ss -Hlnt "( sport = :$tls_expired )" | grep -q . &&
-      ss -Hlnt "( sport = :$tls_old )" | grep -q . && ss -Hlnt "( sport = :$tls_cipher )" | grep -q .; then
+      ss -Hlnt "( sport = :$tls_old )" | grep -q . && ss -Hlnt "( sport = :$tls_cipher )" | grep -q . &&
+      ss -Hlnt "( sport = :$relp )" | grep -q .; then
       return
     fi
     sleep 0.05
@@ -114,17 +116,19 @@ taken+="$tls_expired "
 tls_old=$(free_port)
 taken+="$tls_old "
 tls_cipher=$(free_port)
+taken+="$tls_cipher "
+relp=$(free_port)
 make_certs
 sed -e "s|@DIR@/tls|$tlsroot/tls|g" -e "s|@DIR@|$dir|g" -e "s|@UDP@|$udp|g" -e "s|@TCP@|$tcp|g" -e "s|@TLS@|$tls|g" \
   -e "s|@TLS_EXPIRED@|$tls_expired|g" -e "s|@TLS_OLD@|$tls_old|g" \
-  -e "s|@TLS_CIPHER@|$tls_cipher|g" "$here/rsyslog.conf.in" \
+  -e "s|@TLS_CIPHER@|$tls_cipher|g" -e "s|@RELP@|$relp|g" "$here/rsyslog.conf.in" \
   >"$dir/rsyslog.conf"
 rsyslogd -N1 -f "$dir/rsyslog.conf" >/dev/null
 start
 
 export RH_SYSLOG_UDP_PORT=$udp RH_SYSLOG_TCP_PORT=$tcp RH_PEER_DIR=$dir
 export RH_SYSLOG_TLS_PORT=$tls RH_SYSLOG_TLS_EXPIRED_PORT=$tls_expired RH_SYSLOG_TLS_OLD_PORT=$tls_old
-export RH_SYSLOG_TLS_CIPHER_PORT=$tls_cipher
+export RH_SYSLOG_TLS_CIPHER_PORT=$tls_cipher RH_SYSLOG_RELP_PORT=$relp
 export RH_SYSLOG_TLS_CA=$tlsroot/tls/ca.pem RH_SYSLOG_TLS_OTHER_CA=$tlsroot/tls/other-ca.pem
 RH_SYSLOG_TLS_SHA1=$(certtool --fingerprint --hash=sha1 --infile "$tlsroot/tls/server.pem")
 RH_SYSLOG_TLS_SHA256=$(certtool --fingerprint --hash=sha256 --infile "$tlsroot/tls/server.pem")

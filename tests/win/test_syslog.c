@@ -30,7 +30,8 @@
 
 static char *lines[MAX_LINES];
 static WCHAR peer_dir[MAX_PATH];
-static unsigned udp_port, tcp_port, tls_port, tls_expired_port, tls_old_port, tls_cipher_port;
+static unsigned udp_port, tcp_port, tls_port, tls_expired_port, tls_old_port, tls_cipher_port,
+    relp_port;
 static WCHAR tls_dir[MAX_PATH], other_ca[MAX_PATH]; /* the test CA's files, on drive Z: */
 static char tls_sha1[64], tls_sha256[96];           /* the server certificate's thumbprints, hex */
 
@@ -374,7 +375,7 @@ static char *sink_status(const WCHAR *sink)
  * it. No new hangup comes in between to carry a resend.
  */
 static void unread_records_survive_the_collector(const WCHAR *sink, const char *sd_id,
-                                                 unsigned seed)
+                                                 unsigned seed, bool acknowledged)
 {
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
@@ -398,9 +399,13 @@ static void unread_records_survive_the_collector(const WCHAR *sink, const char *
     peer_request(L"crash"); /* what it held unread dies with it; the next test has a collector */
     assert_non_null(st);
     print_message("%ls after the stop: %s\n", sink, st);
-    /* The first record too: the connection it went on never closed in order. */
-    snprintf(want, sizeof want, "\"pending\":%u,", 201u);
-    if (strstr(st, want) == NULL || strstr(st, "\"delivered\":0,") == NULL)
+    /*
+     * The first record too over TCP and TLS: the connection it went on never
+     * closed in order. RELP's collector acknowledged it before it froze.
+     */
+    snprintf(want, sizeof want, "\"pending\":%u,", acknowledged ? 200u : 201u);
+    if (strstr(st, want) == NULL ||
+        strstr(st, acknowledged ? "\"delivered\":1," : "\"delivered\":0,") == NULL)
         fail_msg("status.json does not count the unread records as pending: %s", st);
     free(st);
     wt_load(&dll, RH_HOST_MODEL_AUTO);
@@ -426,7 +431,7 @@ static void unread_records_survive_the_collector_over_tcp(void **state)
     configure();
     _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
     set_syslog_sink(L"unread", L"tcp", server, L"unread@32473");
-    unread_records_survive_the_collector(L"unread", "unread@32473", 61);
+    unread_records_survive_the_collector(L"unread", "unread@32473", 61, false);
 }
 
 static void unread_records_survive_the_collector_over_tls(void **state)
@@ -434,7 +439,56 @@ static void unread_records_survive_the_collector_over_tls(void **state)
     (void)state;
     configure();
     set_tls_sink(L"unreadtls");
-    unread_records_survive_the_collector(L"unreadtls", "unreadtls@32473", 63);
+    unread_records_survive_the_collector(L"unreadtls", "unreadtls@32473", 63, false);
+}
+
+/*
+ * RELP: every message is acknowledged by the collector, so records count as
+ * delivered as they are acknowledged, with the connection open, and none twice.
+ */
+static void relp_acknowledges_every_message(void **state)
+{
+    static struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    WCHAR server[128];
+    size_t before = count_lines();
+    char *st = NULL;
+    unsigned dups;
+
+    (void)state;
+    configure();
+    _snwprintf(server, 128, L"127.0.0.1:%u", relp_port);
+    set_syslog_sink(L"relp", L"relp", server, L"relp@32473");
+    wt_set_sink_dword(L"relp", L"IdleCloseMs", 600000); /* RELP needs no close to settle */
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 65, 100, 2, true, &stats), NO_ERROR);
+    for (int i = 0; i < 100; i++) {
+        free(st);
+        st = sink_status(L"relp");
+        if (st != NULL && strstr(st, "\"delivered\":100,") != NULL &&
+            strstr(st, "\"pending\":0,") != NULL)
+            break;
+        Sleep(100);
+    }
+    rh_host_unload(&dll);
+    if (st == NULL || strstr(st, "\"delivered\":100,") == NULL)
+        fail_msg("records acknowledged over RELP were not counted delivered while connected: %s",
+                 st != NULL ? st : "(no status)");
+    free(st);
+    wait_for_lines(before + 100, 5000);
+    assert_int_equal(check_received("relp@32473", 65, 100, false, &dups), 100);
+    assert_int_equal(dups, 0);
+}
+
+static void unread_records_survive_the_collector_over_relp(void **state)
+{
+    WCHAR server[128];
+
+    (void)state;
+    configure();
+    _snwprintf(server, 128, L"127.0.0.1:%u", relp_port);
+    set_syslog_sink(L"unreadrelp", L"relp", server, L"unreadrelp@32473");
+    unread_records_survive_the_collector(L"unreadrelp", "unreadrelp@32473", 67, true);
 }
 
 static void tls_carries_every_field_and_closes_with_close_notify(void **state)
@@ -721,6 +775,8 @@ int main(void)
         cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tls, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tcp, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tls, wt_teardown),
+        cmocka_unit_test_teardown(relp_acknowledges_every_message, wt_teardown),
+        cmocka_unit_test_teardown(unread_records_survive_the_collector_over_relp, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_an_expired_certificate_and_fails_over, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_a_ca_that_did_not_sign_the_server, wt_teardown),
         cmocka_unit_test_teardown(tls_checks_the_server_name, wt_teardown),
@@ -737,6 +793,8 @@ int main(void)
     udp_port = (unsigned)strtoul(buf, NULL, 10);
     GetEnvironmentVariableA("RH_SYSLOG_TCP_PORT", buf, sizeof buf);
     tcp_port = (unsigned)strtoul(buf, NULL, 10);
+    GetEnvironmentVariableA("RH_SYSLOG_RELP_PORT", buf, sizeof buf);
+    relp_port = (unsigned)strtoul(buf, NULL, 10);
     GetEnvironmentVariableA("RH_SYSLOG_TLS_PORT", buf, sizeof buf);
     tls_port = (unsigned)strtoul(buf, NULL, 10);
     GetEnvironmentVariableA("RH_SYSLOG_TLS_EXPIRED_PORT", buf, sizeof buf);
