@@ -575,14 +575,16 @@ uint64_t rh_journal_depth(const struct rh_journal *j)
  */
 struct old_ring {
     const uint8_t *ring;
-    uint64_t size;  /* the ring size entries are checked against */
-    uint64_t limit; /* ring bytes present to read: at most `size`, a multiple of 64 */
+    uint64_t size;    /* the ring size entries are checked against */
+    uint64_t limit;   /* ring bytes present to read: at most `size`, a multiple of 64 */
+    uint64_t *budget; /* bytes the CRC checks may still read, over the whole salvage */
 };
 
 enum old_slot {
-    OLD_NOTHING, /* no entry's magic here */
-    OLD_BAD,     /* an entry's magic, but a check fails */
-    OLD_ENTRY,   /* a valid entry, copied into *e */
+    OLD_NOTHING,   /* no entry's magic here */
+    OLD_BAD,       /* an entry's magic, but a check fails */
+    OLD_ENTRY,     /* a valid entry, copied into *e */
+    OLD_UNCHECKED, /* might be one, but the allowance for checks is spent */
 };
 
 /* What begins at `off` (a multiple of 64, at least 64 bytes before r->limit). */
@@ -605,6 +607,14 @@ static enum old_slot old_entry(const struct old_ring *r, uint64_t off, struct rh
                rh_journal_entry_size(e->payload_len) != e->size) {
         return OLD_BAD;
     }
+    /*
+     * Checking a place costs up to 8 KiB of CRC: a file forged to have a magic
+     * and a plausible size every 64 bytes would cost 128 times its size. The
+     * salvage, on the service's start, gets a fixed allowance instead.
+     */
+    if (*r->budget < e->size)
+        return OLD_UNCHECKED;
+    *r->budget -= e->size;
     return entry_crc(e, payload) == e->crc ? OLD_ENTRY : OLD_BAD;
 }
 
@@ -614,7 +624,7 @@ static enum old_slot old_entry(const struct old_ring *r, uint64_t off, struct rh
  * the one before it counts for the newest (unless none is): an entry alone far
  * ahead of the rest, forged with a valid CRC, does not hide them all.
  */
-static uint64_t old_survey(const struct old_ring *r, uint64_t *max_end)
+static uint64_t old_survey(const struct old_ring *r, uint64_t *max_end, uint64_t *unchecked)
 {
     uint64_t off = 0, n = 0, any_end = 0, prev_pos = 0, prev_end = 0;
 
@@ -623,7 +633,10 @@ static uint64_t old_survey(const struct old_ring *r, uint64_t *max_end)
         struct rh_jentry e;
         uint64_t end;
 
-        if (old_entry(r, off, &e) != OLD_ENTRY) {
+        enum old_slot slot = old_entry(r, off, &e);
+
+        if (slot != OLD_ENTRY) {
+            *unchecked += slot == OLD_UNCHECKED;
             off += RH_JOURNAL_ALIGN;
             continue;
         }
@@ -647,8 +660,9 @@ static uint64_t old_survey(const struct old_ring *r, uint64_t *max_end)
 }
 
 static void old_ring_init(struct old_ring *r, const void *old_base, uint64_t old_total,
-                          uint64_t size)
+                          uint64_t size, uint64_t *budget)
 {
+    r->budget = budget;
     uint64_t present = old_total - RH_JOURNAL_HEADER_SIZE;
 
     r->ring = (const uint8_t *)old_base + RH_JOURNAL_HEADER_SIZE;
@@ -677,6 +691,10 @@ static uint64_t salvage_at(struct salvage_walk *w, uint64_t off)
     if (slot == OLD_NOTHING)
         return RH_JOURNAL_ALIGN;
     w->rep->candidates++;
+    if (slot == OLD_UNCHECKED) {
+        w->rep->unchecked++;
+        return RH_JOURNAL_ALIGN;
+    }
     if (slot == OLD_BAD) {
         w->rep->invalid++;
         return RH_JOURNAL_ALIGN;
@@ -716,6 +734,8 @@ uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_
     uint64_t by_header = 0;
     uint64_t file_n = 0, file_end = 0, header_n = 0, header_end = 0;
     uint64_t max_end, off, walked;
+    /* Every entry checked once by each of the three walks, with room to spare. */
+    uint64_t budget;
 
     memset(&rep, 0, sizeof rep);
     if (old_base == NULL || old_total <= RH_JOURNAL_HEADER_SIZE)
@@ -724,15 +744,16 @@ uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_
            sizeof by_header);
     if (by_header % RH_JOURNAL_ALIGN != 0 || by_header == by_file)
         by_header = 0;
+    budget = old_total > UINT64_MAX / 4 ? UINT64_MAX : 4 * old_total;
 
     /* The ring size more entries agree with: the file's, unless the header's wins. */
     if (by_file != 0) {
-        old_ring_init(&by_file_ring, old_base, old_total, by_file);
-        file_n = old_survey(&by_file_ring, &file_end);
+        old_ring_init(&by_file_ring, old_base, old_total, by_file, &budget);
+        file_n = old_survey(&by_file_ring, &file_end, &rep.unchecked);
     }
     if (by_header != 0) {
-        old_ring_init(&by_header_ring, old_base, old_total, by_header);
-        header_n = old_survey(&by_header_ring, &header_end);
+        old_ring_init(&by_header_ring, old_base, old_total, by_header, &budget);
+        header_n = old_survey(&by_header_ring, &header_end, &rep.unchecked);
     }
     if (header_n > file_n) {
         r = by_header_ring;

@@ -210,6 +210,7 @@ struct rh_journal_salvage_report {
     uint64_t salvaged;   /* records appended to the new journal (the return value) */
     uint64_t dropped;    /* entries the new journal dropped to make room (RH_J_DROP_OLDEST) */
     uint64_t lost;       /* records the new journal had no room for (RH_J_FAIL) */
+    uint64_t unchecked;  /* checks not made (by any walk): the work allowed (below) was spent */
 };
 
 /*
@@ -233,9 +234,11 @@ struct rh_journal_salvage_report {
  *
  * No allocation and no I/O. At most three walks over the old ring, each
  * checking at most one entry per 64 bytes: for a real journal about one CRC of
- * the ring per walk; for a hostile one at most RH_JOURNAL_MAX_PAYLOAD bytes of
- * CRC per 64 bytes of ring. Returns the number of records appended; `out` (may
- * be NULL) receives the counts.
+ * the ring per walk. The CRC checks of the whole salvage read at most four
+ * times old_total (a hostile file could otherwise ask for RH_JOURNAL_MAX_PAYLOAD
+ * bytes per 64); places left when that is spent are counted `unchecked`, and
+ * are not taken. Returns the number of records appended; `out` (may be NULL)
+ * receives the counts.
  */
 uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_journal *dst,
                             enum rh_journal_policy policy, struct rh_journal_salvage_report *out);

@@ -297,9 +297,12 @@ size_t rh_radius_set_nas_address(uint8_t *request, size_t len, const uint8_t *ad
         return 0;
     /* Whatever address the request had goes: it left from another one then. */
     for (size_t at = HEADER; at < len;) {
-        size_t n = request[at + 1];
+        size_t n;
 
-        if (len - at < 2 || n < 2 || n > len - at)
+        if (len - at < 2)
+            return 0;
+        n = request[at + 1];
+        if (n < 2 || n > len - at)
             return 0;
         if (request[at] != A_NAS_IP_ADDRESS && request[at] != A_NAS_IPV6_ADDRESS) {
             memmove(request + out, request + at, n);

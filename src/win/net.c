@@ -162,6 +162,12 @@ SOCKET rh_net_connect(const struct rh_endpoint *ep, int type, DWORD timeout_ms, 
             *error = WSAGetLastError();
             continue;
         }
+        if (type == SOCK_STREAM) {
+            int sndbuf = RH_NET_SNDBUF;
+
+            /* A fixed send buffer: what can wait unread is known (ResendWindowKB). */
+            setsockopt(s, SOL_SOCKET, SO_SNDBUF, (const char *)&sndbuf, sizeof sndbuf);
+        }
         if (ai->ai_addrlen <= INT_MAX &&
             connect_within(s, ai->ai_addr, (int)ai->ai_addrlen, timeout_ms, error))
             break;

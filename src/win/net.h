@@ -34,6 +34,12 @@ bool rh_net_startup(void);
 void rh_net_cleanup(void);
 
 /*
+ * A stream socket's send buffer: fixed (Windows would grow it to megabytes), so
+ * that what a collector may hold unread is its receive buffer plus this much.
+ */
+#define RH_NET_SNDBUF (256 * 1024)
+
+/*
  * Resolves `ep` and connects a socket of `type` (SOCK_STREAM or SOCK_DGRAM) to
  * the first address that answers within timeout_ms. Sends then time out after
  * timeout_ms too. INVALID_SOCKET, with the Winsock error in *error, on failure.

@@ -24,6 +24,9 @@
 /* How far ahead of the tail the flusher keeps the journal's pages touched. */
 #define PREFAULT_BYTES (64u * 1024 * 1024)
 
+/* status.json at most: 16 sinks, each with a reason of 255 bytes escaped, fit well. */
+#define STATUS_MAX (64u * 1024)
+
 /* Refused connections remembered at once, oldest forgotten first. */
 #define REFUSED_MAX 1024
 
@@ -410,7 +413,11 @@ static void settle_to(struct worker *w, uint64_t token)
     uint64_t settled = 0;
 
     worker_lock(rt);
-    if (!rt->journal_closed) {
+    /*
+     * A worker abandoned at a reconfiguration (its delivery did not return) no
+     * longer owns the cursor: another worker of that sink may be using it.
+     */
+    if (!rt->journal_closed && !(w->quit && w->state == RH_SINK_STATE_STUCK)) {
         uint64_t pos, seq;
 
         follow_cursor(w, false);
@@ -489,7 +496,11 @@ static DWORD WINAPI worker_main(void *arg)
             res = settle(w, draining || w->u_count == UNSETTLED_MAX, last_token);
         } else {
             res = deliver_batch(w, b, rec, &last_token);
-            if (res == RH_SINK_OK || stopping(w))
+            /*
+             * A sink without settle() has the batch only if flush() said OK; one
+             * with it says what it has even after a failure (RADIUS's prefix).
+             */
+            if (res == RH_SINK_OK || (stopping(w) && w->sink.ops->settle != NULL))
                 res = settle(w, false, last_token) == RH_SINK_RETRY ? RH_SINK_RETRY : res;
         }
 
@@ -542,7 +553,7 @@ out:
 static void write_status(struct rh_runtime *rt)
 {
     struct rh_status *s = calloc(1, sizeof *s);
-    char *text = malloc(16384);
+    char *text = malloc(STATUS_MAX);
     WCHAR path[MAX_PATH];
     struct rh_buf b;
 
@@ -605,7 +616,7 @@ static void write_status(struct rh_runtime *rt)
     ReleaseSRWLockShared(&rt->jlock);
     ReleaseSRWLockShared(&rt->wlock);
 
-    rh_buf_init(&b, text, 16384);
+    rh_buf_init(&b, text, STATUS_MAX);
     /* Only into the checked folder: an untrusted one is never written to. */
     if (rt->dir != INVALID_HANDLE_VALUE && rh_format_status(s, &b) &&
         _snwprintf(path, MAX_PATH, L"%ls\\status.json", rt->cfg.journal_dir) > 0) {
@@ -733,6 +744,11 @@ static void salvage_journal(struct rh_runtime *rt, const struct rh_runtime_sink 
            (unsigned long long)rep.salvaged, rt->file.salvage_path_utf8,
            rt->file_backed ? rt->file.path_utf8 : "the journal in memory",
            (unsigned long long)rep.invalid, (unsigned long long)rep.stale);
+    if (rep.unchecked > 0)
+        rh_log(RH_LOG_ERROR,
+               "journal: %s holds more that looks like entries than any journal could; %llu "
+               "place(s) were not checked (the file is kept for inspection)",
+               rt->file.salvage_path_utf8, (unsigned long long)rep.unchecked);
     if (rep.dropped > 0 || rep.lost > 0)
         rh_log(RH_LOG_ERROR,
                "journal: too small for what was salvaged (JournalSizeMB): %llu record(s) "

@@ -206,8 +206,13 @@ static void hold(struct config_set *cs, const char *name, const char *type, bool
     struct rh_runtime_held *h;
     va_list ap;
 
-    if (cs->n_held == RH_JOURNAL_CURSORS)
+    if (cs->n_held == RH_JOURNAL_CURSORS) {
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "%s\\Sinks\\%s: more sinks that cannot run than the journal has cursors "
+                     "(%d); its records are not kept",
+                     RH_CONFIG_KEY_TEXT, name, RH_JOURNAL_CURSORS);
         return;
+    }
     h = &cs->held[cs->n_held++];
     snprintf(h->name, sizeof h->name, "%s", name);
     snprintf(h->type, sizeof h->type, "%s", type != NULL ? type : "");
@@ -698,6 +703,7 @@ static DWORD WINAPI watch_main(void *arg)
         if (w == WAIT_TIMEOUT) {
             /* A sink that could not start (a file it needs, say) may start now. */
             RegCloseKey(key);
+            ResetEvent(changed); /* closing a key signals its pending notification */
             reload(true);
             continue;
         }
@@ -706,6 +712,7 @@ static DWORD WINAPI watch_main(void *arg)
                RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS)
             w = WaitForMultipleObjects(2, waits, FALSE, SETTLE_MS);
         RegCloseKey(key);
+        ResetEvent(changed); /* closing a key signals its pending notification: not a change */
         if (w == WAIT_OBJECT_0 || w == WAIT_FAILED)
             break;
         if (parent && RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,

@@ -232,6 +232,28 @@ static void cut_failed(const struct file_sink *s, char *why, size_t why_size)
 }
 
 /*
+ * Whether the file begins as this sink writes one (CSV: the BOM and the column
+ * names; JSON: an object): only such a file is ever cut. A file of another
+ * program that Path names by mistake is left as it is.
+ */
+static bool begins_as_ours(struct file_sink *s)
+{
+    char header[4096], head[4096];
+    struct rh_buf b;
+
+    rh_buf_init(&b, header, sizeof header);
+    if (!rh_format_file_header(s->format, &b))
+        return false;
+    if (b.len == 0) /* JSON Lines: no header; a record is an object */
+        return read_at(s->file, 0, head, 1) && head[0] == '{';
+    /* A header torn short is ours if what there is matches. */
+    if (s->size < b.len)
+        return read_at(s->file, 0, head, (DWORD)s->size) &&
+               memcmp(head, b.data, (size_t)s->size) == 0;
+    return read_at(s->file, 0, head, (DWORD)b.len) && memcmp(head, b.data, b.len) == 0;
+}
+
+/*
  * Cuts the file back to the end of its last whole line (s->size, as opened,
  * becomes that), and says so: see the top of this file. False, with why, if it
  * cannot be read or cut, or if what follows the last whole line is longer
@@ -250,14 +272,17 @@ static bool cut_torn_tail(struct file_sink *s, char *why, size_t why_size)
     if (s->size == 0)
         return true;
     /* A JSON line holds no raw LF (strings escape it): a file that ends in one is whole. */
-    if (s->format == RH_FORMAT_JSON) {
-        if (!read_at(s->file, s->size - 1, &last, 1)) {
-            cut_failed(s, why, why_size);
-            return false;
-        }
-        if (last == '\n')
-            return true;
+    if (!read_at(s->file, s->size - 1, &last, 1)) {
+        cut_failed(s, why, why_size);
+        return false;
     }
+    if (last == '\n' && (s->format == RH_FORMAT_JSON || s->size > TAIL_WINDOW))
+        return true;
+    /*
+     * (A CSV file that ends in CRLF is read whole when small, where its quotes
+     * can be followed from the start; past TAIL_WINDOW it is taken as whole: a
+     * guess at the quotes from the middle must not cut rows a crash did not tear.)
+     */
     buf = malloc(n);
     if (buf == NULL) {
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
@@ -284,6 +309,15 @@ static bool cut_torn_tail(struct file_sink *s, char *why, size_t why_size)
                  "sink leaves (another program writes it, or it is damaged): it is left as it is "
                  "and nothing is added to it; move it aside",
                  s->path_utf8, (unsigned long long)(s->size - keep));
+        SetLastError(ERROR_FILE_CORRUPT);
+        goto out;
+    }
+    if (keep < s->size && !begins_as_ours(s)) {
+        snprintf(why, why_size,
+                 "file %s does not end with a whole line and does not begin as a file of this "
+                 "sink (another program writes it?): it is left as it is and nothing is added to "
+                 "it; move it aside or change Path",
+                 s->path_utf8);
         SetLastError(ERROR_FILE_CORRUPT);
         goto out;
     }

@@ -259,12 +259,18 @@ static void learn_local_address(struct radius_sink *s)
     if (s->opt.has_nas_ipv4 || getsockname(s->sock, (struct sockaddr *)&a, &len) != 0)
         return;
     if (a.ss_family == AF_INET) {
-        memcpy(s->local, &((const struct sockaddr_in *)&a)->sin_addr, 4);
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a;
+
+        if (a4->sin_addr.s_addr == htonl(INADDR_ANY))
+            return; /* no address to name: better none than 0.0.0.0 */
+        memcpy(s->local, &a4->sin_addr, 4);
         s->local_len = 4;
     } else if (a.ss_family == AF_INET6) {
         const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a;
 
         /* An IPv4-mapped address is the IPv4 one. */
+        if (IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr))
+            return;
         if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
             memcpy(s->local, a6->sin6_addr.s6_addr + 12, 4);
             s->local_len = 4;

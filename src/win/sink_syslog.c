@@ -525,6 +525,34 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
     return is_connected(s);
 }
 
+/*
+ * How long after our last send a reset would have come back from a collector
+ * that had closed, or closed with our data unread: well over a round trip.
+ */
+#define RESET_GRACE_MS 1000
+
+/*
+ * Whether the collector's end of the connection (its FIN, or close_notify)
+ * proves it read every message sent on it. A collector that closes with data
+ * unread resets instead, and data that reaches a socket already closed draws a
+ * reset: so it does once no reset came by RESET_GRACE_MS after our last send.
+ * Waits until then, looking at cancel.
+ */
+static bool ended_cleanly(struct syslog_sink *s)
+{
+    while (GetTickCount64() < s->last_send + RESET_GRACE_MS && !s->cancelled)
+        Sleep(50);
+    return !s->cancelled && rh_stream_peer_state(s->stream) == RH_PEER_CLOSED;
+}
+
+/* Every message sent on the connection is settled: the collector proved it read them. */
+static void settle_all(struct syslog_sink *s)
+{
+    if (s->sent_count > 0)
+        s->settled = s->sent[(s->sent_first + s->sent_count - 1) % RH_UNSETTLED_MAX].token;
+    s->sent_count = 0;
+}
+
 /* Gives up the connection (said why) and moves to the next server. */
 static void fail_over(struct syslog_sink *s, DWORD error)
 {
@@ -546,14 +574,17 @@ static bool ensure_connected(struct syslog_sink *s)
     if (s->stream != NULL) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
+        if (peer == RH_PEER_CLOSED && s->transport != TRANSPORT_RELP && ended_cleanly(s))
+            settle_all(s); /* it closed (an idle timeout) after reading everything */
         if (peer != RH_PEER_OPEN) {
             size_t lost = s->sent_count;
 
-            rh_log(RH_LOG_WARNING,
-                   "sink %s: %s %s the connection; %u message(s) it had not "
-                   "confirmed are sent again",
-                   s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
-                   (unsigned)lost);
+            if (lost > 0)
+                rh_log(RH_LOG_WARNING,
+                       "sink %s: %s %s the connection; %u message(s) it had not "
+                       "confirmed are sent again",
+                       s->name, s->servers[s->current].host,
+                       peer == RH_PEER_RESET ? "reset" : "closed", (unsigned)lost);
             disconnect(s);
             if (lost > 0) {
                 SetLastError(peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
@@ -611,6 +642,21 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
     if (!ensure_connected(s)) {
         drop_buffer(s);
         return RH_SINK_RETRY;
+    }
+    if (s->transport != TRANSPORT_UDP && s->transport != TRANSPORT_RELP &&
+        s->sent_count + s->n_frames > RH_UNSETTLED_MAX) {
+        /* No room to remember more unconfirmed messages: have the collector confirm first. */
+        if (!rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) || !ended_cleanly(s)) {
+            drop_buffer(s);
+            fail_over(s, WAIT_TIMEOUT);
+            return RH_SINK_RETRY;
+        }
+        settle_all(s);
+        disconnect(s);
+        if (!ensure_connected(s)) {
+            drop_buffer(s);
+            return RH_SINK_RETRY;
+        }
     }
     if (s->transport != TRANSPORT_UDP) {
         ok = rh_stream_send(s->stream, s->buf, s->len, &error);
@@ -761,7 +807,11 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
     } else if (s->stream != NULL && s->sent_count > 0) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
-        if (peer != RH_PEER_OPEN) {
+        if (peer == RH_PEER_CLOSED && ended_cleanly(s)) {
+            /* It closed (an idle timeout of its own) after reading everything. */
+            settle_all(s);
+            disconnect(s);
+        } else if (peer != RH_PEER_OPEN) {
             rh_log(RH_LOG_WARNING,
                    "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent "
                    "again",
@@ -770,8 +820,9 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
             fail_over(s, peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
             res = RH_SINK_RETRY;
         } else if (now || GetTickCount64() - s->last_send >= s->idle_close_ms) {
-            if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled)) {
-                s->settled = s->sent[(s->sent_first + s->sent_count - 1) % RH_UNSETTLED_MAX].token;
+            /* Its answer to our close proves it read everything, unless a reset follows. */
+            if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) && ended_cleanly(s)) {
+                settle_all(s);
                 disconnect(s);
             } else {
                 if (!s->cancelled)

@@ -57,6 +57,7 @@ struct tls_stream {
     CtxtHandle ctx;
     bool have_ctx;
     bool broken;                        /* the connection failed: no close_notify */
+    bool peer_closed;                   /* the server's close_notify or FIN came */
     DWORD timeout_ms;                   /* for a whole handshake */
     WCHAR target[RH_NET_HOST_SIZE + 1]; /* ServerName, or the endpoint's host */
     SecPkgContext_StreamSizes sizes;
@@ -917,6 +918,7 @@ static enum rh_peer_state read_pending(struct tls_stream *ts, DWORD wait_ms)
         n = recv(ts->sock, ts->in + ts->in_len, (int)(IN_SIZE - ts->in_len), 0);
         if (n == 0) {
             ts->broken = true; /* a FIN without close_notify: maybe truncated */
+            ts->peer_closed = true;
             return RH_PEER_CLOSED;
         }
         if (n < 0) {
@@ -924,8 +926,10 @@ static enum rh_peer_state read_pending(struct tls_stream *ts, DWORD wait_ms)
             return RH_PEER_RESET;
         }
         ts->in_len += (size_t)n;
-        if (!decrypt_pending(ts, &closed))
+        if (!decrypt_pending(ts, &closed)) {
+            ts->peer_closed = closed;
             return closed ? RH_PEER_CLOSED : RH_PEER_RESET;
+        }
     }
     return RH_PEER_OPEN;
 }
@@ -934,6 +938,9 @@ static enum rh_peer_state tls_peer_state(struct rh_stream *st)
 {
     struct tls_stream *ts = (struct tls_stream *)st;
 
+    /* Once the server closed: whether a reset followed (our data reached it closed). */
+    if (ts->peer_closed)
+        return rh_net_peer_state(ts->sock) == RH_PEER_RESET ? RH_PEER_RESET : RH_PEER_CLOSED;
     if (ts->broken)
         return RH_PEER_RESET;
     return read_pending(ts, 0);

@@ -829,6 +829,42 @@ static void salvage_finds_the_ring_size_from_the_header_or_the_file(void **state
     assert_int_equal(numbers[count - 1], n);
 }
 
+/*
+ * A file forged to hold an entry's magic and the largest plausible size at
+ * every 64 bytes (CRCs wrong) would cost 128 times its size in CRC checks:
+ * the salvage stops checking at four times the file, counts the rest, and
+ * takes nothing. A real journal's records among them would have been taken
+ * until then (the budget is several times what a real one needs).
+ */
+static void salvage_of_a_forged_file_is_bounded(void **state)
+{
+    struct rh_journal k;
+    struct rh_journal_salvage_report rep;
+    uint64_t size = rh_journal_data_size(TOTAL);
+    uint32_t entry = (uint32_t)rh_journal_entry_size(RH_JOURNAL_MAX_PAYLOAD);
+
+    (void)state;
+    memset(region, 0, TOTAL);
+    for (uint64_t off = 0; off + entry <= size; off += RH_JOURNAL_ALIGN) {
+        struct rh_jentry e;
+
+        memset(&e, 0, sizeof e);
+        e.magic = RH_JENTRY_MAGIC;
+        e.size = entry;
+        e.seq = 1 + off / RH_JOURNAL_ALIGN;
+        e.pos = off;
+        e.kind = RH_JKIND_HANGUP_EX;
+        e.payload_len = RH_JOURNAL_MAX_PAYLOAD;
+        e.crc = 1;
+        memcpy(region + RH_JOURNAL_HEADER_SIZE + off, &e, sizeof e);
+    }
+    rh_journal_create(&k, spare, TOTAL, 0);
+    assert_int_equal(rh_journal_salvage(region, TOTAL, &k, RH_J_FAIL, &rep), 0);
+    /* Some 4 * TOTAL / entry places were checked; the rest of the ~size / 64 were not. */
+    assert_true(rep.unchecked > size / RH_JOURNAL_ALIGN - 4 * (uint64_t)TOTAL / entry - 130);
+    assert_int_equal(rep.salvaged, 0);
+}
+
 static void salvage_into_a_smaller_journal_follows_the_policy(void **state)
 {
     struct rh_journal j, k;
@@ -900,6 +936,8 @@ int main(void)
                                         salvage_teardown),
         cmocka_unit_test_setup_teardown(salvage_finds_the_ring_size_from_the_header_or_the_file,
                                         salvage_setup, salvage_teardown),
+        cmocka_unit_test_setup_teardown(salvage_of_a_forged_file_is_bounded, salvage_setup,
+                                        salvage_teardown),
         cmocka_unit_test_setup_teardown(salvage_into_a_smaller_journal_follows_the_policy,
                                         salvage_setup, salvage_teardown),
     };
