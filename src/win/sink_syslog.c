@@ -105,8 +105,8 @@ static const struct rh_option syslog_options[] = {
         "(100 to 60000)"),
     OPT("ResendWindowKB", RH_OPT_DWORD, "8192", resend_window_kb,
         "TCP and TLS: a message counts as delivered once this much more was sent after it on the "
-        "connection, in KiB: more than the collector's receive buffer (0 to 65536; 0: once sent, "
-        "which can lose what the collector never read)"),
+        "connection, in KiB: more than the collector's receive buffer and our 256 KiB send buffer "
+        "(0 to 65536; 0: once sent, which can lose what the collector never read)"),
     OPT("IdleCloseMs", RH_OPT_DWORD, "2000", idle_close_ms,
         "TCP and TLS: after this long without new records, the connection is closed in order, "
         "which confirms the collector read everything sent (100 to 600000)"),
