@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
+#include <winsock2.h>
 #include <windows.h>
 
 #include <cmocka.h>
@@ -491,6 +492,125 @@ static void unread_records_survive_the_collector_over_relp(void **state)
     unread_records_survive_the_collector(L"unreadrelp", "unreadrelp@32473", 67, true);
 }
 
+/*
+ * A collector of the test's own that reads everything and closes a connection
+ * that was idle for 300 ms (as collectors and middleboxes with idle timeouts
+ * do): counts the octet-counted frames it received, in all.
+ */
+struct idle_collector {
+    SOCKET listener;
+    unsigned port;
+    volatile LONG frames, connections, quit;
+    HANDLE thread;
+};
+
+static DWORD WINAPI idle_collector_main(void *arg)
+{
+    struct idle_collector *c = arg;
+    static char buf[1 << 16];
+
+    while (!c->quit) {
+        fd_set rd;
+        struct timeval tv = {0, 50000};
+        SOCKET s;
+        size_t have = 0;
+
+        FD_ZERO(&rd);
+        FD_SET(c->listener, &rd);
+        if (select(0, &rd, NULL, NULL, &tv) <= 0)
+            continue;
+        s = accept(c->listener, NULL, NULL);
+        if (s == INVALID_SOCKET)
+            continue;
+        InterlockedIncrement(&c->connections);
+        for (;;) {
+            struct timeval idle = {0, 300000};
+            int n;
+
+            FD_ZERO(&rd);
+            FD_SET(s, &rd);
+            if (select(0, &rd, NULL, NULL, &idle) <= 0)
+                break; /* idle: it closes, having read everything */
+            n = recv(s, buf + have, (int)(sizeof buf - have), 0);
+            if (n <= 0)
+                break;
+            have += (size_t)n;
+            /* Count whole "LEN SP MSG" frames, keep a partial one. */
+            for (;;) {
+                size_t len = 0, digits = 0;
+
+                while (digits < have && buf[digits] >= '0' && buf[digits] <= '9')
+                    len = len * 10 + (size_t)(buf[digits++] - '0');
+                if (digits == 0 || digits >= have || digits + 1 + len > have)
+                    break;
+                InterlockedIncrement(&c->frames);
+                memmove(buf, buf + digits + 1 + len, have - digits - 1 - len);
+                have -= digits + 1 + len;
+            }
+        }
+        closesocket(s);
+    }
+    return 0;
+}
+
+/*
+ * The collector closes the connection itself once idle, before the sink's own
+ * IdleCloseMs: its clean close, with no reset after it, confirms everything it
+ * read. The records count as delivered, none is sent twice, and the sink does
+ * not loop resending them.
+ */
+static void a_collector_closing_idle_connections_confirms_them(void **state)
+{
+    static struct rh_host_dll dll;
+    struct rh_replay_stats stats = {0};
+    struct idle_collector c = {0};
+    struct sockaddr_in a = {0};
+    int alen = sizeof a;
+    WCHAR server[64];
+    char *st = NULL;
+    WSADATA wsa;
+
+    (void)state;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+    c.listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(c.listener, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(c.listener, 8), 0);
+    assert_int_equal(getsockname(c.listener, (struct sockaddr *)&a, &alen), 0);
+    c.port = ntohs(a.sin_port);
+    c.thread = CreateThread(NULL, 0, idle_collector_main, &c, 0, NULL);
+    assert_non_null(c.thread);
+
+    configure();
+    _snwprintf(server, 64, L"127.0.0.1:%u", c.port);
+    set_syslog_sink(L"idle", L"tcp", server, L"idle@32473");
+    wt_set_sink_dword(L"idle", L"IdleCloseMs", 600000);
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    assert_int_equal(rh_host_replay(&dll, 1, 69, 50, 2, true, &stats), NO_ERROR);
+    for (int i = 0; i < 100; i++) {
+        free(st);
+        st = sink_status(L"idle");
+        if (st != NULL && strstr(st, "\"pending\":0,") != NULL)
+            break;
+        Sleep(100);
+    }
+    Sleep(1000); /* a sink resending in a loop would have sent more by now */
+    rh_host_unload(&dll);
+    InterlockedExchange(&c.quit, 1);
+    WaitForSingleObject(c.thread, INFINITE);
+    CloseHandle(c.thread);
+    closesocket(c.listener);
+    WSACleanup();
+    if (st == NULL || strstr(st, "\"delivered\":50,") == NULL)
+        fail_msg("what the collector read before closing was not counted delivered: %s",
+                 st != NULL ? st : "(no status)");
+    free(st);
+    print_message("50 records over %ld connection(s): %ld frame(s) received\n", c.connections,
+                  c.frames);
+    assert_int_equal(c.frames, 50);
+}
+
 static void tls_carries_every_field_and_closes_with_close_notify(void **state)
 {
     size_t before = count_lines(), peer_from = peer_log_size();
@@ -775,6 +895,7 @@ int main(void)
         cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tls, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tcp, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tls, wt_teardown),
+        cmocka_unit_test_teardown(a_collector_closing_idle_connections_confirms_them, wt_teardown),
         cmocka_unit_test_teardown(relp_acknowledges_every_message, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_relp, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_an_expired_certificate_and_fails_over, wt_teardown),
