@@ -777,9 +777,22 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
         if (!rt->workers[i].active && rt->workers[i].thread == NULL)
             w = &rt->workers[i];
     if (w == NULL || cursor < 0 || rt->stop_event == NULL) {
+        const char *why =
+            w == NULL ? "no free worker slot (a stuck one still holds it)" : "no journal cursor";
+
+        /* Held like a sink that cannot run: its cursor, if it has one, keeps its records. */
+        if (cursor >= 0 && rt->n_held < RH_JOURNAL_CURSORS) {
+            struct held_sink *h = &rt->held[rt->n_held++];
+
+            snprintf(h->name, sizeof h->name, "%s", sink->name);
+            snprintf(h->type, sizeof h->type, "%s", sink->ops->type);
+            h->state = RH_SINK_STATE_INVALID;
+            snprintf(h->reason, sizeof h->reason, "%s", why);
+        }
         ReleaseSRWLockExclusive(&rt->wlock);
-        rh_log(RH_LOG_ERROR, "sink %s: %s; this sink is disabled", sink->name,
-               w == NULL ? "no free worker slot" : "no journal cursor");
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                     "sink %s: %s; it does not run until RemoteAccess restarts%s", sink->name, why,
+                     cursor >= 0 ? ", and the journal keeps its records" : "");
         sink->ops->destroy(sink->instance);
         return;
     }
@@ -1142,12 +1155,15 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
     ReleaseSRWLockExclusive(&rt->wlock);
     halt_workers(rt);
 
+    /* The held sinks first: one that cannot get a worker below joins them. */
+    AcquireSRWLockExclusive(&rt->wlock);
+    set_held(rt, held, n_held);
+    ReleaseSRWLockExclusive(&rt->wlock);
     for (size_t i = 0; i < n_add; i++)
         add_worker(rt, &add[i]);
 
     /* Held sinks keep their cursors; a sink no longer configured at all releases its own. */
     AcquireSRWLockExclusive(&rt->wlock);
-    set_held(rt, held, n_held);
     keep_cursors(rt, NULL, 0);
     publish_events(rt);
     ReleaseSRWLockExclusive(&rt->wlock);
