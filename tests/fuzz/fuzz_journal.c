@@ -21,14 +21,7 @@
 #include <string.h>
 
 #include "journal.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "fuzz.h"
 
 #define SMALLEST ((uint64_t)RH_JOURNAL_HEADER_SIZE + RH_JOURNAL_MIN_DATA)
 

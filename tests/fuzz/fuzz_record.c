@@ -20,14 +20,7 @@
 #include "radius.h"
 #include "record.h"
 #include "syslog_check.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "fuzz.h"
 
 static char out[RH_FORMAT_MAX];
 static char cell[RH_FORMAT_MAX];

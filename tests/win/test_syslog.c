@@ -142,6 +142,16 @@ static void set_syslog_sink(const WCHAR *name, const WCHAR *transport, const WCH
     wt_set_sink_string(name, L"SdId", REG_SZ, sd_id);
 }
 
+/* A sink `name` over `transport` to the collector on loopback `port`, SD-ID <name>@32473. */
+static void set_local_sink(const WCHAR *name, const WCHAR *transport, unsigned port)
+{
+    WCHAR server[128], sd_id[64];
+
+    _snwprintf(server, 128, L"127.0.0.1:%u", port);
+    _snwprintf(sd_id, 64, L"%ls@32473", name);
+    set_syslog_sink(name, transport, server, sd_id);
+}
+
 /* A TLS sink to the good collector, trusting the test CA (CaFile), SD-ID <name>@32473. */
 static void set_tls_sink(const WCHAR *name)
 {
@@ -426,12 +436,9 @@ static void unread_records_survive_the_collector(const WCHAR *sink, const char *
 
 static void unread_records_survive_the_collector_over_tcp(void **state)
 {
-    WCHAR server[128];
-
     (void)state;
     configure();
-    _snwprintf(server, 128, L"127.0.0.1:%u", tcp_port);
-    set_syslog_sink(L"unread", L"tcp", server, L"unread@32473");
+    set_local_sink(L"unread", L"tcp", tcp_port);
     unread_records_survive_the_collector(L"unread", "unread@32473", 61, false);
 }
 
@@ -451,15 +458,13 @@ static void relp_acknowledges_every_message(void **state)
 {
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
-    WCHAR server[128];
     size_t before = count_lines();
     char *st = NULL;
     unsigned dups;
 
     (void)state;
     configure();
-    _snwprintf(server, 128, L"127.0.0.1:%u", relp_port);
-    set_syslog_sink(L"relp", L"relp", server, L"relp@32473");
+    set_local_sink(L"relp", L"relp", relp_port);
     wt_set_sink_dword(L"relp", L"IdleCloseMs", 600000); /* RELP needs no close to settle */
     wt_load(&dll, RH_HOST_MODEL_AUTO);
     assert_int_equal(rh_host_replay(&dll, 1, 65, 100, 2, true, &stats), NO_ERROR);
@@ -483,12 +488,9 @@ static void relp_acknowledges_every_message(void **state)
 
 static void unread_records_survive_the_collector_over_relp(void **state)
 {
-    WCHAR server[128];
-
     (void)state;
     configure();
-    _snwprintf(server, 128, L"127.0.0.1:%u", relp_port);
-    set_syslog_sink(L"unreadrelp", L"relp", server, L"unreadrelp@32473");
+    set_local_sink(L"unreadrelp", L"relp", relp_port);
     unread_records_survive_the_collector(L"unreadrelp", "unreadrelp@32473", 67, true);
 }
 
@@ -566,7 +568,6 @@ static void a_collector_closing_idle_connections_confirms_them(void **state)
     struct idle_collector c = {0};
     struct sockaddr_in a = {0};
     int alen = sizeof a;
-    WCHAR server[64];
     char *st = NULL;
     WSADATA wsa;
 
@@ -583,8 +584,7 @@ static void a_collector_closing_idle_connections_confirms_them(void **state)
     assert_non_null(c.thread);
 
     configure();
-    _snwprintf(server, 64, L"127.0.0.1:%u", c.port);
-    set_syslog_sink(L"idle", L"tcp", server, L"idle@32473");
+    set_local_sink(L"idle", L"tcp", c.port);
     wt_set_sink_dword(L"idle", L"IdleCloseMs", 600000);
     wt_load(&dll, RH_HOST_MODEL_AUTO);
     assert_int_equal(rh_host_replay(&dll, 1, 69, 50, 2, true, &stats), NO_ERROR);
