@@ -78,6 +78,7 @@ struct held_sink {
     char type[32];
     enum rh_sink_state state;
     char reason[256];
+    bool runtime_made; /* it could not get a worker: the service thinks it runs */
 };
 
 /*
@@ -777,8 +778,9 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
         if (!rt->workers[i].active && rt->workers[i].thread == NULL)
             w = &rt->workers[i];
     if (w == NULL || cursor < 0 || rt->stop_event == NULL) {
-        const char *why =
-            w == NULL ? "no free worker slot (a stuck one still holds it)" : "no journal cursor";
+        const char *why = w == NULL    ? "no free worker slot (a stuck one still holds it)"
+                          : cursor < 0 ? "no journal cursor"
+                                       : "its worker's events cannot be made";
 
         /* Held like a sink that cannot run: its cursor, if it has one, keeps its records. */
         if (cursor >= 0 && rt->n_held < RH_JOURNAL_CURSORS) {
@@ -788,6 +790,7 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
             snprintf(h->type, sizeof h->type, "%s", sink->ops->type);
             h->state = RH_SINK_STATE_INVALID;
             snprintf(h->reason, sizeof h->reason, "%s", why);
+            h->runtime_made = true;
         }
         ReleaseSRWLockExclusive(&rt->wlock);
         rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
@@ -862,10 +865,25 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
     ReleaseSRWLockExclusive(&rt->jlock);
 }
 
-/* Takes the list of held sinks. Called with wlock exclusive. */
-static void set_held(struct rh_runtime *rt, const struct rh_runtime_held *held, size_t n_held)
+/*
+ * Takes the list of held sinks. Those held here because they could not get a
+ * worker stay held (the service thinks they run) unless `removed`: their
+ * configuration changed, and they start afresh. Called with wlock exclusive.
+ */
+static void set_held(struct rh_runtime *rt, const struct rh_runtime_held *held, size_t n_held,
+                     const char (*removed)[RH_SINK_NAME_SIZE], size_t n_removed)
 {
-    rt->n_held = 0;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < rt->n_held; i++) {
+        bool gone = !rt->held[i].runtime_made;
+
+        for (size_t k = 0; k < n_removed && !gone; k++)
+            gone = strcmp(rt->held[i].name, removed[k]) == 0;
+        if (!gone)
+            rt->held[kept++] = rt->held[i];
+    }
+    rt->n_held = kept;
     for (size_t i = 0; i < n_held && rt->n_held < RH_JOURNAL_CURSORS; i++) {
         struct held_sink *h = &rt->held[rt->n_held++];
 
@@ -873,6 +891,7 @@ static void set_held(struct rh_runtime *rt, const struct rh_runtime_held *held, 
         snprintf(h->type, sizeof h->type, "%s", held[i].type);
         h->state = held[i].disabled ? RH_SINK_STATE_DISABLED : RH_SINK_STATE_INVALID;
         snprintf(h->reason, sizeof h->reason, "%s", held[i].reason);
+        h->runtime_made = false;
     }
 }
 
@@ -923,7 +942,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
      * to every sink.
      */
     AcquireSRWLockExclusive(&rt->wlock);
-    set_held(rt, held, n_held);
+    set_held(rt, held, n_held, NULL, 0);
     keep_cursors(rt, sinks, n_sinks);
     ReleaseSRWLockExclusive(&rt->wlock);
     salvage_journal(rt, sinks, n_sinks);
@@ -1157,7 +1176,7 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
 
     /* The held sinks first: one that cannot get a worker below joins them. */
     AcquireSRWLockExclusive(&rt->wlock);
-    set_held(rt, held, n_held);
+    set_held(rt, held, n_held, remove, n_remove);
     ReleaseSRWLockExclusive(&rt->wlock);
     for (size_t i = 0; i < n_add; i++)
         add_worker(rt, &add[i]);

@@ -122,6 +122,7 @@ static const struct rh_option syslog_options[] = {
 struct sent {
     uint64_t token;
     uint64_t end; /* RELP: its TXNR */
+    ULONGLONG at; /* RELP: when it was sent */
     bool acked;   /* RELP: the collector answered 200 */
 };
 
@@ -158,9 +159,12 @@ struct syslog_sink {
     uint64_t stream_bytes; /* sent on this connection */
     uint64_t window;       /* ResendWindowKB, in bytes */
     ULONGLONG last_send;   /* GetTickCount64() of the last send */
+    size_t last_batch;     /* its bytes */
     uint64_t settled;      /* every message given with a token up to this is settled */
     /* RELP: the session's last TXNR, and what the collector sent not yet read as frames. */
     uint32_t txnr;
+    unsigned session, buf_session; /* sessions opened; the one the buffer's TXNRs belong to */
+    bool relp_clean;               /* the session may end with "close": nothing half-sent */
     char *rx;
     size_t rx_len;
     char message[RH_FORMAT_MAX];
@@ -322,7 +326,8 @@ fail:
  */
 static void disconnect(struct syslog_sink *s)
 {
-    if (s->transport == TRANSPORT_RELP && s->stream != NULL && s->txnr != 0) {
+    if (s->transport == TRANSPORT_RELP && s->stream != NULL && s->txnr != 0 && s->relp_clean &&
+        s->sent_count == 0 && s->n_frames == 0 && !s->cancelled) {
         char frame[32];
         struct rh_buf b;
         struct rh_net_error ignored;
@@ -416,6 +421,8 @@ static bool relp_open(struct syslog_sink *s, struct rh_net_error *err)
     got = relp_next(s, s->timeout_ms, &r, &used, &why);
     if (got == 1 && r.txnr == 1 && rh_relp_open_accepted(&r)) {
         relp_consume(s, used);
+        s->session++;
+        s->relp_clean = true;
         return true;
     }
     if (got == 1)
@@ -448,12 +455,18 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
     ULONGLONG deadline = GetTickCount64() + wait_ms;
     const char *why = "";
 
-    while (s->sent_count > outstanding) {
+    /* A bounded number of frames: a collector that floods answers is no reason to stay. */
+    for (size_t frames = 0; s->sent_count > outstanding; frames++) {
         ULONGLONG now = GetTickCount64();
         struct rh_relp_response r;
-        size_t used = 0;
-        int got = relp_next(s, now < deadline ? (DWORD)(deadline - now) : 0, &r, &used, &why);
+        size_t used = 0, i;
+        int got;
 
+        if (frames > 4 * RELP_WINDOW) {
+            why = "it sent more answers than messages";
+            break;
+        }
+        got = relp_next(s, now < deadline ? (DWORD)(deadline - now) : 0, &r, &used, &why);
         if (got == 0)
             return true;
         if (got < 0)
@@ -462,27 +475,33 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
             why = "it is closing the session (serverclose)";
             break;
         }
-        if (strcmp(r.command, "rsp") == 0 && r.code != 200 && r.code != 0) {
+        if (strcmp(r.command, "rsp") != 0) {
+            why = "it sent a command a client does not take";
+            break;
+        }
+        for (i = 0; i < s->sent_count; i++)
+            if (s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].end == r.txnr &&
+                !s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].acked)
+                break;
+        if (i == s->sent_count) {
+            why = "it answered a message it was not sent";
+            break;
+        }
+        /* Only "200" takes a message; anything else, even no code, refuses it. */
+        if (r.code != 200) {
             char text[128];
             size_t n = r.data_len < sizeof text - 1 ? r.data_len : sizeof text - 1;
 
             /* Its words, in the log: only printable ASCII of them. */
-            for (size_t i = 0; i < n; i++)
-                text[i] = r.data[i] >= 0x20 && r.data[i] < 0x7F ? r.data[i] : '?';
+            for (size_t k = 0; k < n; k++)
+                text[k] = r.data[k] >= 0x20 && r.data[k] < 0x7F ? r.data[k] : '?';
             text[n] = '\0';
             rh_log(RH_LOG_ERROR, "sink %s: %s refused a message: %s", s->name,
-                   s->servers[s->current].host, text);
+                   s->servers[s->current].host, n > 0 ? text : "(no status)");
             why = "it refused a message";
             break;
         }
-        for (size_t i = 0; i < s->sent_count && strcmp(r.command, "rsp") == 0; i++) {
-            struct sent *t = &s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX];
-
-            if (t->end == r.txnr && !t->acked) {
-                t->acked = true;
-                break;
-            }
-        }
+        s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].acked = true;
         relp_consume(s, used);
         relp_settle_front(s);
     }
@@ -493,6 +512,7 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
            "again",
            s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port, why,
            (unsigned)s->sent_count);
+    s->relp_clean = false;
     return false;
 }
 
@@ -526,8 +546,9 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
 }
 
 /*
- * How long after our last send a reset would have come back from a collector
- * that had closed, or closed with our data unread: well over a round trip.
+ * How long after our last send left a reset would have come back from a
+ * collector that had closed, or closed with our data unread: well over a round
+ * trip.
  */
 #define RESET_GRACE_MS 1000
 
@@ -540,7 +561,14 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
  */
 static bool ended_cleanly(struct syslog_sink *s)
 {
-    while (GetTickCount64() < s->last_send + RESET_GRACE_MS && !s->cancelled)
+    /*
+     * The last send returned with up to a send buffer of it still to go out:
+     * give that time to leave at 64 KiB/s (a slow VPN link) before the grace.
+     */
+    size_t unsent = s->last_batch < RH_NET_SNDBUF ? s->last_batch : RH_NET_SNDBUF;
+    ULONGLONG until = s->last_send + RESET_GRACE_MS + (ULONGLONG)unsent * 1000 / 65536;
+
+    while (GetTickCount64() < until && !s->cancelled)
         Sleep(50);
     return !s->cancelled && rh_stream_peer_state(s->stream) == RH_PEER_CLOSED;
 }
@@ -643,6 +671,12 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         drop_buffer(s);
         return RH_SINK_RETRY;
     }
+    if (s->transport == TRANSPORT_RELP && s->buf_session != s->session) {
+        /* The session the buffer's TXNRs were for ended: they go again, in a new one. */
+        drop_buffer(s);
+        SetLastError(WSAECONNRESET);
+        return RH_SINK_RETRY;
+    }
     if (s->transport != TRANSPORT_UDP && s->transport != TRANSPORT_RELP &&
         s->sent_count + s->n_frames > RH_UNSETTLED_MAX) {
         /* No room to remember more unconfirmed messages: have the collector confirm first. */
@@ -670,10 +704,12 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
                 t->token = s->frame_token[i];
                 t->end = s->transport == TRANSPORT_RELP ? s->frame_txnr[i] : end;
                 t->acked = false;
+                t->at = GetTickCount64();
                 s->sent_count++;
             }
             s->stream_bytes = end;
             s->last_send = GetTickCount64();
+            s->last_batch = s->len;
             if (s->transport != TRANSPORT_RELP)
                 settle_by_window(s);
         }
@@ -699,6 +735,7 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         return RH_SINK_OK;
     rh_log(RH_LOG_ERROR, "sink %s: sending to %s port %u failed: %s", s->name,
            s->servers[s->current].host, (unsigned)s->servers[s->current].port, error.text);
+    s->relp_clean = false; /* a frame may have gone out in part: no "close" after it */
     fail_over(s, error.code);
     return RH_SINK_RETRY;
 }
@@ -741,17 +778,23 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
          */
         if (s->n_frames == 0 && !ensure_connected(s))
             return RH_SINK_RETRY;
-        if (s->sent_count >= RELP_WINDOW &&
-            (!relp_answers(s, s->timeout_ms, RELP_WINDOW / 2) || s->sent_count >= RELP_WINDOW)) {
-            if (s->sent_count >= RELP_WINDOW)
+        if (s->n_frames == 0)
+            s->buf_session = s->session;
+        if (s->sent_count >= RELP_WINDOW) {
+            bool ok = relp_answers(s, s->timeout_ms, RELP_WINDOW / 2);
+
+            if (ok && s->sent_count >= RELP_WINDOW)
                 rh_log(RH_LOG_WARNING,
                        "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
                        "had not acknowledged are sent again",
                        s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
                        (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
-            drop_buffer(s);
-            fail_over(s, WAIT_TIMEOUT);
-            return RH_SINK_RETRY;
+            if (!ok || s->sent_count >= RELP_WINDOW) {
+                s->relp_clean = false;
+                drop_buffer(s);
+                fail_over(s, WAIT_TIMEOUT);
+                return RH_SINK_RETRY;
+            }
         }
         s->txnr = rh_relp_next_txnr(s->txnr);
         s->frame_txnr[s->n_frames] = s->txnr;
@@ -793,6 +836,10 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
         if (s->stream != NULL && s->sent_count > 0) {
             bool ok = relp_answers(s, now ? s->timeout_ms : 0, 0);
 
+            /* Not stopping: the oldest still waits for its answer past ConnectTimeoutMs. */
+            if (ok && !now && s->sent_count > 0 &&
+                GetTickCount64() - s->sent[s->sent_first].at > s->timeout_ms)
+                now = true;
             if (ok && now && s->sent_count > 0 && !s->cancelled)
                 rh_log(RH_LOG_WARNING,
                        "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
@@ -800,6 +847,7 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
                        s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
                        (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
             if (!ok || (now && s->sent_count > 0)) {
+                s->relp_clean = false;
                 fail_over(s, ok ? WAIT_TIMEOUT : WSAECONNABORTED);
                 res = RH_SINK_RETRY;
             }

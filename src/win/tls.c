@@ -57,7 +57,7 @@ struct tls_stream {
     CtxtHandle ctx;
     bool have_ctx;
     bool broken;                        /* the connection failed: no close_notify */
-    bool peer_closed;                   /* the server's close_notify or FIN came */
+    bool peer_closed;                   /* the server's close_notify came */
     DWORD timeout_ms;                   /* for a whole handshake */
     WCHAR target[RH_NET_HOST_SIZE + 1]; /* ServerName, or the endpoint's host */
     SecPkgContext_StreamSizes sizes;
@@ -917,9 +917,12 @@ static enum rh_peer_state read_pending(struct tls_stream *ts, DWORD wait_ms)
         }
         n = recv(ts->sock, ts->in + ts->in_len, (int)(IN_SIZE - ts->in_len), 0);
         if (n == 0) {
-            ts->broken = true; /* a FIN without close_notify: maybe truncated */
-            ts->peer_closed = true;
-            return RH_PEER_CLOSED;
+            /*
+             * A FIN without close_notify: maybe truncated, and a FIN is not
+             * authenticated (anyone on the path can forge one): as a reset.
+             */
+            ts->broken = true;
+            return RH_PEER_RESET;
         }
         if (n < 0) {
             ts->broken = true;
