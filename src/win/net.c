@@ -210,8 +210,17 @@ enum rh_peer_state rh_net_peer_state(SOCKET s)
     if (select(0, &rd, NULL, NULL, &tv) <= 0)
         return RH_PEER_OPEN;
     n = recv(s, &c, 1, MSG_PEEK);
-    if (n == 0)
+    if (n == 0) {
+        int err = 0, len = sizeof err;
+
+        /*
+         * A reset after the FIN does not show to recv (Linux, and so Wine,
+         * keep answering 0): it shows as the socket's error.
+         */
+        if (getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&err, &len) == 0 && err != 0)
+            return RH_PEER_RESET;
         return RH_PEER_CLOSED;
+    }
     return n < 0 ? RH_PEER_RESET : RH_PEER_OPEN;
 }
 

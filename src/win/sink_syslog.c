@@ -159,7 +159,7 @@ struct syslog_sink {
     uint64_t stream_bytes; /* sent on this connection */
     uint64_t window;       /* ResendWindowKB, in bytes */
     ULONGLONG last_send;   /* GetTickCount64() of the last send */
-    size_t last_batch;     /* its bytes */
+    bool prove_next;       /* the collector ended a connection: prove the resend at once */
     uint64_t settled;      /* every message given with a token up to this is settled */
     /* RELP: the session's last TXNR, and what the collector sent not yet read as frames. */
     uint32_t txnr;
@@ -545,32 +545,25 @@ static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
     return is_connected(s);
 }
 
-/*
- * How long after our last send left a reset would have come back from a
- * collector that had closed, or closed with our data unread: well over a round
- * trip.
- */
-#define RESET_GRACE_MS 1000
+/* Our FIN goes out after all our data: a reset to it comes back within a round trip. */
+#define FIN_GRACE_MS 250
 
-/*
- * Whether the collector's end of the connection (its FIN, or close_notify)
- * proves it read every message sent on it. A collector that closes with data
- * unread resets instead, and data that reaches a socket already closed draws a
- * reset: so it does once no reset came by RESET_GRACE_MS after our last send.
- * Waits until then, looking at cancel.
- */
-static bool ended_cleanly(struct syslog_sink *s)
+/* Waits until `until` (looking at cancel): true if the collector's end is then still clean. */
+static bool clean_until(struct syslog_sink *s, ULONGLONG until)
 {
-    /*
-     * The last send returned with up to a send buffer of it still to go out:
-     * give that time to leave at 64 KiB/s (a slow VPN link) before the grace.
-     */
-    size_t unsent = s->last_batch < RH_NET_SNDBUF ? s->last_batch : RH_NET_SNDBUF;
-    ULONGLONG until = s->last_send + RESET_GRACE_MS + (ULONGLONG)unsent * 1000 / 65536;
-
     while (GetTickCount64() < until && !s->cancelled)
         Sleep(50);
     return !s->cancelled && rh_stream_peer_state(s->stream) == RH_PEER_CLOSED;
+}
+
+/*
+ * After rh_stream_finish said the collector ended its side in answer to ours:
+ * our FIN (or close_notify) went out after all our data, so a collector that
+ * had closed on its own at that moment resets within a round trip of it.
+ */
+static bool finished_cleanly(struct syslog_sink *s)
+{
+    return clean_until(s, GetTickCount64() + FIN_GRACE_MS);
 }
 
 /* Every message sent on the connection is settled: the collector proved it read them. */
@@ -602,8 +595,6 @@ static bool ensure_connected(struct syslog_sink *s)
     if (s->stream != NULL) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
-        if (peer == RH_PEER_CLOSED && s->transport != TRANSPORT_RELP && ended_cleanly(s))
-            settle_all(s); /* it closed (an idle timeout) after reading everything */
         if (peer != RH_PEER_OPEN) {
             size_t lost = s->sent_count;
 
@@ -615,6 +606,7 @@ static bool ensure_connected(struct syslog_sink *s)
                        peer == RH_PEER_RESET ? "reset" : "closed", (unsigned)lost);
             disconnect(s);
             if (lost > 0) {
+                s->prove_next = true;
                 SetLastError(peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
                 return false;
             }
@@ -680,7 +672,7 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
     if (s->transport != TRANSPORT_UDP && s->transport != TRANSPORT_RELP &&
         s->sent_count + s->n_frames > RH_UNSETTLED_MAX) {
         /* No room to remember more unconfirmed messages: have the collector confirm first. */
-        if (!rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) || !ended_cleanly(s)) {
+        if (!rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) || !finished_cleanly(s)) {
             drop_buffer(s);
             fail_over(s, WAIT_TIMEOUT);
             return RH_SINK_RETRY;
@@ -709,7 +701,6 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
             }
             s->stream_bytes = end;
             s->last_send = GetTickCount64();
-            s->last_batch = s->len;
             if (s->transport != TRANSPORT_RELP)
                 settle_by_window(s);
         }
@@ -855,23 +846,26 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
     } else if (s->stream != NULL && s->sent_count > 0) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
-        if (peer == RH_PEER_CLOSED && ended_cleanly(s)) {
-            /* It closed (an idle timeout of its own) after reading everything. */
-            settle_all(s);
-            disconnect(s);
-        } else if (peer != RH_PEER_OPEN) {
+        if (peer != RH_PEER_OPEN) {
+            /*
+             * Even a clean close of its own does not prove it read what we sent
+             * last (a reset to data that reached it closed does not always show
+             * after its FIN): they go again, and are proved at once.
+             */
             rh_log(RH_LOG_WARNING,
                    "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent "
                    "again",
                    s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
                    (unsigned)s->sent_count);
             fail_over(s, peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
+            s->prove_next = true;
             res = RH_SINK_RETRY;
-        } else if (now || GetTickCount64() - s->last_send >= s->idle_close_ms) {
+        } else if (now || s->prove_next || GetTickCount64() - s->last_send >= s->idle_close_ms) {
             /* Its answer to our close proves it read everything, unless a reset follows. */
-            if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) && ended_cleanly(s)) {
+            if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) && finished_cleanly(s)) {
                 settle_all(s);
                 disconnect(s);
+                s->prove_next = false;
             } else {
                 if (!s->cancelled)
                     rh_log(

@@ -57,7 +57,8 @@ struct tls_stream {
     CtxtHandle ctx;
     bool have_ctx;
     bool broken;                        /* the connection failed: no close_notify */
-    bool peer_closed;                   /* the server's close_notify came */
+    bool peer_closed;                   /* the server's close_notify came, or FIN after ours */
+    bool closing;                       /* our close_notify went out (tls_finish) */
     DWORD timeout_ms;                   /* for a whole handshake */
     WCHAR target[RH_NET_HOST_SIZE + 1]; /* ServerName, or the endpoint's host */
     SecPkgContext_StreamSizes sizes;
@@ -919,10 +920,13 @@ static enum rh_peer_state read_pending(struct tls_stream *ts, DWORD wait_ms)
         if (n == 0) {
             /*
              * A FIN without close_notify: maybe truncated, and a FIN is not
-             * authenticated (anyone on the path can forge one): as a reset.
+             * authenticated (anyone on the path can forge one): as a reset,
+             * unless it answers our own close_notify. Collectors (rsyslog's
+             * gtls) answer that with a bare FIN; it is then trusted as over TCP.
              */
             ts->broken = true;
-            return RH_PEER_RESET;
+            ts->peer_closed = ts->closing;
+            return ts->closing ? RH_PEER_CLOSED : RH_PEER_RESET;
         }
         if (n < 0) {
             ts->broken = true;
@@ -1005,6 +1009,7 @@ static bool tls_finish(struct rh_stream *st, DWORD wait_ms, volatile LONG *cance
     }
     /* Our close_notify is sent: close() must not send another. */
     ts->broken = true;
+    ts->closing = true;
     /* A bounded number of reads: a collector that keeps sending is no reason to stay. */
     for (int round = 0; round < 64 && peer == RH_PEER_OPEN; round++) {
         ULONGLONG now = GetTickCount64();

@@ -557,11 +557,13 @@ static DWORD WINAPI idle_collector_main(void *arg)
 
 /*
  * The collector closes the connection itself once idle, before the sink's own
- * IdleCloseMs: its clean close, with no reset after it, confirms everything it
- * read. The records count as delivered, none is sent twice, and the sink does
- * not loop resending them.
+ * IdleCloseMs. Its close alone proves nothing (a reset to data that reached it
+ * closed does not always show after its FIN), so what it had not confirmed goes
+ * again, once, on a connection the sink then closes in order at once: the
+ * records count as delivered, at most once twice, and the sink does not loop
+ * resending them.
  */
-static void a_collector_closing_idle_connections_confirms_them(void **state)
+static void a_collector_closing_idle_connections_gets_them_once_more(void **state)
 {
     static struct rh_host_dll dll;
     struct rh_replay_stats stats = {0};
@@ -569,6 +571,7 @@ static void a_collector_closing_idle_connections_confirms_them(void **state)
     struct sockaddr_in a = {0};
     int alen = sizeof a;
     char *st = NULL;
+    LONG frames;
     WSADATA wsa;
 
     (void)state;
@@ -595,7 +598,9 @@ static void a_collector_closing_idle_connections_confirms_them(void **state)
             break;
         Sleep(100);
     }
-    Sleep(1000); /* a sink resending in a loop would have sent more by now */
+    frames = c.frames;
+    Sleep(1500); /* a sink resending in a loop would have sent more by now */
+    assert_int_equal(c.frames, frames);
     rh_host_unload(&dll);
     InterlockedExchange(&c.quit, 1);
     WaitForSingleObject(c.thread, INFINITE);
@@ -608,7 +613,7 @@ static void a_collector_closing_idle_connections_confirms_them(void **state)
     free(st);
     print_message("50 records over %ld connection(s): %ld frame(s) received\n", c.connections,
                   c.frames);
-    assert_int_equal(c.frames, 50);
+    assert_true(c.frames >= 50 && c.frames <= 100);
 }
 
 static void tls_carries_every_field_and_closes_with_close_notify(void **state)
@@ -895,7 +900,8 @@ int main(void)
         cmocka_unit_test_teardown(collector_restart_mid_burst_loses_nothing_over_tls, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tcp, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_tls, wt_teardown),
-        cmocka_unit_test_teardown(a_collector_closing_idle_connections_confirms_them, wt_teardown),
+        cmocka_unit_test_teardown(a_collector_closing_idle_connections_gets_them_once_more,
+                                  wt_teardown),
         cmocka_unit_test_teardown(relp_acknowledges_every_message, wt_teardown),
         cmocka_unit_test_teardown(unread_records_survive_the_collector_over_relp, wt_teardown),
         cmocka_unit_test_teardown(tls_refuses_an_expired_certificate_and_fails_over, wt_teardown),
