@@ -23,8 +23,12 @@
  * orderly close takes longer than ConnectTimeoutMs: a collector that stopped
  * reading) or fails, gives its unsettled messages back: the worker sends them
  * again from the journal, on the next server. They stay in the journal across
- * a stop or a crash, so a restart sends them too. Messages may arrive twice
- * (their record_id tells them apart); none is lost.
+ * a stop or a crash, so a restart sends them too. A close the collector began
+ * proves nothing (a reset to data that reached it closed need not show after
+ * its FIN): the resend after it is closed in order at once, to be proved.
+ * Messages may arrive twice (their record_id tells them apart); none is lost.
+ * (Left: a collector that closes on its own within a round trip of our orderly
+ * close looks like one that answered it.)
  *
  * RELP (rsyslog's Reliable Event Logging Protocol, relp.h), over TCP: each
  * message is a frame the collector answers once it has taken it, so a message
