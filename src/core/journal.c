@@ -193,17 +193,28 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
     struct rh_jheader *h = base;
     uint64_t size = rh_journal_data_size(total);
     uint64_t pos, seq;
+    uint32_t valid = 0; /* cursors found on an entry */
 
     memset(rec, 0, sizeof *rec);
+    /*
+     * Positions and sequence numbers only grow: far from where they could
+     * overflow (2^62 bytes is centuries of hangups), or the header is not one.
+     */
     if (size == 0 || memcmp(h->magic, journal_magic, sizeof journal_magic) != 0 ||
         h->version != RH_JOURNAL_VERSION || h->header_size != RH_JOURNAL_HEADER_SIZE ||
-        h->data_size != size || h->head_pos % RH_JOURNAL_ALIGN != 0 || h->head_seq == 0)
+        h->data_size != size || h->head_pos % RH_JOURNAL_ALIGN != 0 || h->head_seq == 0 ||
+        h->head_pos > (UINT64_C(1) << 62) || h->head_seq > (UINT64_C(1) << 62))
         return RH_J_BAD_HEADER;
     j->hdr = h;
     j->ring = (uint8_t *)base + RH_JOURNAL_HEADER_SIZE;
     j->size = size;
 
-    /* Walk from the head; the tail is just past the last valid entry. */
+    /*
+     * Walk from the head; the tail is just past the last valid entry. A cursor
+     * counts only where it names an entry met on the way (its position and
+     * sequence both), or the tail: anything else, however it came (damage,
+     * tampering), would have the readers read between entries or past the ring.
+     */
     pos = h->head_pos;
     seq = h->head_seq;
     while (pos - h->head_pos < size) {
@@ -217,6 +228,9 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
             }
             break;
         }
+        for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
+            if (h->cursors[c].pos == pos && h->cursors[c].seq == seq)
+                valid |= 1u << c;
         if (e->kind != RH_JKIND_PAD)
             rec->entries++;
         pos += e->size;
@@ -224,17 +238,17 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
     }
     j->tail_pos = pos;
     j->next_seq = seq;
-    /* Cursors outside [head, tail] come from a damaged header: bring them in. */
     for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
         struct rh_jcursor *cur = &h->cursors[c];
 
         cur->name[RH_JOURNAL_NAME_SIZE - 1] = '\0';
-        if (cur->name[0] == '\0')
+        if (cur->name[0] == '\0' || (valid & (1u << c)) != 0 ||
+            (cur->pos == pos && cur->seq == seq))
             continue;
-        if (cur->pos < h->head_pos || cur->pos > pos || cur->seq < h->head_seq || cur->seq > seq) {
-            cur->pos = h->head_pos;
-            cur->seq = h->head_seq;
-        }
+        /* Outside the journal or between its entries: from the oldest record again. */
+        cur->pos = h->head_pos;
+        cur->seq = h->head_seq;
+        rec->cursors_reset++;
     }
     return RH_J_OK;
 }

@@ -114,9 +114,10 @@ enum rh_journal_policy {
 
 /* What opening found. */
 struct rh_journal_recovery {
-    uint64_t entries;  /* valid entries retained */
-    bool torn;         /* an invalid entry ended the walk before the ring did */
-    uint64_t torn_pos; /* where */
+    uint64_t entries;       /* valid entries retained */
+    bool torn;              /* an invalid entry ended the walk before the ring did */
+    uint64_t torn_pos;      /* where */
+    uint64_t cursors_reset; /* cursors that named no entry (damage, tampering): set to the head */
 };
 
 /* The ring size that `total` bytes of region give (0 if too small). */

@@ -685,6 +685,12 @@ static void open_journal(struct rh_runtime *rt)
                    "stopped) was skipped; %llu record(s) before it are intact",
                    rt->file.path_utf8, (unsigned long long)rec.torn_pos,
                    (unsigned long long)rec.entries);
+        if (rec.cursors_reset > 0)
+            rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                         "journal %s: %llu sink cursor(s) named no entry of the journal (damage "
+                         "or tampering) and were set back to its oldest record: those sinks "
+                         "receive some records again",
+                         rt->file.path_utf8, (unsigned long long)rec.cursors_reset);
         if (rec.entries > 0)
             rh_log(RH_LOG_INFO,
                    "journal %s: %llu record(s) kept from before; delivering them first",

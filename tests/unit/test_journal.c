@@ -286,6 +286,69 @@ static void cursor_moves_forward_only(void **state)
     assert_int_equal(rh_journal_pending(&j, c), 0);
 }
 
+/*
+ * Cursors read from the file are trusted only where they name an entry (or the
+ * tail): one 8 bytes before the ring's end, one inside an entry, one whose
+ * sequence number does not match its place all go back to the oldest record,
+ * counted, and the readers then read only whole entries (AddressSanitizer
+ * watches the region's end).
+ */
+static void tampered_cursors_are_set_back(void **state)
+{
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    struct rh_jentry e;
+    int a, b, c, d, ok;
+    uint64_t n, depth;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    a = rh_journal_cursor(&j, "a", true);
+    b = rh_journal_cursor(&j, "b", true);
+    c = rh_journal_cursor(&j, "c", true);
+    d = rh_journal_cursor(&j, "d", true);
+    ok = rh_journal_cursor(&j, "ok", true);
+    /* Past a lap, so that a place 8 bytes before the ring's end lies within the journal. */
+    for (uint8_t f = 1; j.tail_pos < j.size + 20000; f++)
+        assert_int_equal(put(&j, f, 1000, RH_J_DROP_OLDEST, NULL), RH_J_OK);
+    while (rh_journal_pending(&j, ok) > 10) {
+        assert_int_equal(rh_journal_read(&j, ok, &e, buf, sizeof buf), RH_J_OK);
+        rh_journal_advance(&j, ok, &e);
+    }
+    assert_int_equal(rh_journal_read(&j, ok, &e, buf, sizeof buf), RH_J_OK);
+    rh_journal_advance(&j, ok, &e);
+    j.hdr->cursors[a].pos = (j.tail_pos / j.size) * j.size - 8;
+    assert_true(j.hdr->cursors[a].pos > j.hdr->head_pos);
+    j.hdr->cursors[b].pos = j.hdr->cursors[ok].pos + 64; /* inside the second entry */
+    j.hdr->cursors[c].seq += 3;                          /* at the head, but not its seq */
+    j.hdr->cursors[d].pos = j.tail_pos;                  /* the tail: valid */
+    j.hdr->cursors[d].seq = j.next_seq;
+
+    assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_OK);
+    assert_int_equal(rec.cursors_reset, 3);
+    depth = rh_journal_depth(&k);
+    for (int x = 0; x < 3; x++) {
+        int cur = (int[]){a, b, c}[x];
+
+        assert_int_equal(k.hdr->cursors[cur].pos, k.hdr->head_pos);
+        assert_int_equal(rh_journal_pending(&k, cur), depth);
+        n = 0;
+        while (rh_journal_read(&k, cur, &e, buf, sizeof buf) == RH_J_OK) {
+            rh_journal_advance(&k, cur, &e);
+            n++;
+        }
+        assert_int_equal(n, depth);
+    }
+    assert_int_equal(rh_journal_pending(&k, d), 0);
+    assert_int_equal(rh_journal_pending(&k, ok), 9);
+    assert_int_equal(rec.torn, false);
+
+    /* A head far past anything real is no header. */
+    k.hdr->head_pos = UINT64_MAX - 63;
+    assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_BAD_HEADER);
+}
+
 static void full_drop_oldest(void **state)
 {
     struct rh_journal j;
@@ -917,6 +980,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(wraps_with_padding, setup, teardown),
         cmocka_unit_test_setup_teardown(full_drop_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(padding_is_not_a_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(tampered_cursors_are_set_back, setup, teardown),
         cmocka_unit_test_setup_teardown(cursor_moves_forward_only, setup, teardown),
         cmocka_unit_test_setup_teardown(full_fail_closed_and_reserve, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_headers_are_refused, setup, teardown),
