@@ -175,6 +175,7 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
     j->size = size;
     j->tail_pos = 0;
     j->next_seq = 1;
+    j->pad_pos = UINT64_MAX;
     memcpy(j->hdr->magic, journal_magic, sizeof journal_magic);
     j->hdr->version = RH_JOURNAL_VERSION;
     j->hdr->header_size = RH_JOURNAL_HEADER_SIZE;
@@ -217,6 +218,7 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
      */
     pos = h->head_pos;
     seq = h->head_seq;
+    j->pad_pos = UINT64_MAX;
     while (pos - h->head_pos < size) {
         const struct rh_jentry *e = entry_at(j, pos);
 
@@ -233,6 +235,8 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
                 valid |= 1u << c;
         if (e->kind != RH_JKIND_PAD)
             rec->entries++;
+        else
+            j->pad_pos = pos;
         pos += e->size;
         seq++;
     }
@@ -329,7 +333,7 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *dropped)
 
 static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, uint64_t time_ms,
                         const uint8_t record_id[16], const void *payload, uint32_t len,
-                        uint32_t size, uint16_t flags)
+                        uint32_t size)
 {
     struct rh_jentry *e = entry_at(j, pos);
     struct rh_jentry h;
@@ -343,7 +347,6 @@ static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, 
     if (record_id != NULL)
         memcpy(h.record_id, record_id, sizeof h.record_id);
     h.kind = (uint16_t)kind;
-    h.flags = flags;
     h.payload_len = len;
     h.crc = rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, len);
     /* Payload and header first, the CRC last: a crash in between leaves a bad CRC. */
@@ -366,7 +369,6 @@ enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kin
     uint64_t size = rh_journal_entry_size(len);
     uint64_t ignored = 0;
     uint64_t room;
-    uint16_t flags = 0;
 
     if (dropped == NULL)
         dropped = &ignored;
@@ -379,11 +381,11 @@ enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kin
     clamp_cursors(j);
     room = j->size - j->tail_pos % j->size;
     if (size > room) {
-        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room, 0);
+        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room);
+        j->pad_pos = j->tail_pos;
         j->tail_pos += room;
-        flags = RH_JENTRY_AFTER_PAD;
     }
-    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size, flags);
+    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size);
     j->tail_pos += size;
     /* The next slot reads as unwritten, so recovery stops there and not at an old entry. */
     if (j->tail_pos - j->hdr->head_pos < j->size && j->size - j->tail_pos % j->size >= 64)
@@ -542,15 +544,14 @@ void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)
 
 /*
  * Records from (pos, seq) to the tail: entries, less the padding among them.
- * Fewer than a ring's bytes apart, they cross at most one lap's start; the
- * entry there says whether padding came before it.
+ * Fewer than a ring's bytes apart, they hold at most one padding entry, the
+ * last one written (or found by open).
  */
 static uint64_t records_from(const struct rh_journal *j, uint64_t pos, uint64_t seq)
 {
     uint64_t n = j->next_seq > seq ? j->next_seq - seq : 0;
-    uint64_t lap = (pos / j->size + 1) * j->size;
 
-    if (n > 0 && lap < j->tail_pos && pos < lap && (entry_at(j, lap)->flags & RH_JENTRY_AFTER_PAD))
+    if (n > 0 && j->pad_pos != UINT64_MAX && j->pad_pos >= pos && j->pad_pos < j->tail_pos)
         n--;
     return n;
 }

@@ -52,18 +52,13 @@ struct rh_jentry {
     uint64_t pos;   /* the entry's own position: a stale or misplaced copy shows */
     uint64_t time_ms;
     uint8_t record_id[16];
-    uint16_t kind;  /* enum rh_jkind */
-    uint16_t flags; /* RH_JENTRY_AFTER_PAD */
+    uint16_t kind; /* enum rh_jkind */
+    uint16_t reserved0;
     uint32_t payload_len;
     uint32_t crc; /* CRC-32C of this header with crc = 0, then the payload */
     uint32_t reserved1;
 };
 #define RH_JENTRY_MAGIC 0x454A4852u /* "RHJE" */
-/*
- * Set on the entry that starts a lap of the ring right after a padding entry:
- * counts of records (pending, depth) leave the padding out without a walk.
- */
-#define RH_JENTRY_AFTER_PAD 0x0001u
 
 /* A sink's place in the journal, in the header. */
 struct rh_jcursor {
@@ -95,6 +90,7 @@ struct rh_journal {
     uint64_t size;     /* ring bytes */
     uint64_t tail_pos; /* where the next entry goes */
     uint64_t next_seq;
+    uint64_t pad_pos; /* the last padding entry written or found; UINT64_MAX: none */
 };
 
 enum rh_journal_status {
