@@ -110,6 +110,7 @@ struct rh_runtime {
     volatile LONG quit;
     HANDLE flusher;
     volatile LONG status_dirty;
+    uint64_t prefaulted_to; /* the flusher's: journal positions touched up to here */
 
     volatile LONG64 received, journaled, dropped, refused;
     volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
@@ -199,12 +200,14 @@ static void worker_lock(struct rh_runtime *rt)
 
 /*
  * Touches the journal's pages ahead of the tail, so that RRAS's thread does not
- * take a page fault when it first writes one. The touch is an atomic OR with 0:
- * it changes nothing, whoever else writes there.
+ * wait for a page to be read in when it first writes one. The touch is a read:
+ * it makes the page resident without dirtying it, so an idle journal writes
+ * nothing to disk. Each page is touched once per lap (rt->prefaulted_to), not
+ * at every flush interval.
  */
 static void prefault(struct rh_runtime *rt, uint64_t bytes)
 {
-    uint64_t tail;
+    uint64_t tail, from, to;
 
     if (rt->journal.hdr == NULL)
         return;
@@ -213,11 +216,12 @@ static void prefault(struct rh_runtime *rt, uint64_t bytes)
     ReleaseSRWLockShared(&rt->jlock);
     if (bytes > rt->journal.size)
         bytes = rt->journal.size;
-    for (uint64_t off = 0; off < bytes && !rt->quit; off += 4096) {
-        uint64_t at = (tail + off) % rt->journal.size;
-
-        InterlockedOr((volatile LONG *)(void *)(rt->journal.ring + (at & ~(uint64_t)3)), 0);
-    }
+    from = rt->prefaulted_to > tail ? rt->prefaulted_to : tail;
+    to = tail + bytes;
+    for (uint64_t at = from & ~(uint64_t)4095; at < to && !rt->quit; at += 4096)
+        (void)*(volatile const uint8_t *)(rt->journal.ring + at % rt->journal.size);
+    if (to > rt->prefaulted_to)
+        rt->prefaulted_to = to;
 }
 
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
