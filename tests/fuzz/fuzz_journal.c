@@ -104,19 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(old, 0, total);
     if (data[0] & 1)
         retained = build(old, total, seed);
-    for (size_t at = 5; size - at >= 5;) {
-        uint32_t off;
-        size_t len = data[at + 4];
-
-        memcpy(&off, data + at, sizeof off);
-        at += 5;
-        if (len > size - at)
-            len = size - at;
-        for (size_t i = 0; i < len && total > 0; i++)
-            old[(off + i) % total] = data[at + i];
-        at += len;
-        patched = true;
-    }
+    patched = fuzz_patch(old, total, data, size, 5);
 
     CHECK(rh_journal_create(&dst, region, SMALLEST, 0) == RH_J_OK);
     c = rh_journal_cursor(&dst, "sink", true);

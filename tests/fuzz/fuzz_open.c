@@ -69,18 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(&seed, data, sizeof seed);
     memset(region, 0, TOTAL);
     build(region, seed);
-    for (size_t at = 4; size - at >= 5;) {
-        uint32_t off;
-        size_t len = data[at + 4];
-
-        memcpy(&off, data + at, sizeof off);
-        at += 5;
-        if (len > size - at)
-            len = size - at;
-        for (size_t i = 0; i < len; i++)
-            region[(off + i) % TOTAL] = data[at + i];
-        at += len;
-    }
+    fuzz_patch(region, TOTAL, data, size, 4);
 
     st = rh_journal_open(&j, region, TOTAL, &rec);
     CHECK(st == RH_J_OK || st == RH_J_BAD_HEADER);
