@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "runtime.h"
+#include "runtime_internal.h"
 
 #include <bcrypt.h>
 #include <stdio.h>
@@ -14,131 +14,11 @@
 #include "text.h"
 #include "wstr.h"
 
-#ifndef RASHANGUP_VERSION
-#define RASHANGUP_VERSION "0.0.0"
-#endif
-
-/* What stop gives a worker to leave a delivery, and again after cancelling its I/O. */
-#define STOP_GRACE_MS 250
-
 /* How far ahead of the tail the flusher keeps the journal's pages touched. */
 #define PREFAULT_BYTES (64u * 1024 * 1024)
 
-/* status.json at most: 16 sinks, each with a reason of 255 bytes escaped, fit well. */
-#define STATUS_MAX (64u * 1024)
-
-/* Refused connections remembered at once, oldest forgotten first. */
-#define REFUSED_MAX 1024
-
 /* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
 #define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
-
-/*
- * Records a worker gave its sink that are not settled yet (see sink.h): the
- * journal cursor stays at the first of them. A ring; when full, the worker
- * reads nothing new until the sink settles some.
- */
-#define UNSETTLED_MAX RH_UNSETTLED_MAX
-
-struct unsettled {
-    uint64_t pos, seq; /* the entry's place; seq is the token the sink had */
-};
-
-struct worker {
-    struct rh_runtime *rt;
-    struct rh_runtime_sink sink;
-    int cursor;
-    unsigned events;    /* what the sink takes: enum rh_sink_event */
-    bool active;        /* a configured sink; false: a free slot, or one being retired */
-    bool live;          /* sink.instance is still to be destroyed */
-    volatile LONG quit; /* this worker alone must stop (live reconfiguration) */
-    HANDLE wake;        /* set with quit */
-    HANDLE thread;
-    volatile LONG state; /* enum rh_sink_state */
-    volatile LONG in_delivery;
-    volatile LONG64 delivered, retried, failed;
-    volatile LONG64 unconfirmed; /* given to the sink, not settled */
-    volatile LONG last_error;
-    volatile LONG exited;
-    volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
-
-    /*
-     * The worker thread's own: where it reads, where what it handled ends (given
-     * to the sink, or of no use to it), and what its sink has not settled.
-     */
-    struct rh_jahead rd;
-    uint64_t done_pos, done_seq;
-    struct unsettled *unsettled;
-    size_t u_first, u_count;
-};
-
-/* A sink that is configured but does not run (invalid, or Enabled = 0): it keeps its cursor. */
-struct held_sink {
-    char name[RH_SINK_NAME_SIZE];
-    char type[32];
-    enum rh_sink_state state;
-    char reason[256];
-    bool runtime_made; /* it could not get a worker: the service thinks it runs */
-};
-
-/*
- * One runtime per start, on the heap: if a stuck worker must be abandoned at
- * stop, it keeps its runtime (leaked on purpose) and a later start gets a new one.
- */
-struct rh_runtime {
-    struct rh_runtime_config cfg;
-    char server[RH_SERVER_SIZE];
-    uint64_t started_ms;
-
-    SRWLOCK jlock; /* the journal and everything in it */
-    CONDITION_VARIABLE jcv;
-    struct rh_journal journal;
-    struct rh_journal_file file;
-    void *memory_journal; /* when no file could be had */
-    bool file_backed;
-    HANDLE dir; /* the journal's folder, checked and held; INVALID_HANDLE_VALUE: not usable */
-    bool full;  /* the last append found no room */
-    bool journal_closed; /* by stop: an abandoned worker must not touch it */
-
-    uint8_t id_base[10];
-    uint64_t id_counter;
-
-    HANDLE stop_event;   /* manual reset: set when workers must stop */
-    HANDLE flusher_stop; /* manual reset: set once they have, for the flusher's last round */
-    HANDLE drain_event;  /* manual reset: set when stop begins to drain */
-    volatile LONG draining;
-    volatile LONG quit;
-    HANDLE flusher;
-    volatile LONG status_dirty;
-    uint64_t prefaulted_to; /* the flusher's: journal positions touched up to here */
-
-    volatile LONG64 received, journaled, dropped, refused;
-    volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
-    volatile LONG64 dropped_reported;
-
-    /* Connections refused (fail-closed): their hangups, if RRAS sends them, are not records. */
-    SRWLOCK refused_lock;
-    struct rh_guid refused_ids[REFUSED_MAX];
-    size_t refused_next;
-    size_t refused_count;
-
-    /*
-     * Read by RRAS's threads without a lock, so each is published whole: what
-     * any sink takes (enum rh_sink_event), and whether the journal refuses
-     * connections when full.
-     */
-    volatile LONG events;
-    volatile LONG fail_closed;
-
-    SRWLOCK wlock;    /* the set of workers: exclusive to change it, shared to read it */
-    size_t n_workers; /* slots used, active or not */
-    struct worker workers[RH_MAX_SINKS];
-    /* Sinks configured but not running: their cursors stay (under wlock). */
-    struct held_sink held[RH_JOURNAL_CURSORS];
-    size_t n_held;
-    /* Each cursor's dropped count when this runtime began (status.json counts since start). */
-    uint64_t dropped_base[RH_JOURNAL_CURSORS];
-};
 
 static struct rh_runtime *g_rt;
 
@@ -176,28 +56,6 @@ static void next_record_id(struct rh_runtime *rt, uint8_t id[16], uint64_t time_
     rh_uuid7_make(id, time_ms, random);
 }
 
-static void set_state(struct worker *w, enum rh_sink_state s)
-{
-    if (InterlockedExchange(&w->state, (LONG)s) != (LONG)s)
-        InterlockedExchange(&w->rt->status_dirty, 1);
-}
-
-/*
- * The workers take the journal lock without ever sleeping on it: if they slept,
- * RRAS's thread would have to wake them when it releases the lock, a system call
- * on the callback path. They spin, then yield, instead; the lock is only ever held
- * for the copy of one entry.
- */
-static void worker_lock(struct rh_runtime *rt)
-{
-    for (unsigned i = 0; !TryAcquireSRWLockExclusive(&rt->jlock); i++) {
-        if (i < 128)
-            YieldProcessor();
-        else
-            SwitchToThread();
-    }
-}
-
 /*
  * Touches the journal's pages ahead of the tail, so that RRAS's thread does not
  * wait for a page to be read in when it first writes one. The touch is a read:
@@ -224,429 +82,6 @@ static void prefault(struct rh_runtime *rt, uint64_t bytes)
         rt->prefaulted_to = to;
 }
 
-/* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
-static bool stopping(const struct worker *w)
-{
-    return w->rt->quit || w->quit;
-}
-
-/* Waits `ms`, or less if worker w must stop; true if it must. */
-static bool worker_wait(struct worker *w, DWORD ms)
-{
-    HANDLE h[2] = {w->rt->stop_event, w->wake};
-
-    return WaitForMultipleObjects(2, h, FALSE, ms) != WAIT_TIMEOUT || stopping(w);
-}
-
-/*
- * A failing sink's wait before its next try. Once stop drains, a sink that
- * has not failed since gets one try at once (its collector may be back); one
- * that has gives up and waits for the stop: the drain does not wait for it.
- * True if the worker must stop.
- */
-static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
-{
-    struct rh_runtime *rt = w->rt;
-    HANDLE h[3] = {rt->stop_event, w->wake, rt->drain_event};
-
-    if (tried_while_draining) {
-        InterlockedExchange(&w->gave_up, 1);
-        return worker_wait(w, INFINITE);
-    }
-    return WaitForMultipleObjects(rt->drain_event != NULL ? 3 : 2, h, FALSE, ms) <
-               WAIT_OBJECT_0 + 2 ||
-           stopping(w);
-}
-
-/* A batch: consecutive entries copied out of the journal under one lock. */
-#define BATCH_ENTRIES 256
-#define BATCH_BYTES   (256u * 1024)
-
-struct batch {
-    size_t n;
-    struct rh_jentry entries[BATCH_ENTRIES];
-    uint32_t offsets[BATCH_ENTRIES];
-    uint8_t payloads[BATCH_BYTES + RH_JOURNAL_MAX_PAYLOAD];
-};
-
-enum next { NEXT_BATCH, NEXT_IDLE, NEXT_STOP };
-
-/*
- * Brings the worker's reading place in line with its cursor: after a drop
- * moved the cursor past what the worker had read, or after a rewind. Records
- * the journal dropped are forgotten from the unsettled ones. Called with jlock.
- */
-static void follow_cursor(struct worker *w, bool rewind)
-{
-    const struct rh_jcursor *cur = &w->rt->journal.hdr->cursors[w->cursor];
-
-    if (rewind || w->rd.pos < cur->pos) {
-        rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
-        w->done_pos = w->rd.pos;
-        w->done_seq = w->rd.seq;
-        if (rewind)
-            w->u_count = 0;
-    }
-    while (w->u_count > 0 && w->unsettled[w->u_first].pos < cur->pos) {
-        w->u_first = (w->u_first + 1) % UNSETTLED_MAX;
-        w->u_count--;
-    }
-    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
-}
-
-/*
- * Fills the batch from where the worker reads. With nothing to read, waits:
- * briefly (NEXT_IDLE) while its sink has records to settle, otherwise until
- * there is something.
- */
-static enum next next_batch(struct worker *w, struct batch *b)
-{
-    struct rh_runtime *rt = w->rt;
-    enum rh_journal_status st = RH_J_OK;
-    uint32_t used = 0;
-    size_t room;
-
-    worker_lock(rt);
-    for (;;) {
-        follow_cursor(w, false);
-        room = UNSETTLED_MAX - w->u_count;
-        b->n = 0;
-        used = 0;
-        while (b->n < BATCH_ENTRIES && b->n < room && used < BATCH_BYTES &&
-               (st = rh_journal_read_ahead(&rt->journal, &w->rd, &b->entries[b->n],
-                                           b->payloads + used, RH_JOURNAL_MAX_PAYLOAD)) ==
-                   RH_J_OK) {
-            b->offsets[b->n] = used;
-            used += b->entries[b->n].payload_len;
-            b->n++;
-        }
-        if (b->n > 0 || stopping(w) || (st != RH_J_OK && st != RH_J_EMPTY))
-            break;
-        if (w->u_count > 0) {
-            SleepConditionVariableSRW(&rt->jcv, &rt->jlock, RH_SETTLE_POLL_MS, 0);
-            ReleaseSRWLockExclusive(&rt->jlock);
-            return stopping(w) ? NEXT_STOP : NEXT_IDLE;
-        }
-        set_state(w, RH_SINK_STATE_IDLE);
-        SleepConditionVariableSRW(&rt->jcv, &rt->jlock, 1000, 0);
-    }
-    ReleaseSRWLockExclusive(&rt->jlock);
-    if (b->n == 0 && !stopping(w)) {
-        if (room == 0)
-            return NEXT_IDLE; /* the sink must settle before more can go */
-        /* Cannot happen while the journal is ours; if it does, say so, slowly. */
-        rh_log(RH_LOG_ERROR, "sink %s: the journal entry at its cursor is unreadable (%d)",
-               w->sink.name, (int)st);
-        return worker_wait(w, 5000) ? NEXT_STOP : NEXT_IDLE;
-    }
-    return stopping(w) ? NEXT_STOP : NEXT_BATCH;
-}
-
-/* Entry e is dealt with: given to the sink, or of no use to it. */
-static void handled(struct worker *w, const struct rh_jentry *e)
-{
-    w->done_pos = e->pos + e->size;
-    w->done_seq = e->seq + 1;
-}
-
-/*
- * Delivers a batch: each record, then the sink's flush. Records the sink took
- * join the unsettled ones; RETRY leaves the rest of the batch for later.
- */
-static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, struct rh_record *rec,
-                                         uint64_t *last_token)
-{
-    struct rh_runtime *rt = w->rt;
-    enum rh_sink_result res = RH_SINK_OK;
-
-    set_state(w, RH_SINK_STATE_SENDING);
-    InterlockedExchange(&w->in_delivery, 1);
-    for (size_t i = 0; i < b->n && res != RH_SINK_RETRY; i++) {
-        const struct rh_jentry *e = &b->entries[i];
-        struct rh_event_meta meta = {e->time_ms, rt->server, e->record_id};
-        unsigned event = rh_event_of_kind((enum rh_jkind)e->kind);
-
-        if ((event & w->events) == 0) {
-            handled(w, e); /* an event this sink has no use for */
-            continue;
-        }
-        if (!rh_event_decode((enum rh_jkind)e->kind, b->payloads + b->offsets[i], e->payload_len,
-                             &meta, rec)) {
-            InterlockedIncrement64(&w->failed);
-            rh_log(RH_LOG_ERROR, "sink %s: journal entry %llu cannot be decoded; skipped",
-                   w->sink.name, (unsigned long long)e->seq);
-            handled(w, e);
-            continue;
-        }
-        res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec, e->seq);
-        if (res == RH_SINK_ERROR) {
-            /* Never deliverable (the sink said why): counted and passed over. */
-            InterlockedIncrement64(&w->failed);
-            res = RH_SINK_OK;
-            handled(w, e);
-            continue;
-        }
-        if (res == RH_SINK_OK) {
-            size_t at = (w->u_first + w->u_count) % UNSETTLED_MAX;
-
-            w->unsettled[at].pos = e->pos;
-            w->unsettled[at].seq = e->seq;
-            w->u_count++;
-            *last_token = e->seq;
-            handled(w, e);
-        }
-    }
-    if (res == RH_SINK_OK && w->sink.ops->flush != NULL) {
-        res = w->sink.ops->flush(w->sink.instance);
-        if (res == RH_SINK_ERROR) /* a batch the sink can never take: do not loop on it */
-            res = RH_SINK_OK;
-    }
-    InterlockedExchange(&w->in_delivery, 0);
-    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
-    return res;
-}
-
-/*
- * Moves the cursor over what the sink settled: every record up to `token`.
- * The cursor stops at the first record still unsettled, or, with none, at the
- * end of what the worker handled (entries the sink had no use for go with the
- * rest; those read and not yet given, after a failure, do not).
- */
-static void settle_to(struct worker *w, uint64_t token)
-{
-    struct rh_runtime *rt = w->rt;
-    uint64_t settled = 0;
-
-    worker_lock(rt);
-    /*
-     * A worker abandoned at a reconfiguration (its delivery did not return) no
-     * longer owns the cursor: another worker of that sink may be using it.
-     */
-    if (!rt->journal_closed && !(w->quit && w->state == RH_SINK_STATE_STUCK)) {
-        uint64_t pos, seq;
-
-        follow_cursor(w, false);
-        while (w->u_count > 0 && w->unsettled[w->u_first].seq <= token) {
-            w->u_first = (w->u_first + 1) % UNSETTLED_MAX;
-            w->u_count--;
-            settled++;
-        }
-        if (w->u_count > 0) {
-            pos = w->unsettled[w->u_first].pos;
-            seq = w->unsettled[w->u_first].seq;
-        } else {
-            pos = w->done_pos;
-            seq = w->done_seq;
-        }
-        rh_journal_move_cursor(&rt->journal, w->cursor, pos, seq, settled);
-    }
-    ReleaseSRWLockExclusive(&rt->jlock);
-    InterlockedAdd64(&w->delivered, (LONG64)settled);
-    InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
-}
-
-/*
- * Asks the sink how far it is settled and moves the cursor there. A sink
- * without settle() is settled up to what it took. RETRY: the sink lost its
- * connection.
- */
-static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_token)
-{
-    uint64_t token = 0;
-    enum rh_sink_result res = RH_SINK_OK;
-
-    if (w->sink.ops->settle == NULL) {
-        token = last_token;
-    } else {
-        InterlockedExchange(&w->in_delivery, 1);
-        res = w->sink.ops->settle(w->sink.instance, now, &token);
-        InterlockedExchange(&w->in_delivery, 0);
-    }
-    settle_to(w, token);
-    return res == RH_SINK_ERROR ? RH_SINK_OK : res;
-}
-
-/* After a failure: what is not settled is read again, from the cursor. */
-static void rewind_to_cursor(struct worker *w)
-{
-    worker_lock(w->rt);
-    if (!w->rt->journal_closed)
-        follow_cursor(w, true);
-    ReleaseSRWLockExclusive(&w->rt->jlock);
-}
-
-static DWORD WINAPI worker_main(void *arg)
-{
-    struct worker *w = arg;
-    struct rh_runtime *rt = w->rt;
-    struct batch *b = malloc(sizeof *b);
-    struct rh_record *rec = malloc(sizeof *rec);
-    uint32_t attempt = 0;
-    uint32_t random = (uint32_t)(uintptr_t)w ^ GetCurrentThreadId();
-    uint64_t last_token = 0;
-    enum next next;
-
-    w->unsettled = malloc(UNSETTLED_MAX * sizeof *w->unsettled);
-    if (b == NULL || rec == NULL || w->unsettled == NULL) {
-        rh_log(RH_LOG_ERROR, "sink %s: out of memory; its worker did not start", w->sink.name);
-        goto out;
-    }
-    rewind_to_cursor(w);
-    while ((next = next_batch(w, b)) != NEXT_STOP) {
-        bool draining = rt->draining != 0;
-        enum rh_sink_result res;
-
-        if (next == NEXT_IDLE) {
-            /* Nothing new: a chance for the sink to settle (and, when stopping, to prove). */
-            res = settle(w, draining || w->u_count == UNSETTLED_MAX, last_token);
-        } else {
-            res = deliver_batch(w, b, rec, &last_token);
-            /*
-             * A sink without settle() has the batch only if flush() said OK; one
-             * with it says what it has even after a failure (RADIUS's prefix).
-             */
-            if (res == RH_SINK_OK || (stopping(w) && w->sink.ops->settle != NULL))
-                res = settle(w, false, last_token) == RH_SINK_RETRY ? RH_SINK_RETRY : res;
-        }
-
-        /* Stopped meanwhile: what was settled moved the cursor; the rest stays in the journal. */
-        if (stopping(w))
-            break;
-        if (res == RH_SINK_RETRY) {
-            uint64_t token = 0;
-
-            /* What the sink settled before it failed (RADIUS's acknowledged prefix) stays so. */
-            if (w->sink.ops->settle != NULL &&
-                w->sink.ops->settle(w->sink.instance, false, &token) != RH_SINK_RETRY)
-                settle_to(w, token);
-            rewind_to_cursor(w);
-            InterlockedExchange(&w->last_error, (LONG)GetLastError());
-            InterlockedIncrement64(&w->retried);
-            if (attempt++ == 0) {
-                char why[256];
-
-                rh_win32_error_text((DWORD)w->last_error, why, sizeof why);
-                rh_log_event(RH_EV_SINK_DOWN, RH_LOG_WARNING,
-                             "sink %s: delivery failed; retrying with backoff (a %s sink; last "
-                             "error: %s)",
-                             w->sink.name, w->sink.ops->type, why);
-            }
-            set_state(w, RH_SINK_STATE_RETRYING);
-            random = random * 1664525u + 1013904223u;
-            if (retry_wait(
-                    w, rh_backoff_ms(attempt, rt->cfg.retry_min_ms, rt->cfg.retry_max_ms, random),
-                    draining))
-                break;
-            continue;
-        }
-        if (next == NEXT_BATCH && attempt > 0) {
-            rh_log_event(RH_EV_SINK_RECOVERED, RH_LOG_INFO,
-                         "sink %s: delivering again after %u failed attempt(s)", w->sink.name,
-                         (unsigned)attempt);
-            attempt = 0;
-        }
-    }
-out:
-    free(b);
-    free(rec);
-    free(w->unsettled);
-    w->unsettled = NULL;
-    InterlockedExchange(&w->exited, 1);
-    return 0;
-}
-
-static void write_status(struct rh_runtime *rt)
-{
-    struct rh_status *s = calloc(1, sizeof *s);
-    char *text = malloc(STATUS_MAX);
-    WCHAR path[MAX_PATH];
-    struct rh_buf b;
-
-    if (s == NULL || text == NULL)
-        goto out;
-    s->time_ms = rh_now_unix_ms();
-    s->started_ms = rt->started_ms;
-    s->server = rt->server;
-    s->version = RASHANGUP_VERSION;
-    s->journal_path = rt->file_backed ? rt->file.path_utf8 : "(memory)";
-    s->fail_closed = rt->fail_closed != 0;
-    s->received = (uint64_t)rt->received;
-    s->journaled = (uint64_t)rt->journaled;
-    s->dropped = (uint64_t)rt->dropped;
-    s->refused = (uint64_t)rt->refused;
-    AcquireSRWLockShared(&rt->wlock);
-    AcquireSRWLockShared(&rt->jlock);
-    s->journal_bytes = rt->journal.size;
-    s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
-    s->journal_depth = rh_journal_depth(&rt->journal);
-    s->full = rt->full;
-    for (size_t i = 0; i < rt->n_workers + rt->n_held && s->n_sinks < RH_MAX_SINKS; i++) {
-        struct rh_sink_status *k = &s->sinks[s->n_sinks];
-        int c;
-
-        if (i < rt->n_workers) {
-            struct worker *w = &rt->workers[i];
-
-            if (!w->active)
-                continue;
-            k->name = w->sink.name;
-            k->type = w->sink.ops->type;
-            k->state = (enum rh_sink_state)w->state;
-            k->delivered = (uint64_t)w->delivered;
-            k->retried = (uint64_t)w->retried;
-            k->failed = (uint64_t)w->failed;
-            k->last_error = (uint32_t)w->last_error;
-            k->unconfirmed = (uint64_t)w->unconfirmed;
-            c = w->cursor;
-        } else {
-            const struct held_sink *h = &rt->held[i - rt->n_workers];
-
-            k->name = h->name;
-            k->type = h->type[0] != '\0' ? h->type : NULL;
-            k->state = h->state;
-            k->reason = h->reason[0] != '\0' ? h->reason : NULL;
-            c = rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, h->name, false) : -1;
-        }
-        s->n_sinks++;
-        if (c >= 0) {
-            uint64_t dropped = rt->journal.hdr->cursors[c].dropped;
-            uint64_t base = rt->dropped_base[c];
-
-            /* Since start, as every other count here: the journal keeps the lifetime total. */
-            k->dropped = dropped > base ? dropped - base : 0;
-            k->pending = rh_journal_pending(&rt->journal, c);
-            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, c);
-        }
-    }
-    ReleaseSRWLockShared(&rt->jlock);
-    ReleaseSRWLockShared(&rt->wlock);
-
-    rh_buf_init(&b, text, STATUS_MAX);
-    /* Only into the checked folder: an untrusted one is never written to. */
-    if (rt->dir != INVALID_HANDLE_VALUE && rh_format_status(s, &b) &&
-        _snwprintf(path, MAX_PATH, L"%ls\\status.json", rt->cfg.journal_dir) > 0) {
-        path[MAX_PATH - 1] = L'\0';
-        rh_write_file_atomic(path, b.data, b.len);
-    }
-out:
-    free(s);
-    free(text);
-}
-
-/* Reports what the callbacks only counted: drops and a full journal. */
-static void report(struct rh_runtime *rt)
-{
-    LONG64 dropped = rt->dropped;
-    LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
-
-    if (dropped > before)
-        rh_log_event(
-            RH_EV_DROPPED, RH_LOG_ERROR,
-            "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
-            "a sink is failing or JournalSizeMB is too small",
-            (long long)(dropped - before), (long long)dropped);
-}
-
 static DWORD WINAPI flusher_main(void *arg)
 {
     struct rh_runtime *rt = arg;
@@ -662,11 +97,11 @@ static DWORD WINAPI flusher_main(void *arg)
             prefault(rt, PREFAULT_BYTES);
         if (rt->file_backed)
             rh_journal_file_flush(&rt->file);
-        report(rt);
+        rh_status_report(rt);
         now = GetTickCount64();
         if (stop || InterlockedExchange(&rt->status_dirty, 0) != 0 ||
             now - last_status >= rt->cfg.status_ms) {
-            write_status(rt);
+            rh_status_write(rt);
             last_status = now;
         }
     }
@@ -779,7 +214,7 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     int cursor = -1;
 
     if (rt->journal.hdr != NULL) {
-        worker_lock(rt);
+        rh_runtime_lock(rt);
         cursor = rh_journal_cursor(&rt->journal, sink->name, true);
         ReleaseSRWLockExclusive(&rt->jlock);
     }
@@ -827,7 +262,7 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     if ((size_t)(w - rt->workers) >= rt->n_workers)
         rt->n_workers = (size_t)(w - rt->workers) + 1;
     InterlockedOr(&rt->events, (LONG)w->events);
-    w->thread = CreateThread(NULL, 0, worker_main, w, 0, NULL);
+    w->thread = CreateThread(NULL, 0, rh_worker_main, w, 0, NULL);
     if (w->thread == NULL) {
         rh_log(RH_LOG_ERROR, "sink %s: its worker thread cannot start (error %lu)", w->sink.name,
                (unsigned long)GetLastError());
@@ -855,7 +290,7 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
             names[n++] = rt->workers[i].sink.name;
     for (size_t i = 0; i < n_starting && i < RH_MAX_SINKS; i++)
         names[n++] = starting[i].name;
-    worker_lock(rt);
+    rh_runtime_lock(rt);
     for (size_t i = 0; i < rt->n_held; i++) {
         /* Enabled = 0 is the administrator's choice: its records are not kept. */
         if (rt->held[i].state == RH_SINK_STATE_DISABLED)
@@ -995,7 +430,7 @@ static void join_workers(struct rh_runtime *rt, ULONGLONG deadline)
         struct worker *w = &rt->workers[i];
         ULONGLONG now = GetTickCount64();
 
-        if (w->thread == NULL || !stopping(w))
+        if (w->thread == NULL || !rh_worker_stopping(w))
             continue;
         if (WaitForSingleObject(w->thread, now < deadline ? (DWORD)(deadline - now) : 0) ==
             WAIT_OBJECT_0) {
@@ -1006,7 +441,7 @@ static void join_workers(struct rh_runtime *rt, ULONGLONG deadline)
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
 
-        if (w->thread == NULL && w->live && stopping(w)) {
+        if (w->thread == NULL && w->live && rh_worker_stopping(w)) {
             w->sink.ops->destroy(w->sink.instance);
             w->live = false;
         }
@@ -1014,7 +449,7 @@ static void join_workers(struct rh_runtime *rt, ULONGLONG deadline)
 }
 
 /*
- * Stops the workers that must stop (stopping()): wakes them, asks their sinks
+ * Stops the workers that must stop (rh_worker_stopping()): wakes them, asks their sinks
  * to cancel, gives them one shared grace, cancels their I/O, gives a second
  * grace: at most 2 * STOP_GRACE_MS, however many are stuck. A worker still in a
  * delivery then is abandoned: its thread is left to finish, its sink not
@@ -1027,7 +462,7 @@ static bool halt_workers(struct rh_runtime *rt)
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
 
-        if (w->thread == NULL || !stopping(w))
+        if (w->thread == NULL || !rh_worker_stopping(w))
             continue;
         if (w->wake != NULL)
             SetEvent(w->wake);
@@ -1037,15 +472,15 @@ static bool halt_workers(struct rh_runtime *rt)
     WakeAllConditionVariable(&rt->jcv);
     join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
     for (size_t i = 0; i < rt->n_workers; i++)
-        if (rt->workers[i].thread != NULL && stopping(&rt->workers[i]))
+        if (rt->workers[i].thread != NULL && rh_worker_stopping(&rt->workers[i]))
             CancelSynchronousIo(rt->workers[i].thread);
     join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
     for (size_t i = 0; i < rt->n_workers; i++) {
         struct worker *w = &rt->workers[i];
 
-        if (w->thread == NULL || !stopping(w))
+        if (w->thread == NULL || !rh_worker_stopping(w))
             continue;
-        set_state(w, RH_SINK_STATE_STUCK);
+        rh_worker_set_state(w, RH_SINK_STATE_STUCK);
         rh_log(RH_LOG_ERROR,
                "sink %s: a delivery did not return when asked to stop; its thread is left to "
                "finish, and its undelivered records stay in the journal for the next worker",

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime's own: what runtime.c (start, stop, reconfiguration, appends,
+ * the journal and its flusher), worker.c (one delivery worker per sink) and
+ * status.c (status.json and the reports of drops) share. Not for other files:
+ * runtime.h is the runtime's interface.
+ */
+#ifndef RH_RUNTIME_INTERNAL_H
+#define RH_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <windows.h>
+
+#include "journal.h"
+#include "journal_file.h"
+#include "pipeline.h"
+#include "runtime.h"
+#include "sink.h"
+
+/* What stop gives a worker to leave a delivery, and again after cancelling its I/O. */
+#define STOP_GRACE_MS 250
+
+/* Refused connections remembered at once, oldest forgotten first. */
+#define REFUSED_MAX 1024
+
+/*
+ * Records a worker gave its sink that are not settled yet (see sink.h): the
+ * journal cursor stays at the first of them. A ring; when full, the worker
+ * reads nothing new until the sink settles some.
+ */
+#define UNSETTLED_MAX RH_UNSETTLED_MAX
+
+struct unsettled {
+    uint64_t pos, seq; /* the entry's place; seq is the token the sink had */
+};
+
+struct worker {
+    struct rh_runtime *rt;
+    struct rh_runtime_sink sink;
+    int cursor;
+    unsigned events;    /* what the sink takes: enum rh_sink_event */
+    bool active;        /* a configured sink; false: a free slot, or one being retired */
+    bool live;          /* sink.instance is still to be destroyed */
+    volatile LONG quit; /* this worker alone must stop (live reconfiguration) */
+    HANDLE wake;        /* set with quit */
+    HANDLE thread;
+    volatile LONG state; /* enum rh_sink_state */
+    volatile LONG in_delivery;
+    volatile LONG64 delivered, retried, failed;
+    volatile LONG64 unconfirmed; /* given to the sink, not settled */
+    volatile LONG last_error;
+    volatile LONG exited;
+    volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
+
+    /*
+     * The worker thread's own: where it reads, where what it handled ends (given
+     * to the sink, or of no use to it), and what its sink has not settled.
+     */
+    struct rh_jahead rd;
+    uint64_t done_pos, done_seq;
+    struct unsettled *unsettled;
+    size_t u_first, u_count;
+};
+
+/* A sink that is configured but does not run (invalid, or Enabled = 0): it keeps its cursor. */
+struct held_sink {
+    char name[RH_SINK_NAME_SIZE];
+    char type[32];
+    enum rh_sink_state state;
+    char reason[256];
+    bool runtime_made; /* it could not get a worker: the service thinks it runs */
+};
+
+/*
+ * One runtime per start, on the heap: if a stuck worker must be abandoned at
+ * stop, it keeps its runtime (leaked on purpose) and a later start gets a new one.
+ */
+struct rh_runtime {
+    struct rh_runtime_config cfg;
+    char server[RH_SERVER_SIZE];
+    uint64_t started_ms;
+
+    SRWLOCK jlock; /* the journal and everything in it */
+    CONDITION_VARIABLE jcv;
+    struct rh_journal journal;
+    struct rh_journal_file file;
+    void *memory_journal; /* when no file could be had */
+    bool file_backed;
+    HANDLE dir; /* the journal's folder, checked and held; INVALID_HANDLE_VALUE: not usable */
+    bool full;  /* the last append found no room */
+    bool journal_closed; /* by stop: an abandoned worker must not touch it */
+
+    uint8_t id_base[10];
+    uint64_t id_counter;
+
+    HANDLE stop_event;   /* manual reset: set when workers must stop */
+    HANDLE flusher_stop; /* manual reset: set once they have, for the flusher's last round */
+    HANDLE drain_event;  /* manual reset: set when stop begins to drain */
+    volatile LONG draining;
+    volatile LONG quit;
+    HANDLE flusher;
+    volatile LONG status_dirty;
+    uint64_t prefaulted_to; /* the flusher's: journal positions touched up to here */
+
+    volatile LONG64 received, journaled, dropped, refused;
+    volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
+    volatile LONG64 dropped_reported;
+
+    /* Connections refused (fail-closed): their hangups, if RRAS sends them, are not records. */
+    SRWLOCK refused_lock;
+    struct rh_guid refused_ids[REFUSED_MAX];
+    size_t refused_next;
+    size_t refused_count;
+
+    /*
+     * Read by RRAS's threads without a lock, so each is published whole: what
+     * any sink takes (enum rh_sink_event), and whether the journal refuses
+     * connections when full.
+     */
+    volatile LONG events;
+    volatile LONG fail_closed;
+
+    SRWLOCK wlock;    /* the set of workers: exclusive to change it, shared to read it */
+    size_t n_workers; /* slots used, active or not */
+    struct worker workers[RH_MAX_SINKS];
+    /* Sinks configured but not running: their cursors stay (under wlock). */
+    struct held_sink held[RH_JOURNAL_CURSORS];
+    size_t n_held;
+    /* Each cursor's dropped count when this runtime began (status.json counts since start). */
+    uint64_t dropped_base[RH_JOURNAL_CURSORS];
+};
+
+/* The journal lock, as the workers and the flusher take it: never sleeping on it (worker.c). */
+void rh_runtime_lock(struct rh_runtime *rt);
+
+/* worker.c */
+DWORD WINAPI rh_worker_main(void *arg); /* the thread of a struct worker */
+void rh_worker_set_state(struct worker *w, enum rh_sink_state s);
+/* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
+bool rh_worker_stopping(const struct worker *w);
+
+/* status.c */
+void rh_status_write(struct rh_runtime *rt);  /* status.json, into the checked folder only */
+void rh_status_report(struct rh_runtime *rt); /* what the callbacks only counted: drops */
+
+#endif /* RH_RUNTIME_INTERNAL_H */

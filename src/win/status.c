@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* status.json, and the reports of what RRAS's callbacks only counted. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "diag.h"
+#include "files.h"
+#include "runtime_internal.h"
+#include "text.h"
+#include "wstr.h"
+
+#ifndef RASHANGUP_VERSION
+#define RASHANGUP_VERSION "0.0.0"
+#endif
+
+/* status.json at most: 16 sinks, each with a reason of 255 bytes escaped, fit well. */
+#define STATUS_MAX (64u * 1024)
+
+void rh_status_write(struct rh_runtime *rt)
+{
+    struct rh_status *s = calloc(1, sizeof *s);
+    char *text = malloc(STATUS_MAX);
+    WCHAR path[MAX_PATH];
+    struct rh_buf b;
+
+    if (s == NULL || text == NULL)
+        goto out;
+    s->time_ms = rh_now_unix_ms();
+    s->started_ms = rt->started_ms;
+    s->server = rt->server;
+    s->version = RASHANGUP_VERSION;
+    s->journal_path = rt->file_backed ? rt->file.path_utf8 : "(memory)";
+    s->fail_closed = rt->fail_closed != 0;
+    s->received = (uint64_t)rt->received;
+    s->journaled = (uint64_t)rt->journaled;
+    s->dropped = (uint64_t)rt->dropped;
+    s->refused = (uint64_t)rt->refused;
+    AcquireSRWLockShared(&rt->wlock);
+    AcquireSRWLockShared(&rt->jlock);
+    s->journal_bytes = rt->journal.size;
+    s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
+    s->journal_depth = rh_journal_depth(&rt->journal);
+    s->full = rt->full;
+    for (size_t i = 0; i < rt->n_workers + rt->n_held && s->n_sinks < RH_MAX_SINKS; i++) {
+        struct rh_sink_status *k = &s->sinks[s->n_sinks];
+        int c;
+
+        if (i < rt->n_workers) {
+            struct worker *w = &rt->workers[i];
+
+            if (!w->active)
+                continue;
+            k->name = w->sink.name;
+            k->type = w->sink.ops->type;
+            k->state = (enum rh_sink_state)w->state;
+            k->delivered = (uint64_t)w->delivered;
+            k->retried = (uint64_t)w->retried;
+            k->failed = (uint64_t)w->failed;
+            k->last_error = (uint32_t)w->last_error;
+            k->unconfirmed = (uint64_t)w->unconfirmed;
+            c = w->cursor;
+        } else {
+            const struct held_sink *h = &rt->held[i - rt->n_workers];
+
+            k->name = h->name;
+            k->type = h->type[0] != '\0' ? h->type : NULL;
+            k->state = h->state;
+            k->reason = h->reason[0] != '\0' ? h->reason : NULL;
+            c = rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, h->name, false) : -1;
+        }
+        s->n_sinks++;
+        if (c >= 0) {
+            uint64_t dropped = rt->journal.hdr->cursors[c].dropped;
+            uint64_t base = rt->dropped_base[c];
+
+            /* Since start, as every other count here: the journal keeps the lifetime total. */
+            k->dropped = dropped > base ? dropped - base : 0;
+            k->pending = rh_journal_pending(&rt->journal, c);
+            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, c);
+        }
+    }
+    ReleaseSRWLockShared(&rt->jlock);
+    ReleaseSRWLockShared(&rt->wlock);
+
+    rh_buf_init(&b, text, STATUS_MAX);
+    /* Only into the checked folder: an untrusted one is never written to. */
+    if (rt->dir != INVALID_HANDLE_VALUE && rh_format_status(s, &b) &&
+        _snwprintf(path, MAX_PATH, L"%ls\\status.json", rt->cfg.journal_dir) > 0) {
+        path[MAX_PATH - 1] = L'\0';
+        rh_write_file_atomic(path, b.data, b.len);
+    }
+out:
+    free(s);
+    free(text);
+}
+
+/* Reports what the callbacks only counted: drops and a full journal. */
+void rh_status_report(struct rh_runtime *rt)
+{
+    LONG64 dropped = rt->dropped;
+    LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
+
+    if (dropped > before)
+        rh_log_event(
+            RH_EV_DROPPED, RH_LOG_ERROR,
+            "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
+            "a sink is failing or JournalSizeMB is too small",
+            (long long)(dropped - before), (long long)dropped);
+}
