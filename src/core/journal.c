@@ -188,6 +188,64 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
     return RH_J_OK;
 }
 
+/*
+ * After a power cut the header can reach the disk older than ring pages
+ * written after it: its head then names a place a later lap overwrote, and the
+ * walk from it finds nothing. The records are still there, known by their own
+ * positions, sequence numbers and CRCs: the newest valid entry marks the end,
+ * and the head is the start of the chain of entries that reaches it, walking
+ * the lap before it in position order. Only entries numbered from min_seq on
+ * count (older ones were delivered and dropped before the header was written).
+ * The CRC checks read at most four ring sizes (a hostile file could ask for
+ * more); false if no chain is found within that.
+ */
+static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *head_pos,
+                      uint64_t *head_seq)
+{
+    uint64_t budget = 4 * j->size, end = 0, pos, expect = 0, start = 0, start_seq = 0;
+    bool chain = false;
+
+    for (uint64_t off = 0; off + sizeof(struct rh_jentry) <= j->size; off += RH_JOURNAL_ALIGN) {
+        const struct rh_jentry *e = entry_at(j, off);
+
+        if (e->magic != RH_JENTRY_MAGIC || e->pos % j->size != off || e->seq < min_seq ||
+            e->pos > (UINT64_C(1) << 62) || e->size > j->size - off || e->size > budget)
+            continue;
+        budget -= e->size;
+        if (entry_valid(j, e->pos, e->seq) && e->pos + e->size > end)
+            end = e->pos + e->size;
+    }
+    if (end == 0)
+        return false;
+    for (pos = end > j->size ? end - j->size : 0; pos < end;) {
+        const struct rh_jentry *e = entry_at(j, pos);
+
+        if (e->size > budget)
+            return false;
+        if (chain && e->magic == RH_JENTRY_MAGIC && entry_valid(j, pos, expect)) {
+            budget -= e->size;
+            pos += e->size;
+            expect++;
+            continue;
+        }
+        chain = e->magic == RH_JENTRY_MAGIC && e->seq >= min_seq && entry_valid(j, pos, e->seq);
+        if (!chain) {
+            pos += RH_JOURNAL_ALIGN;
+            continue;
+        }
+        budget -= e->size;
+        start = pos;
+        start_seq = e->seq;
+        expect = e->seq + 1;
+        pos += e->size;
+    }
+    if (!chain)
+        return false;
+    *head_pos = start;
+    *head_seq = start_seq;
+    return true;
+}
+
 enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_t total,
                                        struct rh_journal_recovery *rec)
 {
@@ -216,9 +274,11 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
      * sequence both), or the tail: anything else, however it came (damage,
      * tampering), would have the readers read between entries or past the ring.
      */
+walk:
     pos = h->head_pos;
     seq = h->head_seq;
     j->pad_pos = UINT64_MAX;
+    valid = 0;
     while (pos - h->head_pos < size) {
         const struct rh_jentry *e = entry_at(j, pos);
 
@@ -239,6 +299,19 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
             j->pad_pos = pos;
         pos += e->size;
         seq++;
+    }
+    if (pos == h->head_pos && rec->torn && !rec->head_recovered) {
+        uint64_t head_pos, head_seq;
+
+        /* Nothing valid at the head, yet something there: a header older than the ring. */
+        if (find_head(j, h->head_seq, &head_pos, &head_seq)) {
+            h->head_pos = head_pos;
+            h->head_seq = head_seq;
+            rec->head_recovered = true;
+            rec->torn = false;
+            rec->entries = 0;
+            goto walk;
+        }
     }
     j->tail_pos = pos;
     j->next_seq = seq;

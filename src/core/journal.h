@@ -114,6 +114,8 @@ struct rh_journal_recovery {
     bool torn;              /* an invalid entry ended the walk before the ring did */
     uint64_t torn_pos;      /* where */
     uint64_t cursors_reset; /* cursors that named no entry (damage, tampering): set to the head */
+    bool head_recovered;    /* the header's head named no entry (it reached the disk older than
+                               the ring): the head was found from the entries themselves */
 };
 
 /* The ring size that `total` bytes of region give (0 if too small). */

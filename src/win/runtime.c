@@ -124,6 +124,12 @@ static void open_journal(struct rh_runtime *rt)
                    "stopped) was skipped; %llu record(s) before it are intact",
                    rt->file.path_utf8, (unsigned long long)rec.torn_pos,
                    (unsigned long long)rec.entries);
+        if (rec.head_recovered)
+            rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                         "journal %s: its header was older than its records (a power cut while "
+                         "it was being written?); the records were found from their own "
+                         "sequence numbers and checksums",
+                         rt->file.path_utf8);
         if (rec.cursors_reset > 0)
             rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
                          "journal %s: %llu sink cursor(s) named no entry of the journal (damage "

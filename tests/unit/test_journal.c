@@ -349,6 +349,52 @@ static void tampered_cursors_are_set_back(void **state)
     assert_int_equal(rh_journal_open(&j, region, TOTAL, &rec), RH_J_BAD_HEADER);
 }
 
+/*
+ * A power cut can leave the header older than ring pages written after it:
+ * here the header from when the sink had nothing delivered, the ring two laps
+ * on, the stale head on an entry a later lap overwrote. The records are found
+ * from their own positions, sequence numbers and CRCs: every record of the
+ * last lap is kept, in order, up to the newest, and the sink's cursor (which
+ * named no entry any more) starts from the oldest of them.
+ */
+static void a_header_older_than_the_ring_loses_no_record(void **state)
+{
+    static uint8_t stale[RH_JOURNAL_HEADER_SIZE];
+    struct rh_journal j, k;
+    struct rh_journal_recovery rec;
+    uint8_t buf[RH_JOURNAL_MAX_PAYLOAD];
+    struct rh_jentry e;
+    uint8_t fill = 0, expect;
+    uint64_t n = 0, kept;
+    int c;
+
+    (void)state;
+    rh_journal_create(&j, region, TOTAL, 0);
+    c = rh_journal_cursor(&j, "sink", true);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(put(&j, ++fill, 1000, RH_J_DROP_OLDEST, NULL), RH_J_OK);
+    memcpy(stale, region, sizeof stale); /* the last header that reached the disk */
+    while (j.tail_pos < 2 * j.size + 5000)
+        assert_int_equal(put(&j, ++fill, 1000, RH_J_DROP_OLDEST, NULL), RH_J_OK);
+    kept = rh_journal_depth(&j);
+    memcpy(region, stale, sizeof stale);
+
+    assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_OK);
+    assert_true(rec.head_recovered);
+    assert_false(rec.torn);
+    assert_int_equal(k.tail_pos, j.tail_pos);
+    assert_int_equal(k.next_seq, j.next_seq);
+    assert_int_equal(rh_journal_pending(&k, c), kept);
+    expect = (uint8_t)(fill - kept + 1);
+    while (rh_journal_read(&k, c, &e, buf, sizeof buf) == RH_J_OK) {
+        assert_int_equal(e.record_id[0], expect++);
+        rh_journal_advance(&k, c, &e);
+        n++;
+    }
+    assert_int_equal(n, kept);
+    assert_int_equal((uint8_t)(expect - 1), fill);
+}
+
 static void full_drop_oldest(void **state)
 {
     struct rh_journal j;
@@ -981,6 +1027,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(full_drop_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(padding_is_not_a_record, setup, teardown),
         cmocka_unit_test_setup_teardown(tampered_cursors_are_set_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_header_older_than_the_ring_loses_no_record, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(cursor_moves_forward_only, setup, teardown),
         cmocka_unit_test_setup_teardown(full_fail_closed_and_reserve, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_headers_are_refused, setup, teardown),
