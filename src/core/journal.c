@@ -199,8 +199,28 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
  * The CRC checks read at most four ring sizes (a hostile file could ask for
  * more); false if no chain is found within that.
  */
+/* Whether what is at `pos` may be an entry: its magic, its own position, sane numbers. */
+static bool plausible(const struct rh_journal *j, uint64_t pos, uint64_t min_seq)
+{
+    const struct rh_jentry *e = entry_at(j, pos);
+
+    return e->magic == RH_JENTRY_MAGIC && e->pos == pos && e->seq >= min_seq &&
+           e->seq <= (UINT64_C(1) << 62) && e->pos <= (UINT64_C(1) << 62);
+}
+
+/* entry_valid, charged to a budget of CRC bytes; false once it is spent. */
+static bool valid_within(const struct rh_journal *j, uint64_t pos, uint64_t seq, uint64_t *budget)
+{
+    uint32_t size = entry_at(j, pos)->size;
+
+    if (size > *budget)
+        return false;
+    *budget -= size;
+    return entry_valid(j, pos, seq);
+}
+
 static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *head_pos,
-                      uint64_t *head_seq)
+                      uint64_t *head_seq, uint64_t *end_out)
 {
     uint64_t budget = 4 * j->size, end = 0, pos, expect = 0, start = 0, start_seq = 0;
     bool chain = false;
@@ -208,11 +228,10 @@ static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *he
     for (uint64_t off = 0; off + sizeof(struct rh_jentry) <= j->size; off += RH_JOURNAL_ALIGN) {
         const struct rh_jentry *e = entry_at(j, off);
 
-        if (e->magic != RH_JENTRY_MAGIC || e->pos % j->size != off || e->seq < min_seq ||
-            e->pos > (UINT64_C(1) << 62) || e->size > j->size - off || e->size > budget)
+        if (e->magic != RH_JENTRY_MAGIC || e->pos % j->size != off ||
+            !plausible(j, e->pos, min_seq))
             continue;
-        budget -= e->size;
-        if (entry_valid(j, e->pos, e->seq) && e->pos + e->size > end)
+        if (valid_within(j, e->pos, e->seq, &budget) && e->pos + e->size > end)
             end = e->pos + e->size;
     }
     if (end == 0)
@@ -220,20 +239,17 @@ static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *he
     for (pos = end > j->size ? end - j->size : 0; pos < end;) {
         const struct rh_jentry *e = entry_at(j, pos);
 
-        if (e->size > budget)
-            return false;
-        if (chain && e->magic == RH_JENTRY_MAGIC && entry_valid(j, pos, expect)) {
-            budget -= e->size;
+        if (chain && valid_within(j, pos, expect, &budget)) {
             pos += e->size;
             expect++;
             continue;
         }
-        chain = e->magic == RH_JENTRY_MAGIC && e->seq >= min_seq && entry_valid(j, pos, e->seq);
+        /* A chain starts only where an entry names this very place. */
+        chain = plausible(j, pos, min_seq) && valid_within(j, pos, e->seq, &budget);
         if (!chain) {
             pos += RH_JOURNAL_ALIGN;
             continue;
         }
-        budget -= e->size;
         start = pos;
         start_seq = e->seq;
         expect = e->seq + 1;
@@ -243,6 +259,7 @@ static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *he
         return false;
     *head_pos = start;
     *head_seq = start_seq;
+    *end_out = end;
     return true;
 }
 
@@ -282,7 +299,8 @@ walk:
     while (pos - h->head_pos < size) {
         const struct rh_jentry *e = entry_at(j, pos);
 
-        if (!entry_valid(j, pos, seq)) {
+        /* Nor one that would end more than a ring past the head (a later lap's). */
+        if (!entry_valid(j, pos, seq) || pos + e->size - h->head_pos > size) {
             /* Unwritten space reads as zero: only something else is a torn entry. */
             if (e->magic != 0 || e->size != 0 || e->seq != 0) {
                 rec->torn = true;
@@ -300,11 +318,19 @@ walk:
         pos += e->size;
         seq++;
     }
-    if (pos == h->head_pos && rec->torn && !rec->head_recovered) {
-        uint64_t head_pos, head_seq;
+    if (rec->torn && !rec->head_recovered &&
+        (pos == h->head_pos ||
+         (entry_at(j, pos)->magic == RH_JENTRY_MAGIC && entry_at(j, pos)->pos > pos &&
+          entry_at(j, pos)->pos % size == pos % size))) {
+        uint64_t head_pos, head_seq, end = 0;
 
-        /* Nothing valid at the head, yet something there: a header older than the ring. */
-        if (find_head(j, h->head_seq, &head_pos, &head_seq)) {
+        /*
+         * Nothing valid at the head, yet something there; or the walk stopped on
+         * an entry of a later lap: a header older than the ring. The entries'
+         * own chain is taken if it reaches further than the walk did.
+         */
+        if (find_head(j, h->head_seq, &head_pos, &head_seq, &end) && end > pos &&
+            head_pos >= h->head_pos) {
             h->head_pos = head_pos;
             h->head_seq = head_seq;
             rec->head_recovered = true;

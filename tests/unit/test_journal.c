@@ -371,11 +371,16 @@ static void a_header_older_than_the_ring_loses_no_record(void **state)
     (void)state;
     rh_journal_create(&j, region, TOTAL, 0);
     c = rh_journal_cursor(&j, "sink", true);
-    for (int i = 0; i < 20; i++)
-        assert_int_equal(put(&j, ++fill, 1000, RH_J_DROP_OLDEST, NULL), RH_J_OK);
+    /* Entries of many sizes: the laps do not line up, and payloads fill the gaps. */
+    for (int i = 0; i < 20; i++, fill++)
+        assert_int_equal(
+            put(&j, (uint8_t)(fill + 1), 100 + (fill * 397u) % 3000, RH_J_DROP_OLDEST, NULL),
+            RH_J_OK);
     memcpy(stale, region, sizeof stale); /* the last header that reached the disk */
-    while (j.tail_pos < 2 * j.size + 5000)
-        assert_int_equal(put(&j, ++fill, 1000, RH_J_DROP_OLDEST, NULL), RH_J_OK);
+    for (; j.tail_pos < 2 * j.size + 5000; fill++)
+        assert_int_equal(
+            put(&j, (uint8_t)(fill + 1), 100 + (fill * 397u) % 3000, RH_J_DROP_OLDEST, NULL),
+            RH_J_OK);
     kept = rh_journal_depth(&j);
     memcpy(region, stale, sizeof stale);
 
