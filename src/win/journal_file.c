@@ -184,10 +184,21 @@ static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing
 static bool create(struct rh_journal_file *f, ULONGLONG size, ULONGLONG before,
                    struct rh_journal *j, char *err, size_t err_size)
 {
-    LARGE_INTEGER was;
+    LARGE_INTEGER was, zero = {.QuadPart = 0};
     DWORD error = 0;
     char text[256];
 
+    /*
+     * An empty journal being resized leaves its old file: cut it to nothing
+     * first, so that no entry of the old journal can pass for one of the new
+     * (the head's recovery after a crash looks at every entry in the ring).
+     */
+    if (before > 0 &&
+        (!SetFilePointerEx(f->file, zero, NULL, FILE_BEGIN) || !SetEndOfFile(f->file))) {
+        rh_win32_error_text(GetLastError(), text, sizeof text);
+        snprintf(err, err_size, "cannot resize journal %s: %s", f->path_utf8, text);
+        goto restore;
+    }
     if (!map(f, size, true, &error)) {
         rh_win32_error_text(error, text, sizeof text);
         snprintf(err, err_size, "cannot create journal %s of %llu bytes: %s", f->path_utf8, size,
