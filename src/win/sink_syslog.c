@@ -520,6 +520,27 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
     return false;
 }
 
+/*
+ * RELP: waits up to wait_ms for answers until `outstanding` or fewer messages
+ * await one. False (said in the log) if the session failed or the collector
+ * did not answer in time: the caller gives the connection up.
+ */
+static bool relp_wait(struct syslog_sink *s, DWORD wait_ms, size_t outstanding)
+{
+    if (!relp_answers(s, wait_ms, outstanding))
+        return false;
+    if (s->sent_count <= outstanding)
+        return true;
+    if (!s->cancelled)
+        rh_log(RH_LOG_WARNING,
+               "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it had not "
+               "acknowledged are sent again",
+               s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
+               (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+    s->relp_clean = false;
+    return false;
+}
+
 /* Opens the transport's connection to ep; false, with the reason in *err. */
 static bool open_connection(struct syslog_sink *s, const struct rh_endpoint *ep,
                             struct rh_net_error *err)
@@ -588,6 +609,26 @@ static void fail_over(struct syslog_sink *s, DWORD error)
 }
 
 /*
+ * The collector ended the connection. Even a clean close of its own does not
+ * prove it read what we sent last (a reset to data that reached it closed does
+ * not always show after its FIN): what it had not confirmed goes again, and
+ * the connection that carries it is closed in order at once, to prove it.
+ */
+static void connection_ended(struct syslog_sink *s, enum rh_peer_state peer)
+{
+    size_t lost = s->sent_count;
+
+    if (lost > 0)
+        rh_log(RH_LOG_WARNING,
+               "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent again",
+               s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
+               (unsigned)lost);
+    disconnect(s);
+    s->prove_next = lost > 0;
+    SetLastError(peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
+}
+
+/*
  * Connects to the current server, or the next ones in turn. A connection the
  * collector has ended gives back its unsettled messages: false then (RETRY),
  * so that they go out again, first.
@@ -598,22 +639,12 @@ static bool ensure_connected(struct syslog_sink *s)
 
     if (s->stream != NULL) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
+        bool lost = s->sent_count > 0;
 
         if (peer != RH_PEER_OPEN) {
-            size_t lost = s->sent_count;
-
-            if (lost > 0)
-                rh_log(RH_LOG_WARNING,
-                       "sink %s: %s %s the connection; %u message(s) it had not "
-                       "confirmed are sent again",
-                       s->name, s->servers[s->current].host,
-                       peer == RH_PEER_RESET ? "reset" : "closed", (unsigned)lost);
-            disconnect(s);
-            if (lost > 0) {
-                s->prove_next = true;
-                SetLastError(peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
+            connection_ended(s, peer);
+            if (lost)
                 return false;
-            }
         }
     }
     if (is_connected(s))
@@ -775,21 +806,10 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
             return RH_SINK_RETRY;
         if (s->n_frames == 0)
             s->buf_session = s->session;
-        if (s->sent_count >= RELP_WINDOW) {
-            bool ok = relp_answers(s, s->timeout_ms, RELP_WINDOW / 2);
-
-            if (ok && s->sent_count >= RELP_WINDOW)
-                rh_log(RH_LOG_WARNING,
-                       "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
-                       "had not acknowledged are sent again",
-                       s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
-                       (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
-            if (!ok || s->sent_count >= RELP_WINDOW) {
-                s->relp_clean = false;
-                drop_buffer(s);
-                fail_over(s, WAIT_TIMEOUT);
-                return RH_SINK_RETRY;
-            }
+        if (s->sent_count >= RELP_WINDOW && !relp_wait(s, s->timeout_ms, RELP_WINDOW - 1)) {
+            drop_buffer(s);
+            fail_over(s, WAIT_TIMEOUT);
+            return RH_SINK_RETRY;
         }
         s->txnr = rh_relp_next_txnr(s->txnr);
         s->frame_txnr[s->n_frames] = s->txnr;
@@ -827,23 +847,16 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
     enum rh_sink_result res = RH_SINK_OK;
 
     if (s->transport == TRANSPORT_RELP) {
-        /* Each message is acknowledged: take the answers; when stopping, wait for them. */
+        /*
+         * Each message is acknowledged: take the answers that came. When
+         * stopping, or once the oldest has waited past ConnectTimeoutMs, wait
+         * for all of them.
+         */
         if (s->stream != NULL && s->sent_count > 0) {
-            bool ok = relp_answers(s, now ? s->timeout_ms : 0, 0);
+            bool wait = now || GetTickCount64() - s->sent[s->sent_first].at > s->timeout_ms;
 
-            /* Not stopping: the oldest still waits for its answer past ConnectTimeoutMs. */
-            if (ok && !now && s->sent_count > 0 &&
-                GetTickCount64() - s->sent[s->sent_first].at > s->timeout_ms)
-                now = true;
-            if (ok && now && s->sent_count > 0 && !s->cancelled)
-                rh_log(RH_LOG_WARNING,
-                       "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it "
-                       "had not acknowledged are sent again",
-                       s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
-                       (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
-            if (!ok || (now && s->sent_count > 0)) {
-                s->relp_clean = false;
-                fail_over(s, ok ? WAIT_TIMEOUT : WSAECONNABORTED);
+            if (wait ? !relp_wait(s, s->timeout_ms, 0) : !relp_answers(s, 0, 0)) {
+                fail_over(s, WAIT_TIMEOUT);
                 res = RH_SINK_RETRY;
             }
         }
@@ -851,18 +864,7 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
-            /*
-             * Even a clean close of its own does not prove it read what we sent
-             * last (a reset to data that reached it closed does not always show
-             * after its FIN): they go again, and are proved at once.
-             */
-            rh_log(RH_LOG_WARNING,
-                   "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent "
-                   "again",
-                   s->name, s->servers[s->current].host, peer == RH_PEER_RESET ? "reset" : "closed",
-                   (unsigned)s->sent_count);
-            fail_over(s, peer == RH_PEER_RESET ? WSAECONNRESET : WSAEDISCON);
-            s->prove_next = true;
+            connection_ended(s, peer);
             res = RH_SINK_RETRY;
         } else if (now || s->prove_next || GetTickCount64() - s->last_send >= s->idle_close_ms) {
             /* Its answer to our close proves it read everything, unless a reset follows. */
