@@ -163,7 +163,8 @@ static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing
     }
     if (f->size == size)
         return EXISTING_OPEN;
-    if (rh_journal_depth(j) == 0) {
+    /* Empty, and known to be: a torn walk (a power cut) may have missed records. */
+    if (rh_journal_depth(j) == 0 && !rec->torn) {
         rh_log(RH_LOG_INFO, "journal %s: resized from %llu to %llu bytes", f->path_utf8, f->size,
                size);
         unmap_view(f);
@@ -199,6 +200,8 @@ static bool create(struct rh_journal_file *f, ULONGLONG size, ULONGLONG before,
         snprintf(err, err_size, "cannot resize journal %s: %s", f->path_utf8, text);
         goto restore;
     }
+    /* Cut: the old journal (empty) is gone; a failure below leaves no file rather than zeros. */
+    before = 0;
     if (!map(f, size, true, &error)) {
         rh_win32_error_text(error, text, sizeof text);
         snprintf(err, err_size, "cannot create journal %s of %llu bytes: %s", f->path_utf8, size,

@@ -517,13 +517,15 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
            s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port, why,
            (unsigned)s->sent_count);
     s->relp_clean = false;
+    SetLastError(WSAECONNABORTED);
     return false;
 }
 
 /*
  * RELP: waits up to wait_ms for answers until `outstanding` or fewer messages
- * await one. False (said in the log) if the session failed or the collector
- * did not answer in time: the caller gives the connection up.
+ * await one. False (said in the log, the reason in GetLastError) if the
+ * session failed or the collector did not answer in time: the caller gives
+ * the connection up.
  */
 static bool relp_wait(struct syslog_sink *s, DWORD wait_ms, size_t outstanding)
 {
@@ -538,6 +540,7 @@ static bool relp_wait(struct syslog_sink *s, DWORD wait_ms, size_t outstanding)
                s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
                (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
     s->relp_clean = false;
+    SetLastError(WAIT_TIMEOUT);
     return false;
 }
 
@@ -808,7 +811,7 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
             s->buf_session = s->session;
         if (s->sent_count >= RELP_WINDOW && !relp_wait(s, s->timeout_ms, RELP_WINDOW - 1)) {
             drop_buffer(s);
-            fail_over(s, WAIT_TIMEOUT);
+            fail_over(s, GetLastError());
             return RH_SINK_RETRY;
         }
         s->txnr = rh_relp_next_txnr(s->txnr);
@@ -856,7 +859,7 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
             bool wait = now || GetTickCount64() - s->sent[s->sent_first].at > s->timeout_ms;
 
             if (wait ? !relp_wait(s, s->timeout_ms, 0) : !relp_answers(s, 0, 0)) {
-                fail_over(s, WAIT_TIMEOUT);
+                fail_over(s, GetLastError());
                 res = RH_SINK_RETRY;
             }
         }
@@ -864,7 +867,10 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
+            /* It took and dropped what we sent: the next server has its turn. */
             connection_ended(s, peer);
+            s->current = (s->current + 1) % s->n_servers;
+            s->failing = true;
             res = RH_SINK_RETRY;
         } else if (now || s->prove_next || GetTickCount64() - s->last_send >= s->idle_close_ms) {
             /* Its answer to our close proves it read everything, unless a reset follows. */
