@@ -2,10 +2,17 @@
 #include "journal.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct rh_jentry) == RH_JOURNAL_ALIGN, "an entry header is 64 bytes");
 _Static_assert(sizeof(struct rh_jheader) <= RH_JOURNAL_HEADER_SIZE, "the header fits its page");
+/* The file's layout is the same for every build (atomic members take their plain size). */
+_Static_assert(offsetof(struct rh_jheader, head_pos) == 24, "header layout");
+_Static_assert(offsetof(struct rh_jheader, hint_tail_pos) == 56, "header layout");
+_Static_assert(offsetof(struct rh_jheader, cursors) == 120, "header layout");
+_Static_assert(sizeof(struct rh_jcursor) == 128, "cursor layout");
+_Static_assert(offsetof(struct rh_jcursor, gen) == 96, "cursor layout");
 
 static const char journal_magic[8] = "RHJRNL1";
 
@@ -133,6 +140,61 @@ uint64_t rh_journal_entry_size(uint32_t len)
            RH_JOURNAL_ALIGN;
 }
 
+/*
+ * Shared memory is read and written in atomic words (relaxed): a reader may
+ * copy an entry while the appender reuses its space, and finds out afterwards
+ * (the head moved past it), so neither side may make a plain access to it.
+ */
+typedef uintptr_t jword;
+typedef _Atomic uintptr_t ajword;
+#define JWORD sizeof(jword)
+
+static void copy_out(void *dst, const uint8_t *src, size_t len)
+{
+    uint8_t *d = dst;
+    size_t n = len / JWORD;
+    jword w;
+
+    for (size_t i = 0; i < n; i++) {
+        w = atomic_load_explicit((const ajword *)(const void *)(src + i * JWORD),
+                                 memory_order_relaxed);
+        memcpy(d + i * JWORD, &w, JWORD);
+    }
+    if (len % JWORD != 0) {
+        w = atomic_load_explicit((const ajword *)(const void *)(src + n * JWORD),
+                                 memory_order_relaxed);
+        memcpy(d + n * JWORD, &w, len % JWORD);
+    }
+}
+
+/* The last word is completed with zeros (an entry's size leaves room for it). */
+static void copy_in(uint8_t *dst, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    size_t n = len / JWORD;
+    jword w;
+
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&w, s + i * JWORD, JWORD);
+        atomic_store_explicit((ajword *)(void *)(dst + i * JWORD), w, memory_order_relaxed);
+    }
+    if (len % JWORD != 0) {
+        w = 0;
+        memcpy(&w, s + n * JWORD, len % JWORD);
+        atomic_store_explicit((ajword *)(void *)(dst + n * JWORD), w, memory_order_relaxed);
+    }
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+#define LOAD(x)     atomic_load_explicit(&(x), memory_order_relaxed)
+#define STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+
 static struct rh_jentry *entry_at(const struct rh_journal *j, uint64_t pos)
 {
     return (struct rh_jentry *)(void *)(j->ring + pos % j->size);
@@ -146,20 +208,101 @@ static uint32_t entry_crc(const struct rh_jentry *e, const void *payload)
     return rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, e->payload_len);
 }
 
-/* An entry is valid where it is if everything about it agrees. */
-static bool entry_valid(const struct rh_journal *j, uint64_t pos, uint64_t seq)
+/* Whether header e, meant to be at pos with seq, is one (everything but the CRC). */
+static bool header_sane(const struct rh_journal *j, const struct rh_jentry *e, uint64_t pos,
+                        uint64_t seq)
 {
-    const struct rh_jentry *e = entry_at(j, pos);
     uint64_t room = j->size - pos % j->size;
 
     if (e->magic != RH_JENTRY_MAGIC || e->pos != pos || e->seq != seq ||
         e->size % RH_JOURNAL_ALIGN != 0 || e->size < sizeof *e || e->size > room)
         return false;
     if (e->kind == RH_JKIND_PAD)
-        return e->payload_len == 0 && e->size == room && entry_crc(e, NULL) == e->crc;
-    if (e->payload_len > RH_JOURNAL_MAX_PAYLOAD || rh_journal_entry_size(e->payload_len) != e->size)
-        return false;
-    return entry_crc(e, e + 1) == e->crc;
+        return e->payload_len == 0 && e->size == room;
+    return e->payload_len <= RH_JOURNAL_MAX_PAYLOAD &&
+           rh_journal_entry_size(e->payload_len) == e->size;
+}
+
+/*
+ * An entry is valid where it is if everything about it agrees. Read in place:
+ * for the appender, and for open (no other thread then).
+ */
+static bool entry_valid(const struct rh_journal *j, uint64_t pos, uint64_t seq)
+{
+    const struct rh_jentry *e = entry_at(j, pos);
+
+    return header_sane(j, e, pos, seq) && entry_crc(e, e + 1) == e->crc;
+}
+
+/* The appender's changes to the head and tail, inside gen (a seqlock). */
+static void publish_begin(struct rh_journal *j)
+{
+    STORE(j->gen, LOAD(j->gen) + 1);
+    atomic_thread_fence(memory_order_release);
+}
+
+static void publish_end(struct rh_journal *j)
+{
+    atomic_store_explicit(&j->gen, LOAD(j->gen) + 1, memory_order_release);
+    /* What the appender writes next (over dropped entries) comes after the new head. */
+    atomic_thread_fence(memory_order_release);
+}
+
+enum rh_journal_status rh_journal_snapshot(const struct rh_journal *j, struct rh_jsnap *s)
+{
+    for (int tries = 0; tries < 4096; tries++) {
+        uint32_t g = atomic_load_explicit(&j->gen, memory_order_acquire);
+        struct rh_jsnap t;
+
+        if (g % 2 != 0) {
+            cpu_relax();
+            continue;
+        }
+        t.head_pos = LOAD(j->hdr->head_pos);
+        t.head_seq = LOAD(j->hdr->head_seq);
+        t.tail_pos = LOAD(j->tail_pos);
+        t.next_seq = LOAD(j->next_seq);
+        t.pad_pos = LOAD(j->pad_pos);
+        t.last_pos = LOAD(j->last_pos);
+        atomic_thread_fence(memory_order_acquire);
+        if (LOAD(j->gen) == g) {
+            *s = t;
+            return RH_J_OK;
+        }
+    }
+    return RH_J_BUSY;
+}
+
+/* A cursor's place, read whole (the owner writes it inside its gen). */
+static bool cursor_read(const struct rh_jcursor *cur, uint64_t *pos, uint64_t *seq,
+                        uint64_t *delivered)
+{
+    for (int tries = 0; tries < 4096; tries++) {
+        uint64_t g = atomic_load_explicit(&cur->gen, memory_order_acquire);
+
+        if (g % 2 != 0) {
+            cpu_relax();
+            continue;
+        }
+        *pos = LOAD(cur->pos);
+        *seq = LOAD(cur->seq);
+        *delivered = LOAD(cur->delivered);
+        atomic_thread_fence(memory_order_acquire);
+        if (LOAD(cur->gen) == g)
+            return true;
+    }
+    return false;
+}
+
+/* The owner's write of its cursor. */
+static void cursor_write(struct rh_jcursor *cur, uint64_t pos, uint64_t seq, uint64_t delivered)
+{
+    STORE(cur->gen, LOAD(cur->gen) + 1);
+    atomic_thread_fence(memory_order_release);
+    STORE(cur->pos, pos);
+    STORE(cur->seq, seq);
+    STORE(cur->delivered, delivered);
+    atomic_store_explicit(&cur->gen, LOAD(cur->gen) + 1, memory_order_release);
 }
 
 enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint64_t total,
@@ -173,9 +316,11 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
     j->hdr = base;
     j->ring = (uint8_t *)base + RH_JOURNAL_HEADER_SIZE;
     j->size = size;
+    j->gen = 0;
     j->tail_pos = 0;
     j->next_seq = 1;
     j->pad_pos = UINT64_MAX;
+    j->last_pos = UINT64_MAX;
     memcpy(j->hdr->magic, journal_magic, sizeof journal_magic);
     j->hdr->version = RH_JOURNAL_VERSION;
     j->hdr->header_size = RH_JOURNAL_HEADER_SIZE;
@@ -183,6 +328,7 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
     j->hdr->head_pos = 0;
     j->hdr->head_seq = 1;
     j->hdr->created_ms = now_ms;
+    j->hdr->hint_pad_pos = UINT64_MAX;
     /* A stale entry at position 0 must not pass for the first one. */
     memset(j->ring, 0, sizeof(struct rh_jentry));
     return RH_J_OK;
@@ -219,47 +365,128 @@ static bool valid_within(const struct rh_journal *j, uint64_t pos, uint64_t seq,
     return entry_valid(j, pos, seq);
 }
 
-static bool find_head(const struct rh_journal *j, uint64_t min_seq, uint64_t *head_pos,
-                      uint64_t *head_seq, uint64_t *end_out)
-{
-    uint64_t budget = 4 * j->size, end = 0, pos, expect = 0, start = 0, start_seq = 0;
-    bool chain = false;
+/* What find_head found: the journal's extent, from its entries alone. */
+struct found {
+    uint64_t head_pos, head_seq;
+    uint64_t end, end_seq; /* the newest entry ends at `end`; its number is end_seq */
+    uint64_t last_pos, pad_pos;
+};
 
+static bool find_head(const struct rh_journal *j, uint64_t min_seq, struct found *f)
+{
+    uint64_t budget = 4 * j->size, taken = 0;
+
+    f->end = 0;
+    f->pad_pos = UINT64_MAX;
     for (uint64_t off = 0; off + sizeof(struct rh_jentry) <= j->size; off += RH_JOURNAL_ALIGN) {
         const struct rh_jentry *e = entry_at(j, off);
 
         if (e->magic != RH_JENTRY_MAGIC || e->pos % j->size != off ||
             !plausible(j, e->pos, min_seq))
             continue;
-        if (valid_within(j, e->pos, e->seq, &budget) && e->pos + e->size > end)
-            end = e->pos + e->size;
-    }
-    if (end == 0)
-        return false;
-    for (pos = end > j->size ? end - j->size : 0; pos < end;) {
-        const struct rh_jentry *e = entry_at(j, pos);
-
-        if (chain && valid_within(j, pos, expect, &budget)) {
-            pos += e->size;
-            expect++;
-            continue;
+        if (valid_within(j, e->pos, e->seq, &budget) && e->pos + e->size > f->end) {
+            f->end = e->pos + e->size;
+            f->end_seq = e->seq;
+            f->last_pos = e->pos;
         }
-        /* A chain starts only where an entry names this very place. */
-        chain = plausible(j, pos, min_seq) && valid_within(j, pos, e->seq, &budget);
-        if (!chain) {
+    }
+    if (f->end == 0)
+        return false;
+    /*
+     * The head: the first valid entry of the lap that ends there, in position
+     * order, stepping over each one taken (a copy inside a payload is never
+     * read as an entry). Numbers must grow with positions; places between that
+     * hold none (pages the power cut kept from the disk) are gaps the readers
+     * step over (rh_journal_skip_damage).
+     */
+    for (uint64_t pos = f->end > j->size ? f->end - j->size : 0; pos < f->end;) {
+        const struct rh_jentry *e = entry_at(j, pos);
+        uint64_t seq = e->seq;
+
+        if (!plausible(j, pos, min_seq) || seq <= taken || seq > f->end_seq ||
+            f->end_seq - seq > (f->end - pos) / RH_JOURNAL_ALIGN ||
+            !valid_within(j, pos, seq, &budget)) {
             pos += RH_JOURNAL_ALIGN;
             continue;
         }
-        start = pos;
-        start_seq = e->seq;
-        expect = e->seq + 1;
+        if (taken == 0) {
+            f->head_pos = pos;
+            f->head_seq = seq;
+        }
+        if (e->kind == RH_JKIND_PAD)
+            f->pad_pos = pos;
+        taken = seq;
         pos += e->size;
     }
-    if (!chain)
+    return taken == f->end_seq;
+}
+
+/* A valid entry at pos with a sequence number in [lo, hi), found in place; 0 if none. */
+static uint64_t valid_seq_in(const struct rh_journal *j, uint64_t pos, uint64_t lo, uint64_t hi)
+{
+    uint64_t seq = entry_at(j, pos)->seq;
+
+    return seq >= lo && seq < hi && entry_valid(j, pos, seq) ? seq : 0;
+}
+
+/*
+ * Whether the checkpoint holds: it names a tail within a ring of the head, the
+ * entry it says ends there does, with the sequence number before the tail's,
+ * and the head names a valid entry. Then the entries between were on the disk
+ * when the checkpoint was written (rh_journal_checkpoint_begin): the tail is
+ * found from there. Damage between is found when they are read.
+ */
+static bool checkpoint_holds(const struct rh_journal *j)
+{
+    const struct rh_jheader *h = j->hdr;
+    uint64_t tail = h->hint_tail_pos, seq = h->hint_seq, last = h->hint_last_pos;
+    uint64_t pad = h->hint_pad_pos, head = h->head_pos, head_seq = h->head_seq;
+
+    if (seq == 0 || tail % RH_JOURNAL_ALIGN != 0 || tail < head || tail - head > j->size ||
+        seq < head_seq || seq - head_seq > (tail - head) / RH_JOURNAL_ALIGN ||
+        seq > (UINT64_C(1) << 62))
         return false;
-    *head_pos = start;
-    *head_seq = start_seq;
-    *end_out = end;
+    if (tail == head)
+        return seq == head_seq;
+    if (last % RH_JOURNAL_ALIGN != 0 || last < head || last >= tail ||
+        !entry_valid(j, last, seq - 1) || last + entry_at(j, last)->size != tail ||
+        !entry_valid(j, head, head_seq))
+        return false;
+    /* The padding, if the checkpoint names one in the journal, must be one. */
+    return pad == UINT64_MAX || pad < head || pad >= tail ||
+           (pad % RH_JOURNAL_ALIGN == 0 && valid_seq_in(j, pad, head_seq, seq) != 0 &&
+            entry_at(j, pad)->kind == RH_JKIND_PAD);
+}
+
+/*
+ * Where cursor `cur` may be after opening: on a valid entry (its position and
+ * sequence both) or the tail; passed by the head (its records dropped): at the
+ * head; anything else (damage, tampering, a power cut that kept a newer cursor
+ * than the ring), the head, so that the sink has everything again. True if it
+ * had to be reset.
+ */
+static bool settle_cursor(struct rh_journal *j, struct rh_jcursor *cur)
+{
+    struct rh_jheader *h = j->hdr;
+    uint64_t pos = cur->pos, seq = cur->seq, head = h->head_pos, head_seq = h->head_seq;
+
+    cur->name[RH_JOURNAL_NAME_SIZE - 1] = '\0';
+    cur->gen = cur->gen & ~(uint64_t)1;
+    if (cur->name[0] == '\0')
+        return false;
+    if ((pos == j->tail_pos && seq == j->next_seq) ||
+        (pos >= head && pos < j->tail_pos && pos % RH_JOURNAL_ALIGN == 0 &&
+         entry_valid(j, pos, seq)))
+        return false;
+    if (pos < head && pos % RH_JOURNAL_ALIGN == 0 && seq < head_seq &&
+        head_seq - seq <= (head - pos) / RH_JOURNAL_ALIGN) {
+        cur->dropped += head_seq - seq;
+        cur->pos = head;
+        cur->seq = head_seq;
+        return false;
+    }
+    cur->pos = head;
+    cur->seq = head_seq;
     return true;
 }
 
@@ -268,8 +495,7 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
 {
     struct rh_jheader *h = base;
     uint64_t size = rh_journal_data_size(total);
-    uint64_t pos, seq;
-    uint32_t valid = 0; /* cursors found on an entry */
+    uint64_t pos, seq, pad, last;
 
     memset(rec, 0, sizeof *rec);
     /*
@@ -284,18 +510,24 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
     j->hdr = h;
     j->ring = (uint8_t *)base + RH_JOURNAL_HEADER_SIZE;
     j->size = size;
+    j->gen = 0;
 
     /*
-     * Walk from the head; the tail is just past the last valid entry. A cursor
-     * counts only where it names an entry met on the way (its position and
-     * sequence both), or the tail: anything else, however it came (damage,
-     * tampering), would have the readers read between entries or past the ring.
+     * The tail is just past the last valid entry: walked to from the checkpoint
+     * when it holds, otherwise from the head.
      */
-walk:
-    pos = h->head_pos;
-    seq = h->head_seq;
-    j->pad_pos = UINT64_MAX;
-    valid = 0;
+    if (checkpoint_holds(j)) {
+        rec->from_checkpoint = true;
+        pos = h->hint_tail_pos;
+        seq = h->hint_seq;
+        last = pos == h->head_pos ? UINT64_MAX : h->hint_last_pos;
+        pad =
+            h->hint_pad_pos >= h->head_pos && h->hint_pad_pos < pos ? h->hint_pad_pos : UINT64_MAX;
+    } else {
+        pos = h->head_pos;
+        seq = h->head_seq;
+        pad = last = UINT64_MAX;
+    }
     while (pos - h->head_pos < size) {
         const struct rh_jentry *e = entry_at(j, pos);
 
@@ -308,57 +540,53 @@ walk:
             }
             break;
         }
-        for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
-            if (h->cursors[c].pos == pos && h->cursors[c].seq == seq)
-                valid |= 1u << c;
-        if (e->kind != RH_JKIND_PAD)
-            rec->entries++;
-        else
-            j->pad_pos = pos;
+        if (e->kind == RH_JKIND_PAD)
+            pad = pos;
+        last = pos;
+        rec->walked++;
         pos += e->size;
         seq++;
     }
-    if (rec->torn && !rec->head_recovered &&
+    if (rec->torn && !rec->from_checkpoint &&
         (pos == h->head_pos ||
          (entry_at(j, pos)->magic == RH_JENTRY_MAGIC && entry_at(j, pos)->pos > pos &&
           entry_at(j, pos)->pos % size == pos % size))) {
-        uint64_t head_pos, head_seq, end = 0;
+        struct found f;
 
         /*
          * Nothing valid at the head, yet something there; or the walk stopped on
          * an entry of a later lap: a header older than the ring. The entries'
-         * own chain is taken if it reaches further than the walk did.
+         * own numbers say where the journal is, if they reach further than the
+         * walk did.
          */
-        if (find_head(j, h->head_seq, &head_pos, &head_seq, &end) && end > pos &&
-            head_pos >= h->head_pos) {
-            h->head_pos = head_pos;
-            h->head_seq = head_seq;
+        if (find_head(j, h->head_seq, &f) && f.end > pos && f.head_pos >= h->head_pos) {
+            h->head_pos = f.head_pos;
+            h->head_seq = f.head_seq;
             rec->head_recovered = true;
             rec->torn = false;
-            rec->entries = 0;
-            goto walk;
+            pos = f.end;
+            seq = f.end_seq + 1;
+            pad = f.pad_pos;
+            last = f.last_pos;
         }
     }
     j->tail_pos = pos;
     j->next_seq = seq;
-    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
-        struct rh_jcursor *cur = &h->cursors[c];
-
-        cur->name[RH_JOURNAL_NAME_SIZE - 1] = '\0';
-        if (cur->name[0] == '\0' || (valid & (1u << c)) != 0 ||
-            (cur->pos == pos && cur->seq == seq))
-            continue;
-        /* Outside the journal or between its entries: from the oldest record again. */
-        cur->pos = h->head_pos;
-        cur->seq = h->head_seq;
-        rec->cursors_reset++;
-    }
+    j->pad_pos = pad;
+    j->last_pos = last;
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
+        rec->cursors_reset += settle_cursor(j, &h->cursors[c]);
+    rec->entries = rh_journal_depth(j);
     return RH_J_OK;
 }
 
 uint64_t rh_journal_free(const struct rh_journal *j)
 {
-    return j->size - (j->tail_pos - j->hdr->head_pos);
+    struct rh_jsnap s;
+
+    if (rh_journal_snapshot(j, &s) != RH_J_OK)
+        return 0;
+    return j->size - (s.tail_pos - s.head_pos);
 }
 
 /* Bytes an entry of `size` needs at the tail: padding to the ring's end, if it must wrap. */
@@ -369,78 +597,104 @@ static uint64_t needed_at_tail(const struct rh_journal *j, uint64_t tail, uint64
     return size <= room ? size : room + size;
 }
 
-bool rh_journal_fits(const struct rh_journal *j, uint32_t len, uint64_t count)
+/*
+ * The appender's: the head follows the slowest cursor, so that what every sink
+ * has delivered is free again. Cursors are read one position at a time (the
+ * owner may be moving them: a stale one only reclaims less); the sequence
+ * number at the new head is the entry's own.
+ */
+static void reclaim(struct rh_journal *j)
+{
+    struct rh_jheader *h = j->hdr;
+    uint64_t tail = LOAD(j->tail_pos), head = LOAD(h->head_pos);
+    uint64_t pos = tail, seq = LOAD(j->next_seq);
+
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+        uint64_t at;
+
+        if (h->cursors[c].name[0] == '\0')
+            continue;
+        at = atomic_load_explicit(&h->cursors[c].pos, memory_order_acquire);
+        if (at < pos)
+            pos = at;
+    }
+    if (pos <= head)
+        return;
+    if (pos < tail) {
+        const struct rh_jentry *e = entry_at(j, pos);
+
+        /* A cursor between entries cannot come from its owner: reclaim nothing. */
+        if (pos % RH_JOURNAL_ALIGN != 0 || e->magic != RH_JENTRY_MAGIC || e->pos != pos ||
+            e->seq <= LOAD(h->head_seq) || e->seq >= seq)
+            return;
+        seq = e->seq;
+    }
+    publish_begin(j);
+    STORE(h->head_pos, pos);
+    STORE(h->head_seq, seq);
+    publish_end(j);
+}
+
+bool rh_journal_fits(struct rh_journal *j, uint32_t len, uint64_t count)
 {
     uint64_t size = rh_journal_entry_size(len);
-    uint64_t tail = j->tail_pos;
+    uint64_t tail = LOAD(j->tail_pos), head;
 
     if (size == 0)
         return false;
+    reclaim(j);
+    head = LOAD(j->hdr->head_pos);
     for (uint64_t i = 0; i < count; i++) {
         uint64_t need = needed_at_tail(j, tail, size);
 
-        if (tail + need - j->hdr->head_pos > j->size)
+        if (tail + need - head > j->size)
             return false;
         tail += need;
     }
     return true;
 }
 
-/* Moves cursors that point before the head up to it, counting what they missed. */
-static void clamp_cursors(struct rh_journal *j)
-{
-    struct rh_jheader *h = j->hdr;
-
-    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
-        struct rh_jcursor *cur = &h->cursors[c];
-
-        if (cur->name[0] == '\0' || cur->pos >= h->head_pos)
-            continue;
-        cur->dropped += h->head_seq - cur->seq;
-        cur->pos = h->head_pos;
-        cur->seq = h->head_seq;
-    }
-}
-
-/* Drops the oldest entry; returns false if the journal is empty. */
-static bool drop_oldest(struct rh_journal *j, uint64_t *dropped)
+/*
+ * Drops the oldest entry (the head moves past it; the caller publishes it);
+ * returns false if the journal is empty. Each cursor that had not passed it
+ * counts a record it never had (padding is none).
+ */
+static bool drop_oldest(struct rh_journal *j, uint64_t *head_pos, uint64_t *head_seq,
+                        uint64_t *dropped)
 {
     struct rh_jheader *h = j->hdr;
     const struct rh_jentry *e;
 
-    if (h->head_pos == j->tail_pos)
+    if (*head_pos == LOAD(j->tail_pos))
         return false;
-    e = entry_at(j, h->head_pos);
+    e = entry_at(j, *head_pos);
     if (e->kind != RH_JKIND_PAD) {
-        h->dropped++;
+        STORE(h->dropped, LOAD(h->dropped) + 1);
         (*dropped)++;
-    }
-    /* Cursors on it move along: each counts a record it never had (padding is none). */
-    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
-        struct rh_jcursor *cur = &h->cursors[c];
+        for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+            struct rh_jcursor *cur = &h->cursors[c];
 
-        if (cur->name[0] == '\0' || cur->pos != h->head_pos)
-            continue;
-        cur->pos += e->size;
-        cur->seq++;
-        cur->dropped += e->kind != RH_JKIND_PAD;
+            if (cur->name[0] != '\0' &&
+                atomic_load_explicit(&cur->pos, memory_order_acquire) <= *head_pos)
+                STORE(cur->dropped, LOAD(cur->dropped) + 1);
+        }
     }
-    h->head_pos += e->size;
-    h->head_seq++;
+    *head_pos += e->size;
+    (*head_seq)++;
     return true;
 }
 
-static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, uint64_t time_ms,
-                        const uint8_t record_id[16], const void *payload, uint32_t len,
-                        uint32_t size)
+static void write_entry(struct rh_journal *j, uint64_t pos, uint64_t seq, enum rh_jkind kind,
+                        uint64_t time_ms, const uint8_t record_id[16], const void *payload,
+                        uint32_t len, uint32_t size)
 {
-    struct rh_jentry *e = entry_at(j, pos);
-    struct rh_jentry h;
+    uint8_t *at = j->ring + pos % j->size;
+    struct rh_jentry h, first;
 
     memset(&h, 0, sizeof h);
     h.magic = RH_JENTRY_MAGIC;
     h.size = size;
-    h.seq = j->next_seq;
+    h.seq = seq;
     h.pos = pos;
     h.time_ms = time_ms;
     if (record_id != NULL)
@@ -448,16 +702,17 @@ static void write_entry(struct rh_journal *j, uint64_t pos, enum rh_jkind kind, 
     h.kind = (uint16_t)kind;
     h.payload_len = len;
     h.crc = rh_crc32c(rh_crc32c(0, &h, sizeof h), payload, len);
-    /* Payload and header first, the CRC last: a crash in between leaves a bad CRC. */
+    /*
+     * Payload, then the header with a wrong CRC, then the right one: a crash in
+     * between leaves an entry that fails its check.
+     */
     if (len > 0)
-        memcpy(e + 1, payload, len);
-    e->crc = ~h.crc;
+        copy_in(at + sizeof h, payload, len);
+    first = h;
+    first.crc = ~h.crc;
+    copy_in(at, &first, sizeof first);
     atomic_thread_fence(memory_order_release);
-    memcpy(e, &h, offsetof(struct rh_jentry, crc));
-    atomic_thread_fence(memory_order_release);
-    e->crc = h.crc;
-    e->reserved1 = 0;
-    j->next_seq++;
+    copy_in(at, &h, sizeof h);
 }
 
 enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kind, uint64_t time_ms,
@@ -465,36 +720,59 @@ enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kin
                                          uint32_t len, enum rh_journal_policy policy,
                                          uint64_t *dropped)
 {
+    struct rh_jheader *h = j->hdr;
     uint64_t size = rh_journal_entry_size(len);
     uint64_t ignored = 0;
-    uint64_t room;
+    uint64_t tail, seq, head, head_seq, room, pad = LOAD(j->pad_pos);
 
     if (dropped == NULL)
         dropped = &ignored;
     if (size == 0)
         return RH_J_TOO_LARGE;
-    while (j->tail_pos + needed_at_tail(j, j->tail_pos, size) - j->hdr->head_pos > j->size) {
-        if (policy == RH_J_FAIL || !drop_oldest(j, dropped))
+    reclaim(j);
+    tail = LOAD(j->tail_pos);
+    seq = LOAD(j->next_seq);
+    head = LOAD(h->head_pos);
+    head_seq = LOAD(h->head_seq);
+    if (tail + needed_at_tail(j, tail, size) - head > j->size) {
+        if (policy == RH_J_FAIL)
             return RH_J_FULL;
+        while (tail + needed_at_tail(j, tail, size) - head > j->size)
+            if (!drop_oldest(j, &head, &head_seq, dropped))
+                return RH_J_FULL;
+        /* The new head is published before its space is written again. */
+        publish_begin(j);
+        STORE(h->head_pos, head);
+        STORE(h->head_seq, head_seq);
+        publish_end(j);
     }
-    clamp_cursors(j);
-    room = j->size - j->tail_pos % j->size;
+    room = j->size - tail % j->size;
     if (size > room) {
-        write_entry(j, j->tail_pos, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room);
-        j->pad_pos = j->tail_pos;
-        j->tail_pos += room;
+        write_entry(j, tail, seq, RH_JKIND_PAD, time_ms, NULL, NULL, 0, (uint32_t)room);
+        pad = tail;
+        tail += room;
+        seq++;
     }
-    write_entry(j, j->tail_pos, kind, time_ms, record_id, payload, len, (uint32_t)size);
-    j->tail_pos += size;
+    write_entry(j, tail, seq, kind, time_ms, record_id, payload, len, (uint32_t)size);
     /* The next slot reads as unwritten, so recovery stops there and not at an old entry. */
-    if (j->tail_pos - j->hdr->head_pos < j->size && j->size - j->tail_pos % j->size >= 64)
-        memset(entry_at(j, j->tail_pos), 0, offsetof(struct rh_jentry, time_ms));
+    if (tail + size - head < j->size && j->size - (tail + size) % j->size >= 64) {
+        static const struct rh_jentry blank;
+
+        copy_in(j->ring + (tail + size) % j->size, &blank, offsetof(struct rh_jentry, time_ms));
+    }
+    publish_begin(j);
+    STORE(j->pad_pos, pad);
+    STORE(j->last_pos, tail);
+    STORE(j->tail_pos, tail + size);
+    STORE(j->next_seq, seq + 1);
+    publish_end(j);
     return RH_J_OK;
 }
 
 int rh_journal_cursor(struct rh_journal *j, const char *name, bool create)
 {
     struct rh_jheader *h = j->hdr;
+    struct rh_jcursor *cur;
     int free_slot = -1;
     size_t len = strlen(name);
 
@@ -508,30 +786,12 @@ int rh_journal_cursor(struct rh_journal *j, const char *name, bool create)
     }
     if (!create || free_slot < 0)
         return -1;
-    memset(&h->cursors[free_slot], 0, sizeof h->cursors[free_slot]);
-    h->cursors[free_slot].pos = j->tail_pos; /* a new sink starts with what comes next */
-    h->cursors[free_slot].seq = j->next_seq;
-    memcpy(h->cursors[free_slot].name, name, len + 1);
+    cur = &h->cursors[free_slot];
+    memset(cur, 0, sizeof *cur);
+    cur->pos = LOAD(j->tail_pos); /* a new sink starts with what comes next */
+    cur->seq = LOAD(j->next_seq);
+    memcpy(cur->name, name, len + 1);
     return free_slot;
-}
-
-/* The head follows the slowest cursor: what every sink has delivered is free again. */
-static void reclaim(struct rh_journal *j)
-{
-    struct rh_jheader *h = j->hdr;
-    uint64_t pos = j->tail_pos;
-    uint64_t seq = j->next_seq;
-
-    for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
-        if (h->cursors[c].name[0] != '\0' && h->cursors[c].pos < pos) {
-            pos = h->cursors[c].pos;
-            seq = h->cursors[c].seq;
-        }
-    }
-    if (pos > h->head_pos) {
-        h->head_pos = pos;
-        h->head_seq = seq;
-    }
 }
 
 void rh_journal_keep_cursors(struct rh_journal *j, const char *const *names, size_t n)
@@ -548,139 +808,235 @@ void rh_journal_keep_cursors(struct rh_journal *j, const char *const *names, siz
     reclaim(j);
 }
 
-/* Reads the entry at (*pos, *seq), stepping over padding; leaves them at the entry. */
-static enum rh_journal_status read_at(const struct rh_journal *j, uint64_t *pos, uint64_t *seq,
-                                      struct rh_jentry *e, void *buf, size_t cap)
+/*
+ * Copies the entry at (pos, seq) out of the ring, checks the copy, then
+ * whether the head passed it meanwhile: RH_J_OVERTAKEN then, whatever was
+ * copied. Padding is returned too (e->kind).
+ */
+static enum rh_journal_status copy_entry(const struct rh_journal *j, uint64_t pos, uint64_t seq,
+                                         struct rh_jentry *e, void *buf, size_t cap)
 {
-    for (;;) {
-        const struct rh_jentry *at;
+    const uint8_t *at = j->ring + pos % j->size;
+    enum rh_journal_status st = RH_J_OK;
 
-        if (*pos >= j->tail_pos)
-            return RH_J_EMPTY;
-        if (!entry_valid(j, *pos, *seq))
-            return RH_J_CORRUPT;
-        at = entry_at(j, *pos);
-        if (at->kind == RH_JKIND_PAD) {
-            *pos += at->size;
-            (*seq)++;
-            continue;
-        }
-        if (at->payload_len > cap)
-            return RH_J_TOO_LARGE;
-        *e = *at;
-        memcpy(buf, at + 1, at->payload_len);
-        return RH_J_OK;
+    copy_out(e, at, sizeof *e);
+    if (!header_sane(j, e, pos, seq)) {
+        st = RH_J_CORRUPT;
+    } else if (e->payload_len > cap) {
+        st = RH_J_TOO_LARGE;
+    } else {
+        copy_out(buf, at + sizeof *e, e->payload_len);
+        if (entry_crc(e, buf) != e->crc)
+            st = RH_J_CORRUPT;
     }
-}
-
-enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
-                                       size_t cap)
-{
-    struct rh_jcursor *cur = &j->hdr->cursors[c];
-
-    return read_at(j, &cur->pos, &cur->seq, e, buf, cap);
-}
-
-void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead *a)
-{
-    a->start_pos = a->pos = j->hdr->cursors[c].pos;
-    a->start_seq = a->seq = j->hdr->cursors[c].seq;
+    atomic_thread_fence(memory_order_acquire);
+    return LOAD(j->hdr->head_pos) > pos ? RH_J_OVERTAKEN : st;
 }
 
 enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct rh_jahead *a,
                                              struct rh_jentry *e, void *buf, size_t cap)
 {
-    enum rh_journal_status st = read_at(j, &a->pos, &a->seq, e, buf, cap);
+    for (;;) {
+        enum rh_journal_status st;
 
-    if (st == RH_J_OK) {
+        if (a->pos >= atomic_load_explicit(&j->tail_pos, memory_order_acquire))
+            return RH_J_EMPTY;
+        st = copy_entry(j, a->pos, a->seq, e, buf, cap);
+        if (st != RH_J_OK)
+            return st;
         a->pos += e->size;
         a->seq++;
+        if (e->kind != RH_JKIND_PAD)
+            return RH_J_OK;
     }
-    return st;
 }
 
-void rh_journal_advance_to(struct rh_journal *j, int c, const struct rh_jahead *a,
-                           uint64_t delivered)
+uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a, void *buf,
+                                size_t cap)
 {
-    struct rh_jcursor *cur = &j->hdr->cursors[c];
+    struct rh_jsnap s;
+    struct rh_jentry e;
+    uint64_t from = a->pos, from_seq = a->seq;
 
-    /* Only if the cursor is where the batch began: a drop may have moved it on. */
-    if (cur->pos == a->start_pos && cur->seq == a->start_seq && a->pos <= j->tail_pos) {
-        cur->pos = a->pos;
-        cur->seq = a->seq;
-        cur->delivered += delivered;
+    if (rh_journal_snapshot(j, &s) != RH_J_OK)
+        return 0;
+    for (uint64_t pos = a->pos + RH_JOURNAL_ALIGN; pos < s.tail_pos; pos += RH_JOURNAL_ALIGN) {
+        /* Only an entry that names this place, with a later number, that checks whole. */
+        copy_out(&e, j->ring + pos % j->size, sizeof e);
+        if (e.magic != RH_JENTRY_MAGIC || e.pos != pos || e.seq <= from_seq ||
+            e.seq >= s.next_seq || e.seq - from_seq > (pos - from) / RH_JOURNAL_ALIGN)
+            continue;
+        if (copy_entry(j, pos, e.seq, &e, buf, cap) == RH_J_CORRUPT)
+            continue;
+        a->pos = pos;
+        a->seq = e.seq;
+        return e.seq - from_seq;
     }
-    reclaim(j);
+    a->pos = s.tail_pos;
+    a->seq = s.next_seq;
+    return s.next_seq - from_seq;
+}
+
+/* Cursor c's place as its reader starts from it: at the head if the head passed it. */
+static bool cursor_place(const struct rh_journal *j, int c, const struct rh_jsnap *s, uint64_t *pos,
+                         uint64_t *seq, uint64_t *delivered)
+{
+    if (!cursor_read(&j->hdr->cursors[c], pos, seq, delivered))
+        return false;
+    if (*pos < s->head_pos) {
+        *pos = s->head_pos;
+        *seq = s->head_seq;
+    }
+    return true;
+}
+
+void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead *a)
+{
+    struct rh_jsnap s;
+    uint64_t pos, seq, delivered;
+
+    /* Busy: from the cursor as it is; the first read says if the head passed it. */
+    if (rh_journal_snapshot(j, &s) != RH_J_OK || !cursor_place(j, c, &s, &pos, &seq, &delivered)) {
+        pos = LOAD(j->hdr->cursors[c].pos);
+        seq = LOAD(j->hdr->cursors[c].seq);
+    }
+    a->start_pos = a->pos = pos;
+    a->start_seq = a->seq = seq;
 }
 
 void rh_journal_move_cursor(struct rh_journal *j, int c, uint64_t pos, uint64_t seq,
                             uint64_t delivered)
 {
     struct rh_jcursor *cur = &j->hdr->cursors[c];
+    uint64_t at = LOAD(cur->pos), at_seq = LOAD(cur->seq);
 
     /* Forward only, and only to a place that is consistent with the cursor's own. */
-    if (pos > cur->pos && seq > cur->seq && pos <= j->tail_pos && seq <= j->next_seq &&
-        seq - cur->seq <= pos - cur->pos) {
-        cur->pos = pos;
-        cur->seq = seq;
-        cur->delivered += delivered;
-    }
-    reclaim(j);
+    if (pos > at && seq > at_seq && pos >= LOAD(j->hdr->head_pos) &&
+        pos <= atomic_load_explicit(&j->tail_pos, memory_order_acquire) &&
+        seq <= LOAD(j->next_seq) && seq - at_seq <= pos - at)
+        cursor_write(cur, pos, seq, LOAD(cur->delivered) + delivered);
+}
+
+enum rh_journal_status rh_journal_read(struct rh_journal *j, int c, struct rh_jentry *e, void *buf,
+                                       size_t cap)
+{
+    struct rh_jahead a;
+    enum rh_journal_status st;
+
+    do {
+        rh_journal_ahead_start(j, c, &a);
+        st = rh_journal_read_ahead(j, &a, e, buf, cap);
+    } while (st == RH_J_OVERTAKEN);
+    return st;
 }
 
 void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e)
 {
-    struct rh_jcursor *cur = &j->hdr->cursors[c];
+    struct rh_jahead a;
 
-    /* Only if the cursor is still on that entry: a drop may have moved it on. */
-    if (cur->pos == e->pos && cur->seq == e->seq) {
-        cur->pos += e->size;
-        cur->seq++;
-        cur->delivered++;
-    }
-    reclaim(j);
+    /* Only if the cursor is still at that entry (padding before it aside): a drop may have
+     * moved it on. */
+    rh_journal_ahead_start(j, c, &a);
+    if (a.pos <= e->pos && a.seq <= e->seq && e->seq - a.seq <= 1)
+        rh_journal_move_cursor(j, c, e->pos + e->size, e->seq + 1, 1);
 }
 
 /*
- * Records from (pos, seq) to the tail: entries, less the padding among them.
- * Fewer than a ring's bytes apart, they hold at most one padding entry, the
- * last one written (or found by open).
+ * Records from pos to the tail: entries, less the padding among them. Fewer
+ * than a ring's bytes apart, they hold at most one padding entry, the last one
+ * written (or found by open).
  */
-static uint64_t records_from(const struct rh_journal *j, uint64_t pos, uint64_t seq)
+static uint64_t records_from(const struct rh_jsnap *s, uint64_t pos, uint64_t seq)
 {
-    uint64_t n = j->next_seq > seq ? j->next_seq - seq : 0;
+    uint64_t n = s->next_seq > seq ? s->next_seq - seq : 0;
 
-    if (n > 0 && j->pad_pos != UINT64_MAX && j->pad_pos >= pos && j->pad_pos < j->tail_pos)
+    if (n > 0 && s->pad_pos != UINT64_MAX && s->pad_pos >= pos && s->pad_pos < s->tail_pos)
         n--;
     return n;
 }
 
-uint64_t rh_journal_pending(const struct rh_journal *j, int c)
+/* The time of the first record at or after pos (at most one padding entry first); 0: none. */
+static uint64_t first_time(const struct rh_journal *j, const struct rh_jsnap *s, uint64_t pos)
 {
-    const struct rh_jcursor *cur = &j->hdr->cursors[c];
+    for (int i = 0; i < 2 && pos < s->tail_pos; i++) {
+        struct rh_jentry e;
 
-    return records_from(j, cur->pos, cur->seq);
-}
-
-uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c)
-{
-    const struct rh_jcursor *cur = &j->hdr->cursors[c];
-    uint64_t pos = cur->pos;
-
-    /* The first real entry at or after the cursor (at most one padding entry). */
-    for (int i = 0; i < 2 && pos < j->tail_pos; i++) {
-        const struct rh_jentry *e = entry_at(j, pos);
-
-        if (e->kind != RH_JKIND_PAD)
-            return e->time_ms;
-        pos += e->size;
+        copy_out(&e, j->ring + pos % j->size, sizeof e);
+        atomic_thread_fence(memory_order_acquire);
+        if (LOAD(j->hdr->head_pos) > pos || e.magic != RH_JENTRY_MAGIC || e.pos != pos ||
+            e.size < RH_JOURNAL_ALIGN)
+            return 0;
+        if (e.kind != RH_JKIND_PAD)
+            return e.time_ms;
+        pos += e.size;
     }
     return 0;
 }
 
+enum rh_journal_status rh_journal_cursor_view(const struct rh_journal *j, int c,
+                                              struct rh_jcursor_view *v)
+{
+    struct rh_jsnap s;
+
+    if (rh_journal_snapshot(j, &s) != RH_J_OK ||
+        !cursor_place(j, c, &s, &v->pos, &v->seq, &v->delivered))
+        return RH_J_BUSY;
+    v->dropped = LOAD(j->hdr->cursors[c].dropped);
+    v->pending = records_from(&s, v->pos, v->seq);
+    v->oldest_ms = first_time(j, &s, v->pos);
+    return RH_J_OK;
+}
+
+uint64_t rh_journal_pending(const struct rh_journal *j, int c)
+{
+    struct rh_jcursor_view v;
+
+    return rh_journal_cursor_view(j, c, &v) == RH_J_OK ? v.pending : 0;
+}
+
+uint64_t rh_journal_oldest_ms(const struct rh_journal *j, int c)
+{
+    struct rh_jcursor_view v;
+
+    return rh_journal_cursor_view(j, c, &v) == RH_J_OK ? v.oldest_ms : 0;
+}
+
 uint64_t rh_journal_depth(const struct rh_journal *j)
 {
-    return records_from(j, j->hdr->head_pos, j->hdr->head_seq);
+    struct rh_jsnap s;
+
+    return rh_journal_snapshot(j, &s) == RH_J_OK ? records_from(&s, s.head_pos, s.head_seq) : 0;
+}
+
+bool rh_journal_checkpoint_begin(const struct rh_journal *j, struct rh_jcheckpoint *ck)
+{
+    struct rh_jcheckpoint now;
+    bool changed;
+
+    memset(&now, 0, sizeof now);
+    if (rh_journal_snapshot(j, &now.snap) != RH_J_OK)
+        return false;
+    for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
+        now.marks[c] = LOAD(j->hdr->cursors[c].gen) + LOAD(j->hdr->cursors[c].pos);
+    now.valid = true;
+    changed = memcmp(&now, ck, sizeof now) != 0;
+    *ck = now;
+    return changed;
+}
+
+void rh_journal_checkpoint_end(struct rh_journal *j, const struct rh_jcheckpoint *ck)
+{
+    struct rh_jheader *h = j->hdr;
+
+    if (!ck->valid)
+        return;
+    h->hint_seq = 0; /* never half of one: the fields are written with the number last */
+    atomic_thread_fence(memory_order_release);
+    h->hint_tail_pos = ck->snap.tail_pos;
+    h->hint_last_pos = ck->snap.last_pos;
+    h->hint_pad_pos = ck->snap.pad_pos;
+    atomic_thread_fence(memory_order_release);
+    h->hint_seq = ck->snap.next_seq;
 }
 
 /*

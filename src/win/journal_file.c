@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <winioctl.h>
 
 #include "diag.h"
 #include "files.h"
@@ -45,6 +47,77 @@ void rh_journal_file_salvage_done(struct rh_journal_file *f)
     f->salvage_size = 0;
 }
 
+/* The space the volume holds for the file (not its size: a sparse file has less). */
+static bool allocated(struct rh_journal_file *f, ULONGLONG size, DWORD *error)
+{
+    FILE_STANDARD_INFO have;
+
+    if (!GetFileInformationByHandleEx(f->file, FileStandardInfo, &have, sizeof have)) {
+        *error = GetLastError();
+        return false;
+    }
+    return have.AllocationSize.QuadPart >= 0 && (ULONGLONG)have.AllocationSize.QuadPart >= size;
+}
+
+/*
+ * Writes every byte of the file's first `size`: zeros into a file being made,
+ * what is there back into an existing one (its records kept). The way to
+ * allocate where the system cannot be asked to (Wine, some file systems).
+ */
+static bool write_through(struct rh_journal_file *f, ULONGLONG size, bool fresh, DWORD *error)
+{
+    enum { CHUNK = 1024 * 1024 };
+    uint8_t *buf = calloc(1, CHUNK);
+    bool ok = buf != NULL;
+
+    *error = ERROR_NOT_ENOUGH_MEMORY;
+    for (ULONGLONG at = 0; ok && at < size; at += CHUNK) {
+        DWORD len = (DWORD)(size - at < CHUNK ? size - at : CHUNK), io = 0;
+        OVERLAPPED place = {.Offset = (DWORD)at, .OffsetHigh = (DWORD)(at >> 32)};
+
+        ok = (fresh || (ReadFile(f->file, buf, len, &io, &place) && io == len)) &&
+             WriteFile(f->file, buf, len, &io, &place) && io == len;
+        if (!ok)
+            *error = GetLastError();
+    }
+    free(buf);
+    return ok;
+}
+
+/*
+ * Gives the file's every byte space on the volume, and checks that it has it. A
+ * sparse or unallocated file (Wine makes one of SetEndOfFile on Linux; a file
+ * copied in may be one) would take its space at a first write through the
+ * mapping, and on a full volume that write faults: an in-page error that kills
+ * the process, RRAS with it. Found here, it is an error the caller reports.
+ * NTFS allocates at SetEndOfFile: then this only checks.
+ */
+static bool allocate(struct rh_journal_file *f, ULONGLONG size, bool fresh, DWORD *error)
+{
+    FILE_ALLOCATION_INFO want = {.AllocationSize.QuadPart = (LONGLONG)size};
+    DWORD attributes = GetFileAttributesW(f->path);
+
+    if (allocated(f, size, error))
+        return true;
+    if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_SPARSE_FILE) != 0) {
+        FILE_SET_SPARSE_BUFFER dense = {.SetSparse = FALSE};
+        DWORD bytes;
+
+        /* Not sparse: every range allocated (a journal never leaves holes on purpose). */
+        DeviceIoControl(f->file, FSCTL_SET_SPARSE, &dense, sizeof dense, NULL, 0, &bytes, NULL);
+    }
+    if (SetFileInformationByHandle(f->file, FileAllocationInfo, &want, sizeof want) &&
+        allocated(f, size, error))
+        return true;
+    if (!write_through(f, size, fresh, error))
+        return false;
+    FlushFileBuffers(f->file);
+    if (allocated(f, size, error))
+        return true;
+    *error = ERROR_DISK_FULL;
+    return false;
+}
+
 /*
  * Maps the open file whole, read and write, at `size` bytes. With `set_size` the
  * file is given that size first (a journal being made); otherwise it has it, and
@@ -64,6 +137,8 @@ static bool map(struct rh_journal_file *f, ULONGLONG size, bool set_size, DWORD 
     /* The file gets its full size now: no growth, so no I/O, on RRAS's thread later. */
     if (set_size && (!SetFilePointerEx(f->file, want, NULL, FILE_BEGIN) || !SetEndOfFile(f->file)))
         goto fail;
+    if (!allocate(f, size, set_size, error))
+        return false;
     f->mapping =
         CreateFileMappingW(f->file, NULL, PAGE_READWRITE, (DWORD)(size >> 32), (DWORD)size, NULL);
     if (f->mapping == NULL)
@@ -213,7 +288,7 @@ static bool create(struct rh_journal_file *f, ULONGLONG size, ULONGLONG before,
         unmap_view(f);
         goto restore;
     }
-    rh_journal_file_flush(f);
+    rh_journal_file_flush(f, false);
     return true;
 
 restore:
@@ -276,11 +351,11 @@ fail:
     return false;
 }
 
-void rh_journal_file_flush(struct rh_journal_file *f)
+void rh_journal_file_flush(struct rh_journal_file *f, bool header_only)
 {
     if (f->view == NULL)
         return;
-    FlushViewOfFile(f->view, 0);
+    FlushViewOfFile(f->view, header_only ? RH_JOURNAL_HEADER_SIZE : 0);
     FlushFileBuffers(f->file);
 }
 

@@ -2,7 +2,9 @@
 /*
  * The journal's file: <JournalPath>\journal.dat, created at its full size and
  * mapped once, in a folder only SYSTEM and Administrators can read (records name
- * users and addresses). Writes go to the mapping; flushing it to disk is the
+ * users and addresses); every byte of it allocated on the volume, so that no
+ * write through the mapping can fail for want of space. Writes go to the
+ * mapping; flushing it to disk is the
  * caller's periodic job (rh_journal_file_flush), which sets the power-loss window.
  */
 #ifndef RH_JOURNAL_FILE_H
@@ -52,8 +54,11 @@ bool rh_journal_file_open(struct rh_journal_file *f, const WCHAR *dir, ULONGLONG
                           size_t err_size);
 /* Unmaps the set-aside journal (the file stays, for inspection). Safe to call again. */
 void rh_journal_file_salvage_done(struct rh_journal_file *f);
-/* Writes the mapping's dirty pages and the file's metadata to disk. */
-void rh_journal_file_flush(struct rh_journal_file *f);
+/*
+ * Writes the mapping's dirty pages (or the header's only) and the file's
+ * metadata to disk, and waits until they are there.
+ */
+void rh_journal_file_flush(struct rh_journal_file *f, bool header_only);
 /*
  * Unmaps and closes (the set-aside journal too), without writing: the caller
  * flushes first (a flush can block on a share that stopped answering; closing

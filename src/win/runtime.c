@@ -38,7 +38,7 @@ static void load_id_base(struct rh_runtime *rt)
  * Record ids are UUIDv7: the event's millisecond, then 74 bits that are a random
  * base drawn at start plus a counter (RFC 9562, section 6.2, method 2): unique
  * across processes and restarts, increasing in journal order, no system call.
- * Called with jlock held.
+ * Called with alock held.
  */
 static void next_record_id(struct rh_runtime *rt, uint8_t id[16], uint64_t time_ms)
 {
@@ -69,9 +69,7 @@ static void prefault(struct rh_runtime *rt, uint64_t bytes)
 
     if (rt->journal.hdr == NULL)
         return;
-    AcquireSRWLockShared(&rt->jlock);
     tail = rt->journal.tail_pos;
-    ReleaseSRWLockShared(&rt->jlock);
     if (bytes > rt->journal.size)
         bytes = rt->journal.size;
     from = rt->prefaulted_to > tail ? rt->prefaulted_to : tail;
@@ -80,6 +78,21 @@ static void prefault(struct rh_runtime *rt, uint64_t bytes)
         (void)*(volatile const uint8_t *)(rt->journal.ring + at % rt->journal.size);
     if (to > rt->prefaulted_to)
         rt->prefaulted_to = to;
+}
+
+/*
+ * Makes the journal durable: the ring first, then the checkpoint that names its
+ * tail, then the header that holds it (journal.h): a header on disk never names
+ * entries that were not on the disk before it. Nothing is written when nothing
+ * changed.
+ */
+static void flush_journal(struct rh_runtime *rt)
+{
+    if (!rt->file_backed || !rh_journal_checkpoint_begin(&rt->journal, &rt->checkpoint))
+        return;
+    rh_journal_file_flush(&rt->file, false);
+    rh_journal_checkpoint_end(&rt->journal, &rt->checkpoint);
+    rh_journal_file_flush(&rt->file, true);
 }
 
 static DWORD WINAPI flusher_main(void *arg)
@@ -95,8 +108,7 @@ static DWORD WINAPI flusher_main(void *arg)
         stop = WaitForSingleObject(rt->flusher_stop, rt->cfg.flush_ms) == WAIT_OBJECT_0;
         if (!stop)
             prefault(rt, PREFAULT_BYTES);
-        if (rt->file_backed)
-            rh_journal_file_flush(&rt->file);
+        flush_journal(rt);
         rh_status_report(rt);
         now = GetTickCount64();
         if (stop || InterlockedExchange(&rt->status_dirty, 0) != 0 ||
@@ -182,12 +194,12 @@ static void salvage_journal(struct rh_runtime *rt, const struct rh_runtime_sink 
         rh_journal_file_salvage_done(&rt->file);
         return;
     }
-    AcquireSRWLockExclusive(&rt->jlock);
+    AcquireSRWLockExclusive(&rt->alock);
     for (size_t i = 0; i < n; i++)
         rh_journal_cursor(&rt->journal, sinks[i].name, true);
     rh_journal_salvage(rt->file.salvage_view, rt->file.salvage_size, &rt->journal,
                        rt->fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST, &rep);
-    ReleaseSRWLockExclusive(&rt->jlock);
+    ReleaseSRWLockExclusive(&rt->alock);
     if (rep.dropped > 0)
         InterlockedAdd64(&rt->dropped, (LONG64)rep.dropped); /* reported as any drop is */
     rh_log(rep.salvaged > 0 ? RH_LOG_INFO : RH_LOG_WARNING,
@@ -219,12 +231,13 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     struct worker *w = NULL;
     int cursor = -1;
 
-    if (rt->journal.hdr != NULL) {
-        rh_runtime_lock(rt);
-        cursor = rh_journal_cursor(&rt->journal, sink->name, true);
-        ReleaseSRWLockExclusive(&rt->jlock);
-    }
+    /* Cursors are made and freed under both locks: readers of their names hold wlock. */
     AcquireSRWLockExclusive(&rt->wlock);
+    if (rt->journal.hdr != NULL) {
+        AcquireSRWLockExclusive(&rt->alock);
+        cursor = rh_journal_cursor(&rt->journal, sink->name, true);
+        ReleaseSRWLockExclusive(&rt->alock);
+    }
     for (size_t i = 0; i < RH_MAX_SINKS && w == NULL; i++)
         if (!rt->workers[i].active && rt->workers[i].thread == NULL)
             w = &rt->workers[i];
@@ -257,7 +270,10 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     w->sink = *sink;
     w->cursor = cursor;
     w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
-    w->quit = w->exited = w->in_delivery = w->gave_up = 0;
+    if (w->bell == NULL)
+        w->bell = CreateEventW(NULL, FALSE, FALSE, NULL);
+    w->idle_at = -1;
+    w->quit = w->exited = w->in_delivery = w->gave_up = w->in_journal = 0;
     w->state = 0;
     w->delivered = w->retried = w->failed = w->unconfirmed = 0;
     w->unsettled = NULL;
@@ -296,7 +312,7 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
             names[n++] = rt->workers[i].sink.name;
     for (size_t i = 0; i < n_starting && i < RH_MAX_SINKS; i++)
         names[n++] = starting[i].name;
-    rh_runtime_lock(rt);
+    AcquireSRWLockExclusive(&rt->alock);
     for (size_t i = 0; i < rt->n_held; i++) {
         /* Enabled = 0 is the administrator's choice: its records are not kept. */
         if (rt->held[i].state == RH_SINK_STATE_DISABLED)
@@ -313,7 +329,7 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
     for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
         if (rt->journal.hdr->cursors[c].name[0] == '\0')
             rt->dropped_base[c] = 0; /* a slot made anew counts from zero */
-    ReleaseSRWLockExclusive(&rt->jlock);
+    ReleaseSRWLockExclusive(&rt->alock);
 }
 
 /*
@@ -374,10 +390,9 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     rt->dir = INVALID_HANDLE_VALUE;
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
-    InitializeSRWLock(&rt->jlock);
+    InitializeSRWLock(&rt->alock);
     InitializeSRWLock(&rt->wlock);
     InitializeSRWLock(&rt->refused_lock);
-    InitializeConditionVariable(&rt->jcv);
     rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     rt->flusher_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
     rt->drain_event = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -401,6 +416,8 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
         add_worker(rt, &sinks[i]);
     if (rt->stop_event != NULL && rt->flusher_stop != NULL)
         rt->flusher = CreateThread(NULL, 0, flusher_main, rt, 0, NULL);
+    if (rt->stop_event != NULL)
+        rt->bell = CreateThread(NULL, 0, rh_bell_main, rt, 0, NULL);
     g_rt = rt;
 }
 
@@ -413,15 +430,14 @@ static bool drained(struct rh_runtime *rt)
 {
     bool done = true;
 
-    AcquireSRWLockShared(&rt->jlock);
     for (size_t i = 0; i < rt->n_workers && done; i++) {
         const struct worker *w = &rt->workers[i];
+        struct rh_jcursor_view v;
         LONG state = w->state;
 
         done = !w->active || w->exited || w->gave_up || state == RH_SINK_STATE_STUCK ||
-               rh_journal_pending(&rt->journal, w->cursor) == 0;
+               (rh_journal_cursor_view(&rt->journal, w->cursor, &v) == RH_J_OK && v.pending == 0);
     }
-    ReleaseSRWLockShared(&rt->jlock);
     return done;
 }
 
@@ -475,7 +491,6 @@ static bool halt_workers(struct rh_runtime *rt)
         if (w->sink.ops->cancel != NULL)
             w->sink.ops->cancel(w->sink.instance);
     }
-    WakeAllConditionVariable(&rt->jcv);
     join_workers(rt, GetTickCount64() + STOP_GRACE_MS);
     for (size_t i = 0; i < rt->n_workers; i++)
         if (rt->workers[i].thread != NULL && rh_worker_stopping(&rt->workers[i]))
@@ -561,12 +576,27 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
                            (LPCWSTR)(const void *)&g_rt, &self);
         return;
     }
-    for (size_t i = 0; i < rt->n_workers; i++)
-        if (rt->workers[i].wake != NULL && rt->workers[i].thread == NULL)
+    for (size_t i = 0; i < rt->n_workers; i++) {
+        if (rt->workers[i].thread != NULL)
+            continue;
+        if (rt->workers[i].wake != NULL)
             CloseHandle(rt->workers[i].wake);
-    AcquireSRWLockExclusive(&rt->jlock);
-    rt->journal_closed = true;
-    ReleaseSRWLockExclusive(&rt->jlock);
+        if (rt->workers[i].bell != NULL)
+            CloseHandle(rt->workers[i].bell);
+    }
+    /*
+     * From here no worker touches the journal: an abandoned one that comes back
+     * from its sink finds it closed, and one in the middle of a journal call
+     * (which never waits) is let finish it.
+     */
+    InterlockedExchange(&rt->journal_closed, 1);
+    for (size_t i = 0; i < rt->n_workers; i++)
+        while (rt->workers[i].in_journal)
+            SwitchToThread();
+    if (rt->bell != NULL) {
+        WaitForSingleObject(rt->bell, INFINITE); /* it stopped with the workers */
+        CloseHandle(rt->bell);
+    }
     if (rt->file_backed)
         rh_journal_file_close(&rt->file); /* flushed by the flusher's last round */
     else if (rt->memory_journal != NULL)
@@ -685,7 +715,13 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
         return;
     InterlockedIncrement64(&rt->received);
     policy = rt->fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
-    AcquireSRWLockExclusive(&rt->jlock);
+    /*
+     * The only lock here is the appenders' (RRAS serializes its callbacks, so it
+     * is free unless a reconfiguration is making a cursor): no worker, flusher
+     * or status writer takes it, and nothing is signalled. Workers learn of the
+     * record from the bell (rh_bell_main).
+     */
+    AcquireSRWLockExclusive(&rt->alock);
     time_ms = rh_now_unix_ms();
     next_record_id(rt, id, time_ms);
     st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, policy, &dropped);
@@ -695,9 +731,9 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
         st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, RH_J_DROP_OLDEST,
                                &dropped);
     }
-    rt->full = dropped > 0;
-    ReleaseSRWLockExclusive(&rt->jlock);
-    WakeAllConditionVariable(&rt->jcv);
+    ReleaseSRWLockExclusive(&rt->alock);
+    if ((rt->full != 0) != (dropped > 0))
+        InterlockedExchange(&rt->full, dropped > 0);
 
     if (st == RH_J_OK)
         InterlockedIncrement64(&rt->journaled);
@@ -728,10 +764,10 @@ bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
 
     if (rt == NULL || !rt->fail_closed || rt->journal.hdr == NULL)
         return true;
-    AcquireSRWLockShared(&rt->jlock);
+    AcquireSRWLockExclusive(&rt->alock);
     fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX,
                            (uint64_t)rt->active + 1 + (with_start ? 1 : 0));
-    ReleaseSRWLockShared(&rt->jlock);
+    ReleaseSRWLockExclusive(&rt->alock);
     if (!fits) {
         InterlockedIncrement64(&rt->refused);
         InterlockedExchange(&rt->status_dirty, 1);

@@ -21,6 +21,13 @@
 /* What stop gives a worker to leave a delivery, and again after cancelling its I/O. */
 #define STOP_GRACE_MS 250
 
+/*
+ * How often the bell rings: idle workers learn of new records this often, so
+ * that RRAS's thread never has to wake one (a system call, and under Wine a
+ * round trip to its server, on every hangup).
+ */
+#define BELL_MS 4
+
 /* Refused connections remembered at once, oldest forgotten first. */
 #define REFUSED_MAX 1024
 
@@ -44,6 +51,10 @@ struct worker {
     bool live;          /* sink.instance is still to be destroyed */
     volatile LONG quit; /* this worker alone must stop (live reconfiguration) */
     HANDLE wake;        /* set with quit */
+    HANDLE bell;        /* auto-reset: the bell rings it (new records) */
+    /* The tail the worker found when it went idle, for the bell; -1 while it is busy. */
+    volatile LONG64 idle_at;
+    volatile LONG in_journal; /* between journal_enter and journal_leave (worker.c) */
     HANDLE thread;
     volatile LONG state; /* enum rh_sink_state */
     volatile LONG in_delivery;
@@ -81,15 +92,20 @@ struct rh_runtime {
     char server[RH_SERVER_SIZE];
     uint64_t started_ms;
 
-    SRWLOCK jlock; /* the journal and everything in it */
-    CONDITION_VARIABLE jcv;
+    /*
+     * The journal's appender lock (journal.h): RRAS's callbacks, and the control
+     * thread when it makes or frees cursors. Workers, the flusher and the status
+     * writer never take it: they read the journal without a lock.
+     */
+    SRWLOCK alock;
     struct rh_journal journal;
+    struct rh_jcheckpoint checkpoint; /* the flusher's */
     struct rh_journal_file file;
     void *memory_journal; /* when no file could be had */
     bool file_backed;
     HANDLE dir; /* the journal's folder, checked and held; INVALID_HANDLE_VALUE: not usable */
-    bool full;  /* the last append found no room */
-    bool journal_closed; /* by stop: an abandoned worker must not touch it */
+    volatile LONG full;           /* the last append found no room */
+    volatile LONG journal_closed; /* by stop: an abandoned worker must not touch it */
 
     uint8_t id_base[10];
     uint64_t id_counter;
@@ -100,6 +116,7 @@ struct rh_runtime {
     volatile LONG draining;
     volatile LONG quit;
     HANDLE flusher;
+    HANDLE bell; /* the thread that rings idle workers' bells */
     volatile LONG status_dirty;
     uint64_t prefaulted_to; /* the flusher's: journal positions touched up to here */
 
@@ -131,11 +148,9 @@ struct rh_runtime {
     uint64_t dropped_base[RH_JOURNAL_CURSORS];
 };
 
-/* The journal lock, as the workers and the flusher take it: never sleeping on it (worker.c). */
-void rh_runtime_lock(struct rh_runtime *rt);
-
 /* worker.c */
 DWORD WINAPI rh_worker_main(void *arg); /* the thread of a struct worker */
+DWORD WINAPI rh_bell_main(void *arg);   /* the bell's thread; arg: the runtime */
 void rh_worker_set_state(struct worker *w, enum rh_sink_state s);
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
 bool rh_worker_stopping(const struct worker *w);

@@ -35,14 +35,17 @@ void rh_status_write(struct rh_runtime *rt)
     s->journaled = (uint64_t)rt->journaled;
     s->dropped = (uint64_t)rt->dropped;
     s->refused = (uint64_t)rt->refused;
+    /* wlock keeps the workers and the cursors' names; the journal is read without a lock. */
     AcquireSRWLockShared(&rt->wlock);
-    AcquireSRWLockShared(&rt->jlock);
-    s->journal_bytes = rt->journal.size;
-    s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
-    s->journal_depth = rh_journal_depth(&rt->journal);
-    s->full = rt->full;
+    if (rt->journal.hdr != NULL) {
+        s->journal_bytes = rt->journal.size;
+        s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
+        s->journal_depth = rh_journal_depth(&rt->journal);
+    }
+    s->full = rt->full != 0;
     for (size_t i = 0; i < rt->n_workers + rt->n_held && s->n_sinks < RH_MAX_SINKS; i++) {
         struct rh_sink_status *k = &s->sinks[s->n_sinks];
+        struct rh_jcursor_view v;
         int c;
 
         if (i < rt->n_workers) {
@@ -69,17 +72,15 @@ void rh_status_write(struct rh_runtime *rt)
             c = rt->journal.hdr != NULL ? rh_journal_cursor(&rt->journal, h->name, false) : -1;
         }
         s->n_sinks++;
-        if (c >= 0) {
-            uint64_t dropped = rt->journal.hdr->cursors[c].dropped;
+        if (c >= 0 && rh_journal_cursor_view(&rt->journal, c, &v) == RH_J_OK) {
             uint64_t base = rt->dropped_base[c];
 
             /* Since start, as every other count here: the journal keeps the lifetime total. */
-            k->dropped = dropped > base ? dropped - base : 0;
-            k->pending = rh_journal_pending(&rt->journal, c);
-            k->oldest_ms = rh_journal_oldest_ms(&rt->journal, c);
+            k->dropped = v.dropped > base ? v.dropped - base : 0;
+            k->pending = v.pending;
+            k->oldest_ms = v.oldest_ms;
         }
     }
-    ReleaseSRWLockShared(&rt->jlock);
     ReleaseSRWLockShared(&rt->wlock);
 
     rh_buf_init(&b, text, STATUS_MAX);

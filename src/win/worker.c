@@ -5,6 +5,7 @@
  * cursor over what the sink settled (sink.h), retrying with backoff what it
  * could not deliver. A failing sink holds back no other.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,19 +21,48 @@ void rh_worker_set_state(struct worker *w, enum rh_sink_state s)
 }
 
 /*
- * The workers take the journal lock without ever sleeping on it: if they slept,
- * RRAS's thread would have to wake them when it releases the lock, a system call
- * on the callback path. They spin, then yield, instead; the lock is only ever held
- * for the copy of one entry.
+ * A worker's calls into the journal happen between these two, so that stop
+ * can close the journal under a worker it abandoned (one whose delivery never
+ * returned): once closed, journal_enter says no. Full barriers both sides.
  */
-void rh_runtime_lock(struct rh_runtime *rt)
+static bool journal_enter(struct worker *w)
 {
-    for (unsigned i = 0; !TryAcquireSRWLockExclusive(&rt->jlock); i++) {
-        if (i < 128)
-            YieldProcessor();
-        else
-            SwitchToThread();
+    InterlockedExchange(&w->in_journal, 1);
+    if (w->rt->journal_closed == 0)
+        return true;
+    InterlockedExchange(&w->in_journal, 0);
+    return false;
+}
+
+static void journal_leave(struct worker *w)
+{
+    InterlockedExchange(&w->in_journal, 0);
+}
+
+/*
+ * The bell: every BELL_MS, idle workers whose journal has grown since they
+ * found it empty are woken. One thread for all workers, so that neither RRAS's
+ * thread (at each append) nor each worker (polling) pays for waking.
+ */
+DWORD WINAPI rh_bell_main(void *arg)
+{
+    struct rh_runtime *rt = arg;
+
+    while (WaitForSingleObject(rt->stop_event, BELL_MS) == WAIT_TIMEOUT) {
+        LONG64 tail = (LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+
+        AcquireSRWLockShared(&rt->wlock);
+        for (size_t i = 0; i < rt->n_workers; i++) {
+            struct worker *w = &rt->workers[i];
+            LONG64 idle = w->idle_at;
+
+            if (idle >= 0 && tail != idle && w->bell != NULL &&
+                InterlockedCompareExchange64(&w->idle_at, -1, idle) == idle)
+                SetEvent(w->bell);
+        }
+        ReleaseSRWLockShared(&rt->wlock);
     }
+    return 0;
 }
 
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
@@ -69,7 +99,7 @@ static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
            rh_worker_stopping(w);
 }
 
-/* A batch: consecutive entries copied out of the journal under one lock. */
+/* A batch: consecutive entries copied out of the journal. */
 #define BATCH_ENTRIES 256
 #define BATCH_BYTES   (256u * 1024)
 
@@ -84,21 +114,23 @@ enum next { NEXT_BATCH, NEXT_IDLE, NEXT_STOP };
 
 /*
  * Brings the worker's reading place in line with its cursor: after a drop
- * moved the cursor past what the worker had read, or after a rewind. Records
- * the journal dropped are forgotten from the unsettled ones. Called with jlock.
+ * moved the head past what the worker had read, or after a rewind. Records
+ * the journal dropped are forgotten from the unsettled ones.
  */
 static void follow_cursor(struct worker *w, bool rewind)
 {
-    const struct rh_jcursor *cur = &w->rt->journal.hdr->cursors[w->cursor];
+    struct rh_jsnap s;
 
-    if (rewind || w->rd.pos < cur->pos) {
+    if (rh_journal_snapshot(&w->rt->journal, &s) != RH_J_OK)
+        return; /* the appender kept changing it: next time */
+    if (rewind || w->rd.pos < s.head_pos) {
         rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
         w->done_pos = w->rd.pos;
         w->done_seq = w->rd.seq;
         if (rewind)
             w->u_count = 0;
     }
-    while (w->u_count > 0 && w->unsettled[w->u_first].pos < cur->pos) {
+    while (w->u_count > 0 && w->unsettled[w->u_first].pos < s.head_pos) {
         w->u_first = (w->u_first + 1) % UNSETTLED_MAX;
         w->u_count--;
     }
@@ -106,9 +138,28 @@ static void follow_cursor(struct worker *w, bool rewind)
 }
 
 /*
- * Fills the batch from where the worker reads. With nothing to read, waits:
- * briefly (NEXT_IDLE) while its sink has records to settle, otherwise until
- * there is something.
+ * Waits for the bell (new records), at most `ms`; true if the worker must
+ * stop. It registers the tail it found first, and looks once more after, so
+ * that a record appended in between is not left for the next ring.
+ */
+static bool wait_for_records(struct worker *w, DWORD ms)
+{
+    struct rh_runtime *rt = w->rt;
+    HANDLE h[3] = {rt->stop_event, w->wake, w->bell};
+    LONG64 tail = (LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+
+    InterlockedExchange64(&w->idle_at, tail);
+    if ((LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire) == tail)
+        WaitForMultipleObjects(3, h, FALSE, ms);
+    InterlockedExchange64(&w->idle_at, -1);
+    return rh_worker_stopping(w);
+}
+
+/*
+ * Fills the batch from where the worker reads, without a lock: each entry is
+ * checked as it is copied (journal.h). With nothing to read, waits: briefly
+ * (NEXT_IDLE) while its sink has records to settle, otherwise until there is
+ * something.
  */
 static enum next next_batch(struct worker *w, struct batch *b)
 {
@@ -117,8 +168,9 @@ static enum next next_batch(struct worker *w, struct batch *b)
     uint32_t used = 0;
     size_t room;
 
-    rh_runtime_lock(rt);
     for (;;) {
+        if (!journal_enter(w))
+            return NEXT_STOP;
         follow_cursor(w, false);
         room = UNSETTLED_MAX - w->u_count;
         b->n = 0;
@@ -131,17 +183,36 @@ static enum next next_batch(struct worker *w, struct batch *b)
             used += b->entries[b->n].payload_len;
             b->n++;
         }
-        if (b->n > 0 || rh_worker_stopping(w) || (st != RH_J_OK && st != RH_J_EMPTY))
+        if (st == RH_J_CORRUPT && b->n == 0) {
+            uint64_t at = w->rd.seq;
+            uint64_t skipped =
+                rh_journal_skip_damage(&rt->journal, &w->rd, b->payloads, RH_JOURNAL_MAX_PAYLOAD);
+
+            journal_leave(w);
+            InterlockedAdd64(&w->failed, (LONG64)skipped);
+            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+                         "sink %s: journal entry %llu fails its checks (damage or tampering "
+                         "in %s); %llu entry(ies) up to the next valid one are skipped",
+                         w->sink.name, (unsigned long long)at,
+                         rt->file_backed ? rt->file.path_utf8 : "memory",
+                         (unsigned long long)skipped);
+            continue;
+        }
+        journal_leave(w);
+        /* Overtaken by drops with entries read: deliver them; the next batch follows the head. */
+        if (b->n > 0 || rh_worker_stopping(w) ||
+            (st != RH_J_OK && st != RH_J_EMPTY && st != RH_J_OVERTAKEN))
             break;
+        if (st == RH_J_OVERTAKEN)
+            continue;
         if (w->u_count > 0) {
-            SleepConditionVariableSRW(&rt->jcv, &rt->jlock, RH_SETTLE_POLL_MS, 0);
-            ReleaseSRWLockExclusive(&rt->jlock);
+            wait_for_records(w, RH_SETTLE_POLL_MS);
             return rh_worker_stopping(w) ? NEXT_STOP : NEXT_IDLE;
         }
         rh_worker_set_state(w, RH_SINK_STATE_IDLE);
-        SleepConditionVariableSRW(&rt->jcv, &rt->jlock, 1000, 0);
+        if (wait_for_records(w, 1000))
+            return NEXT_STOP;
     }
-    ReleaseSRWLockExclusive(&rt->jlock);
     if (b->n == 0 && !rh_worker_stopping(w)) {
         if (room == 0)
             return NEXT_IDLE; /* the sink must settle before more can go */
@@ -228,12 +299,13 @@ static void settle_to(struct worker *w, uint64_t token)
     struct rh_runtime *rt = w->rt;
     uint64_t settled = 0;
 
-    rh_runtime_lock(rt);
+    if (!journal_enter(w))
+        return;
     /*
      * A worker abandoned at a reconfiguration (its delivery did not return) no
      * longer owns the cursor: another worker of that sink may be using it.
      */
-    if (!rt->journal_closed && !(w->quit && w->state == RH_SINK_STATE_STUCK)) {
+    if (!(w->quit && w->state == RH_SINK_STATE_STUCK)) {
         uint64_t pos, seq;
 
         follow_cursor(w, false);
@@ -251,7 +323,7 @@ static void settle_to(struct worker *w, uint64_t token)
         }
         rh_journal_move_cursor(&rt->journal, w->cursor, pos, seq, settled);
     }
-    ReleaseSRWLockExclusive(&rt->jlock);
+    journal_leave(w);
     InterlockedAdd64(&w->delivered, (LONG64)settled);
     InterlockedExchange64(&w->unconfirmed, (LONG64)w->u_count);
 }
@@ -280,10 +352,10 @@ static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_toke
 /* After a failure: what is not settled is read again, from the cursor. */
 static void rewind_to_cursor(struct worker *w)
 {
-    rh_runtime_lock(w->rt);
-    if (!w->rt->journal_closed)
-        follow_cursor(w, true);
-    ReleaseSRWLockExclusive(&w->rt->jlock);
+    if (!journal_enter(w))
+        return;
+    follow_cursor(w, true);
+    journal_leave(w);
 }
 
 DWORD WINAPI rh_worker_main(void *arg)

@@ -321,8 +321,9 @@ static void tampered_cursors_are_set_back(void **state)
     j.hdr->cursors[a].pos = (j.tail_pos / j.size) * j.size - 8;
     assert_true(j.hdr->cursors[a].pos > j.hdr->head_pos);
     j.hdr->cursors[b].pos = j.hdr->cursors[ok].pos + 64; /* inside the second entry */
-    j.hdr->cursors[c].seq += 3;                          /* at the head, but not its seq */
-    j.hdr->cursors[d].pos = j.tail_pos;                  /* the tail: valid */
+    j.hdr->cursors[c].pos = j.hdr->head_pos;             /* at the head, but not its seq */
+    j.hdr->cursors[c].seq = j.hdr->head_seq + 3;
+    j.hdr->cursors[d].pos = j.tail_pos; /* the tail: valid */
     j.hdr->cursors[d].seq = j.next_seq;
 
     assert_int_equal(rh_journal_open(&k, region, TOTAL, &rec), RH_J_OK);
@@ -586,7 +587,7 @@ static void batches_read_ahead_and_advance_once(void **state)
     while (n < 4 && rh_journal_read_ahead(&j, &a, &e, buf, sizeof buf) == RH_J_OK)
         assert_int_equal(e.record_id[0], ++n);
     assert_int_equal(rh_journal_pending(&j, c), 10); /* reading ahead moves nothing */
-    rh_journal_advance_to(&j, c, &a, 4);
+    rh_journal_move_cursor(&j, c, a.pos, a.seq, 4);
     assert_int_equal(rh_journal_pending(&j, c), 6);
     assert_int_equal(j.hdr->cursors[c].delivered, 4);
     take(&j, c, 5, 500);
@@ -599,7 +600,7 @@ static void batches_read_ahead_and_advance_once(void **state)
     {
         uint64_t pos = j.hdr->cursors[c].pos;
 
-        rh_journal_advance_to(&j, c, &a, 1);
+        rh_journal_move_cursor(&j, c, a.pos, a.seq, 1);
         assert_int_equal(j.hdr->cursors[c].pos, pos);
         assert_int_equal(j.hdr->cursors[c].delivered, 5);
     }

@@ -403,7 +403,7 @@ static int reset_state(void **state)
     (void)state;
     delete_key(WT_ADMIN_KEY);
     delete_key(EVENT_SOURCE_KEY);
-    wt_reset_config();
+    wt_clear_config();
     return 0;
 }
 
@@ -719,7 +719,7 @@ static int group_teardown(void **state)
     (void)state;
     restore_key(WT_ADMIN_KEY, &g_saved_admin);
     restore_key(EVENT_SOURCE_KEY, &g_saved_source);
-    wt_reset_config();
+    wt_clear_config();
     return 0;
 }
 

@@ -79,9 +79,19 @@ void wt_set_global_string(const WCHAR *name, DWORD type, const WCHAR *value)
     RegCloseKey(key);
 }
 
-void wt_reset_config(void)
+void wt_clear_config(void)
 {
     RegDeleteTreeW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY);
+}
+
+void wt_reset_config(void)
+{
+    wt_clear_config();
+    /*
+     * Small: a journal is allocated whole when made, and under Wine that means
+     * writing every byte of it (journal_file.c); 16 MiB holds every test's records.
+     */
+    wt_set_global_dword(L"JournalSizeMB", 16);
 }
 
 /* Deletes a folder and everything in it (no links are laid in what this removes). */

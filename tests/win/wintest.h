@@ -16,7 +16,9 @@ void wt_set_sink_dword(const WCHAR *sink, const WCHAR *name, DWORD value);
 /* Sets a global value of HKLM\SOFTWARE\RasHangup. */
 void wt_set_global_dword(const WCHAR *name, DWORD value);
 void wt_set_global_string(const WCHAR *name, DWORD type, const WCHAR *value);
-/* Removes HKLM\SOFTWARE\RasHangup entirely (all tests start from no configuration). */
+/* Removes HKLM\SOFTWARE\RasHangup entirely: no configuration at all. */
+void wt_clear_config(void);
+/* The tests' baseline: no configuration but a 16 MiB journal (wintest.c says why). */
 void wt_reset_config(void);
 
 /* No configuration, no journal, and fast retries (50 to 200 ms): where each test starts. */
