@@ -141,7 +141,7 @@ uint64_t rh_journal_entry_size(uint32_t len)
 }
 
 /*
- * Shared memory is read and written in atomic words (relaxed): a reader may
+ * Shared memory is read and written in atomic words: a reader may
  * copy an entry while the appender reuses its space, and finds out afterwards
  * (the head moved past it), so neither side may make a plain access to it.
  */
@@ -157,12 +157,12 @@ static void copy_out(void *dst, const uint8_t *src, size_t len)
 
     for (size_t i = 0; i < n; i++) {
         w = atomic_load_explicit((const ajword *)(const void *)(src + i * JWORD),
-                                 memory_order_relaxed);
+                                 memory_order_acquire);
         memcpy(d + i * JWORD, &w, JWORD);
     }
     if (len % JWORD != 0) {
         w = atomic_load_explicit((const ajword *)(const void *)(src + n * JWORD),
-                                 memory_order_relaxed);
+                                 memory_order_acquire);
         memcpy(d + n * JWORD, &w, len % JWORD);
     }
 }
@@ -176,12 +176,12 @@ static void copy_in(uint8_t *dst, const void *src, size_t len)
 
     for (size_t i = 0; i < n; i++) {
         memcpy(&w, s + i * JWORD, JWORD);
-        atomic_store_explicit((ajword *)(void *)(dst + i * JWORD), w, memory_order_relaxed);
+        atomic_store_explicit((ajword *)(void *)(dst + i * JWORD), w, memory_order_release);
     }
     if (len % JWORD != 0) {
         w = 0;
         memcpy(&w, s + n * JWORD, len % JWORD);
-        atomic_store_explicit((ajword *)(void *)(dst + n * JWORD), w, memory_order_relaxed);
+        atomic_store_explicit((ajword *)(void *)(dst + n * JWORD), w, memory_order_release);
     }
 }
 
@@ -192,8 +192,12 @@ static void cpu_relax(void)
 #endif
 }
 
-#define LOAD(x)     atomic_load_explicit(&(x), memory_order_relaxed)
-#define STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_relaxed)
+/*
+ * Every shared access acquires or releases (on x86 and x64, plain moves): the
+ * orders the seqlocks and the head check rely on hold without fences.
+ */
+#define LOAD(x)     atomic_load_explicit(&(x), memory_order_acquire)
+#define STORE(x, v) atomic_store_explicit(&(x), (v), memory_order_release)
 
 static struct rh_jentry *entry_at(const struct rh_journal *j, uint64_t pos)
 {
@@ -238,14 +242,12 @@ static bool entry_valid(const struct rh_journal *j, uint64_t pos, uint64_t seq)
 static void publish_begin(struct rh_journal *j)
 {
     STORE(j->gen, LOAD(j->gen) + 1);
-    atomic_thread_fence(memory_order_release);
 }
 
 static void publish_end(struct rh_journal *j)
 {
-    atomic_store_explicit(&j->gen, LOAD(j->gen) + 1, memory_order_release);
-    /* What the appender writes next (over dropped entries) comes after the new head. */
-    atomic_thread_fence(memory_order_release);
+    /* What the appender writes next (over dropped entries) is released after the new head. */
+    STORE(j->gen, LOAD(j->gen) + 1);
 }
 
 enum rh_journal_status rh_journal_snapshot(const struct rh_journal *j, struct rh_jsnap *s)
@@ -264,7 +266,6 @@ enum rh_journal_status rh_journal_snapshot(const struct rh_journal *j, struct rh
         t.next_seq = LOAD(j->next_seq);
         t.pad_pos = LOAD(j->pad_pos);
         t.last_pos = LOAD(j->last_pos);
-        atomic_thread_fence(memory_order_acquire);
         if (LOAD(j->gen) == g) {
             *s = t;
             return RH_J_OK;
@@ -287,7 +288,6 @@ static bool cursor_read(const struct rh_jcursor *cur, uint64_t *pos, uint64_t *s
         *pos = LOAD(cur->pos);
         *seq = LOAD(cur->seq);
         *delivered = LOAD(cur->delivered);
-        atomic_thread_fence(memory_order_acquire);
         if (LOAD(cur->gen) == g)
             return true;
     }
@@ -298,7 +298,6 @@ static bool cursor_read(const struct rh_jcursor *cur, uint64_t *pos, uint64_t *s
 static void cursor_write(struct rh_jcursor *cur, uint64_t pos, uint64_t seq, uint64_t delivered)
 {
     STORE(cur->gen, LOAD(cur->gen) + 1);
-    atomic_thread_fence(memory_order_release);
     STORE(cur->pos, pos);
     STORE(cur->seq, seq);
     STORE(cur->delivered, delivered);
@@ -551,7 +550,7 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
         (pos == h->head_pos ||
          (entry_at(j, pos)->magic == RH_JENTRY_MAGIC && entry_at(j, pos)->pos > pos &&
           entry_at(j, pos)->pos % size == pos % size))) {
-        struct found f;
+        struct found f = {0};
 
         /*
          * Nothing valid at the head, yet something there; or the walk stopped on
@@ -711,7 +710,6 @@ static void write_entry(struct rh_journal *j, uint64_t pos, uint64_t seq, enum r
     first = h;
     first.crc = ~h.crc;
     copy_in(at, &first, sizeof first);
-    atomic_thread_fence(memory_order_release);
     copy_in(at, &h, sizeof h);
 }
 
@@ -829,7 +827,7 @@ static enum rh_journal_status copy_entry(const struct rh_journal *j, uint64_t po
         if (entry_crc(e, buf) != e->crc)
             st = RH_J_CORRUPT;
     }
-    atomic_thread_fence(memory_order_acquire);
+    /* After the copy (its loads acquire): if the head passed it, the copy may be torn. */
     return LOAD(j->hdr->head_pos) > pos ? RH_J_OVERTAKEN : st;
 }
 
@@ -962,7 +960,6 @@ static uint64_t first_time(const struct rh_journal *j, const struct rh_jsnap *s,
         struct rh_jentry e;
 
         copy_out(&e, j->ring + pos % j->size, sizeof e);
-        atomic_thread_fence(memory_order_acquire);
         if (LOAD(j->hdr->head_pos) > pos || e.magic != RH_JENTRY_MAGIC || e.pos != pos ||
             e.size < RH_JOURNAL_ALIGN)
             return 0;
@@ -1031,11 +1028,11 @@ void rh_journal_checkpoint_end(struct rh_journal *j, const struct rh_jcheckpoint
     if (!ck->valid)
         return;
     h->hint_seq = 0; /* never half of one: the fields are written with the number last */
-    atomic_thread_fence(memory_order_release);
+    atomic_signal_fence(memory_order_seq_cst);
     h->hint_tail_pos = ck->snap.tail_pos;
     h->hint_last_pos = ck->snap.last_pos;
     h->hint_pad_pos = ck->snap.pad_pos;
-    atomic_thread_fence(memory_order_release);
+    atomic_signal_fence(memory_order_seq_cst);
     h->hint_seq = ck->snap.next_seq;
 }
 
