@@ -121,8 +121,9 @@ static void follow_cursor(struct worker *w, bool rewind)
 {
     struct rh_jsnap s;
 
-    if (rh_journal_snapshot(&w->rt->journal, &s) != RH_J_OK)
-        return; /* the appender kept changing it: next time */
+    /* Busy only while RRAS's thread was preempted in the middle of an append: let it run. */
+    while (rh_journal_snapshot(&w->rt->journal, &s) != RH_J_OK)
+        SwitchToThread();
     if (rewind || w->rd.pos < s.head_pos) {
         rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
         w->done_pos = w->rd.pos;
