@@ -7,7 +7,7 @@
  *   bench_delivery callback PACED BURST
  *   bench_delivery accept N
  *   bench_delivery line N
- *   bench_delivery idle floor|1|4 SECONDS
+ *   bench_delivery idle SECONDS floor|1|4...
  *   bench_delivery startup N
  *
  * callback: the hangup callback (MprAdminConnectionHangupNotificationEx, called
@@ -29,13 +29,13 @@
  *   RADIUS sink, which takes every start (Accounting-Start).
  * line: N hangups at 100 a second into one file sink; for each, the time from
  *   the callback's return until its line is in the file (milliseconds).
- * idle: the DLL loaded (the floor, or rashangup with 1 or 4 file sinks) and no
- *   traffic for SECONDS after a warm-up: the process's CPU time
- *   (GetProcessTimes) and the wineserver's (its /proc/PID/stat: a file that
- *   Wine opens is opened by the wineserver, so Z:\proc\self is the server's).
- *   Wine's GetProcessIoCounters returns zeros: the bytes written are measured
- *   from Linux by run_delivery.sh, which RH_BENCH_SYNC (a Unix folder) lets
- *   take its samples at the window's edges and hand them back in a file.
+ * idle: for each KIND in turn, the DLL loaded (the floor, or rashangup with 1
+ *   or 4 file sinks) and no traffic for SECONDS after a warm-up: the process's
+ *   CPU time (GetProcessTimes, in 10 ms ticks under Wine) and the wineserver's.
+ *   Wine's GetProcessIoCounters returns zeros: run_delivery.sh measures from
+ *   Linux what the process wrote and its CPU time to the microsecond, at the
+ *   window's edges (RH_BENCH_SYNC, a Unix folder, is where they meet), and
+ *   hands the figures back to the bench for its table.
  * startup: LoadLibraryExW, MprAdminInitializeDllEx, the first hangup callback,
  *   MprAdminTerminateDll and FreeLibrary: for the floor; for rashangup on a
  *   fresh start (no journal file), a restart with an empty journal, and a
@@ -500,7 +500,8 @@ void bench_callback(unsigned paced, unsigned burst)
         snprintf(pattern[p], sizeof pattern[p], "burst, %u thread%s", burst_threads[p - 1],
                  burst_threads[p - 1] > 1 ? "s" : "");
     printf("\nHangup callback (MprAdminConnectionHangupNotificationEx), one call at a time; "
-           "(×N): N times the floor\n\n");
+           "(×N): N times the floor. The failing sink retries every 10 to 50 ms; the hung "
+           "collector's socket buffers were full before the first call timed.\n\n");
     for (int k = 0; k < K_COUNT; k++) {
         struct setup su;
 
@@ -672,15 +673,17 @@ static double process_cpu_ms(void)
     return (double)(filetime_100ns(k) + filetime_100ns(u)) / 1e4;
 }
 
-/* The wineserver's user + system time in ms (clock ticks at 100 Hz), or -1. */
+/*
+ * The wineserver's CPU time in ms, or -1: a file that Wine opens is opened by
+ * the wineserver, so Z:\proc\self is the server's own (its one thread's).
+ */
 static double wineserver_cpu_ms(void)
 {
-    HANDLE h = CreateFileW(L"Z:\\proc\\self\\stat", GENERIC_READ, FILE_SHARE_READ, NULL,
+    HANDLE h = CreateFileW(L"Z:\\proc\\self\\schedstat", GENERIC_READ, FILE_SHARE_READ, NULL,
                            OPEN_EXISTING, 0, NULL);
-    char text[1024];
+    char text[256];
     DWORD got = 0;
-    const char *p;
-    unsigned long long ut = 0, st = 0;
+    unsigned long long ns;
 
     if (h == INVALID_HANDLE_VALUE)
         return -1;
@@ -688,86 +691,120 @@ static double wineserver_cpu_ms(void)
         got = 0;
     CloseHandle(h);
     text[got] = '\0';
-    /* pid (comm) state ppid ... : utime and stime are fields 14 and 15. */
-    if (strstr(text, "(wineserver") == NULL || (p = strrchr(text, ')')) == NULL)
+    if (sscanf(text, "%llu", &ns) != 1)
         return -1;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) * 10.0;
+    return (double)ns / 1e6;
 }
 
-/* With RH_BENCH_SYNC (a Unix folder): says `say`, then waits for `wait` from the script. */
-static void sync_with_script(const WCHAR *say, const WCHAR *wait)
+static bool synced(void)
+{
+    return GetEnvironmentVariableA("RH_BENCH_SYNC", NULL, 0) != 0;
+}
+
+/* With RH_BENCH_SYNC (a Unix folder): says `say`.i, then waits for `wait`.i from the script. */
+static void sync_with_script(const WCHAR *say, const WCHAR *wait, int i)
 {
     WCHAR path[MAX_PATH], suffix[32];
 
-    if (GetEnvironmentVariableA("RH_BENCH_SYNC", NULL, 0) == 0)
+    if (!synced())
         return;
-    _snwprintf(suffix, 32, L"/%ls", say);
+    _snwprintf(suffix, 32, L"/%ls.%d", say, i);
     env_path("RH_BENCH_SYNC", suffix, path);
     CloseHandle(CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL));
-    _snwprintf(suffix, 32, L"/%ls", wait);
+    _snwprintf(suffix, 32, L"/%ls.%d", wait, i);
     env_path("RH_BENCH_SYNC", suffix, path);
-    for (int i = 0; i < 12000 && GetFileAttributesW(path) == INVALID_FILE_ATTRIBUTES; i++)
+    for (int k = 0; k < 12000 && GetFileAttributesW(path) == INVALID_FILE_ATTRIBUTES; k++)
         Sleep(10);
 }
 
-void bench_idle(const char *kind, unsigned seconds)
+/*
+ * What the script measured from Linux over window i ("CPU_US WRITE_BYTES
+ * CHANGED"); the CPU time with its share of one core over `seconds`.
+ */
+static void script_figures(int i, double seconds, char *cpu, char *written, char *changed,
+                           size_t size)
 {
-    struct setup su;
-    double cpu0, cpu1, ws0, ws1, t0, t1;
-    char io[128] = "n/a | n/a";
-    const char *name;
+    WCHAR path[MAX_PATH], suffix[32];
+    char text[128], a[32], b[32], c[32];
+    HANDLE h;
+    DWORD got = 0;
 
-    net_start();
-    memset(&su, 0, sizeof su);
-    su.listener = INVALID_SOCKET;
-    if (strcmp(kind, "floor") == 0) {
-        su.kase = K_FLOOR;
-        name = case_name[K_FLOOR];
-        configure(OUT_FILE, 256, 30000);
-        load(&su.dll, L"floordll.dll");
-    } else {
-        su.kase = strcmp(kind, "4") == 0 ? K_FILE4 : K_FILE1;
-        name = case_name[su.kase];
-        configure_files(&su, su.kase == K_FILE4 ? 4 : 1, L"idle");
-        load(&su.dll, L"rashangup.dll");
-    }
-    /* Warm: the sinks opened their files, the workers went idle, a status was written. */
-    warm_up(&su, CALL_HANGUP, 100);
-    settle(&su);
-    Sleep(2000);
-    sync_with_script(L"ready", L"go");
-    cpu0 = process_cpu_ms();
-    ws0 = wineserver_cpu_ms();
-    t0 = now_s();
-    Sleep(seconds * 1000);
-    cpu1 = process_cpu_ms();
-    ws1 = wineserver_cpu_ms();
-    t1 = now_s();
-    sync_with_script(L"done", L"end");
-    if (GetEnvironmentVariableA("RH_BENCH_SYNC", NULL, 0) != 0) {
-        WCHAR path[MAX_PATH];
-        HANDLE h;
-        DWORD got = 0;
+    snprintf(cpu, size, "n/a");
+    snprintf(written, size, "n/a");
+    snprintf(changed, size, "n/a");
+    if (!synced())
+        return;
+    _snwprintf(suffix, 32, L"/io.%d", i);
+    env_path("RH_BENCH_SYNC", suffix, path);
+    h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return;
+    if (ReadFile(h, text, sizeof text - 1, &got, NULL)) {
+        text[got] = '\0';
+        if (sscanf(text, "%31s %31s %31s", a, b, c) == 3) {
+            double ms = strtod(a, NULL) / 1000.0;
 
-        env_path("RH_BENCH_SYNC", L"/io", path);
-        h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
-        if (h != INVALID_HANDLE_VALUE) {
-            if (ReadFile(h, io, sizeof io - 1, &got, NULL)) {
-                io[got] = '\0';
-                io[strcspn(io, "\r\n")] = '\0';
-            }
-            CloseHandle(h);
+            snprintf(cpu, size, "%.1f (%.3f %%)", ms, ms / (seconds * 10.0));
+            snprintf(written, size, "%s", b);
+            snprintf(changed, size, "%s", c);
         }
     }
-    teardown_case(&su, name);
-    printf("\nIdle, no traffic (after a warm-up of 100 hangups); CPU as a share of one core\n\n");
-    printf("| DLL | seconds | process CPU ms | process CPU | wineserver CPU ms | wineserver CPU | "
-           "bytes written (process, Linux write_bytes) | journal.dat bytes changed |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    printf("| %s | %.1f | %.0f | %.3f %% | %.0f | %.3f %% | %s |\n", name, t1 - t0, cpu1 - cpu0,
-           (cpu1 - cpu0) / ((t1 - t0) * 10.0), ws1 - ws0, (ws1 - ws0) / ((t1 - t0) * 10.0), io);
+    CloseHandle(h);
+}
+
+void bench_idle(unsigned seconds, char **kinds, int n)
+{
+    char rows[8][512];
+
+    net_start();
+    for (int i = 0; i < n && i < 8; i++) {
+        struct setup su;
+        double cpu0, cpu1, ws0, ws1, t0, t1;
+        char cpu[64], written[64], changed[64], ws[64];
+        const char *name;
+
+        memset(&su, 0, sizeof su);
+        su.listener = INVALID_SOCKET;
+        if (strcmp(kinds[i], "floor") == 0) {
+            su.kase = K_FLOOR;
+            configure(OUT_FILE, 256, 30000);
+            load(&su.dll, L"floordll.dll");
+        } else {
+            su.kase = strcmp(kinds[i], "4") == 0 ? K_FILE4 : K_FILE1;
+            configure_files(&su, su.kase == K_FILE4 ? 4 : 1, L"idle");
+            load(&su.dll, L"rashangup.dll");
+        }
+        name = case_name[su.kase];
+        fprintf(stderr, "bench: idle: %s\n", name);
+        /* Warm: the sinks opened their files, the workers went idle, a status was written. */
+        warm_up(&su, CALL_HANGUP, 100);
+        settle(&su);
+        Sleep(2000);
+        sync_with_script(L"ready", L"go", i);
+        cpu0 = process_cpu_ms();
+        ws0 = wineserver_cpu_ms();
+        t0 = now_s();
+        Sleep(seconds * 1000);
+        cpu1 = process_cpu_ms();
+        ws1 = wineserver_cpu_ms();
+        t1 = now_s();
+        sync_with_script(L"done", L"end", i);
+        script_figures(i, t1 - t0, cpu, written, changed, sizeof cpu);
+        teardown_case(&su, name);
+        if (ws0 >= 0 && ws1 >= 0)
+            snprintf(ws, sizeof ws, "%.1f (%.3f %%)", ws1 - ws0, (ws1 - ws0) / ((t1 - t0) * 10.0));
+        else
+            snprintf(ws, sizeof ws, "n/a");
+        snprintf(rows[i], sizeof rows[i], "| %s | %.1f | %.0f | %s | %s | %s | %s |", name, t1 - t0,
+                 cpu1 - cpu0, cpu, ws, written, changed);
+    }
+    printf("\nAt rest: no traffic for %u s after a warm-up of 100 hangups\n\n", seconds);
+    printf("| DLL | seconds | process CPU ms (GetProcessTimes: 10 ms ticks) | process CPU ms "
+           "(Linux: its threads' schedstat; share of one core) | wineserver CPU ms (share) | bytes "
+           "written (Linux: write_bytes) | journal.dat bytes changed |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < n && i < 8; i++)
+        printf("%s\n", rows[i]);
     print_notes();
     fflush(stdout);
 }
@@ -813,15 +850,17 @@ static void timed_unload(struct rh_host_dll *dll, struct startup_times *t)
     t->free_ms = (double)(c - b) * g_us_per_tick / 1000;
 }
 
+/* With a base: (×N) after Initialize and Terminate, N times the base's. */
 static void print_startup(const char *what, const struct startup_times *t,
-                          const struct startup_times *base)
+                          const struct startup_times *init_base,
+                          const struct startup_times *term_base)
 {
     printf("| %s | %.2f | %.2f", what, t->load_ms, t->init_ms);
-    if (base != NULL)
-        printf(" (×%.1f)", t->init_ms / base->init_ms);
+    if (init_base != NULL)
+        printf(" (×%.1f)", t->init_ms / init_base->init_ms);
     printf(" | %.1f | %.2f", t->first_us, t->term_ms);
-    if (base != NULL)
-        printf(" (×%.1f)", t->term_ms / base->term_ms);
+    if (term_base != NULL)
+        printf(" (×%.1f)", t->term_ms / term_base->term_ms);
     printf(" | %.2f |\n", t->free_ms);
 }
 
@@ -865,14 +904,14 @@ void bench_startup(unsigned n)
     printf("| DLL, journal | LoadLibraryExW ms | MprAdminInitializeDllEx ms | first hangup µs | "
            "MprAdminTerminateDll ms | FreeLibrary ms |\n");
     printf("|---|---:|---:|---:|---:|---:|\n");
-    print_startup(case_name[K_FLOOR], &floor, NULL);
-    print_startup("rashangup, fresh start (no journal file)", &fresh, NULL);
-    print_startup("rashangup, restart, empty journal", &empty, NULL);
+    print_startup(case_name[K_FLOOR], &floor, NULL, NULL);
+    print_startup("rashangup, fresh start (no journal file)", &fresh, NULL, NULL);
+    print_startup("rashangup, restart, empty journal", &empty, NULL, NULL);
     snprintf(what, sizeof what,
              "rashangup, restart, then %u hangups (%.2f s), stop with them pending", n, fill_s);
-    print_startup(what, &filled, &empty);
+    print_startup(what, &filled, NULL, &empty);
     snprintf(what, sizeof what, "rashangup, restart with %u records pending", n);
-    print_startup(what, &backlog, &empty);
+    print_startup(what, &backlog, &empty, &empty);
     printf("- after the last stop: status.json says pending %s, journal_depth %s\n", pending,
            depth);
     fflush(stdout);

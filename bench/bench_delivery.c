@@ -374,8 +374,8 @@ int main(int argc, char **argv)
         bench_accept((unsigned)strtoul(argv[2], NULL, 10));
     else if (argc == 3 && strcmp(argv[1], "line") == 0)
         bench_line((unsigned)strtoul(argv[2], NULL, 10));
-    else if (argc == 4 && strcmp(argv[1], "idle") == 0)
-        bench_idle(argv[2], n);
+    else if (argc >= 4 && strcmp(argv[1], "idle") == 0)
+        bench_idle((unsigned)strtoul(argv[2], NULL, 10), argv + 3, argc - 3);
     else if (argc == 3 && strcmp(argv[1], "startup") == 0)
         bench_startup((unsigned)strtoul(argv[2], NULL, 10));
     else {

@@ -37,7 +37,7 @@ size_t count_in_file(const WCHAR *path, const char *needle);
 void bench_callback(unsigned paced, unsigned burst);
 void bench_accept(unsigned n);
 void bench_line(unsigned n);
-void bench_idle(const char *kind, unsigned seconds);
+void bench_idle(unsigned seconds, char **kinds, int n);
 void bench_startup(unsigned n);
 
 #endif /* RH_BENCH_DELIVERY_H */

@@ -31,30 +31,41 @@ wait_for() {
   return 1
 }
 
-# The bench measures its CPU at rest; the bytes it writes are read here, from
-# Linux, at the edges of its window (/proc/PID/io write_bytes: pages the process
-# dirtied, files and the mapped journal alike; Wine's GetProcessIoCounters
-# returns zeros), with the bytes of journal.dat that changed, and handed back
-# to it in $sync/io for its table.
+# The process's CPU time from Linux, in microseconds: all its threads' schedstat.
+cpu_us() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%d", ns / 1000 }'
+}
+
+# At rest, one process for all the windows (idle SECONDS KIND...): at the edges
+# of each, this script reads from Linux the process's CPU time and the bytes it
+# wrote (/proc/PID/io write_bytes: pages it dirtied, files and the mapped
+# journal alike; Wine's GetProcessIoCounters returns zeros), with the bytes of
+# journal.dat that changed, and hands them to the bench in $sync/io.N.
 idle() {
-  local sync pid w0 w1 changed=n/a
+  local seconds=$1 sync pid i=0 c0 c1 w0 w1 changed _
   local journal=$WINEPREFIX/drive_c/ProgramData/RasHangup/journal/journal.dat
+  shift
   sync=$(mktemp -d /tmp/rashangup-idle.XXXXXX)
-  RH_BENCH_SYNC=$sync /usr/lib/wine/wine64 bench_delivery.exe idle "$@" &
+  RH_BENCH_SYNC=$sync /usr/lib/wine/wine64 bench_delivery.exe idle "$seconds" "$@" &
   pid=$!
-  if wait_for "$sync/ready" "$pid"; then
+  for _ in "$@"; do
+    wait_for "$sync/ready.$i" "$pid" || break
+    c0=$(cpu_us "$pid")
     w0=$(awk '/^write_bytes/ { print $2 }' "/proc/$pid/io")
+    rm -f "$sync/journal.0"
     if [ -f "$journal" ]; then cp "$journal" "$sync/journal.0"; fi
-    touch "$sync/go"
-    if wait_for "$sync/done" "$pid"; then
-      w1=$(awk '/^write_bytes/ { print $2 }' "/proc/$pid/io")
-      if [ -f "$sync/journal.0" ]; then
-        changed=$({ cmp -l "$sync/journal.0" "$journal" || true; } | wc -l)
-      fi
-      echo "$((w1 - w0)) | $changed" >"$sync/io"
-      touch "$sync/end"
+    touch "$sync/go.$i"
+    wait_for "$sync/done.$i" "$pid" || break
+    c1=$(cpu_us "$pid")
+    w1=$(awk '/^write_bytes/ { print $2 }' "/proc/$pid/io")
+    changed=n/a
+    if [ -f "$sync/journal.0" ]; then
+      changed=$({ cmp -l "$sync/journal.0" "$journal" || true; } | wc -l)
     fi
-  fi
+    echo "$((c1 - c0)) $((w1 - w0)) $changed" >"$sync/io.$i"
+    touch "$sync/end.$i"
+    i=$((i + 1))
+  done
   wait "$pid"
   rm -rf "$sync"
 }
@@ -70,9 +81,7 @@ run backlog 1000000
 run callback 5000 20000
 bash "$peers/with_freeradius.sh" "$RH_ROOT/scripts/wine-run" bench_delivery.exe accept 5000
 run line 1000
-for kind in floor 1 4; do
-  idle "$kind" 20
-done
+idle 20 floor 1 4
 run startup 500000
 
 # Into real collectors on loopback, in the same run: the file sink above is the yardstick.
