@@ -6,6 +6,8 @@
  *   bench_delivery sustained N
  *   bench_delivery burst N THREADS
  *   bench_delivery backlog N
+ *   bench_delivery collector syslog|radius N [WINDOW]
+ *   bench_delivery callback|accept|line|idle|startup ...   (bench_callback.c: against the floor)
  *
  * latency: N hangup callbacks one after another (RRAS serializes them), each
  *   timed with QueryPerformanceCounter; prints p50, p99 and max in microseconds.
@@ -27,17 +29,11 @@
 
 #include <psapi.h>
 
-#include "host.h"
-#include "scenario.h"
+#include "bench_delivery.h"
 
-#define OUT_DIR  L"C:\\ProgramData\\RasHangup\\bench"
-#define OUT_FILE OUT_DIR L"\\records.jsonl"
-#define CONFIG   L"SOFTWARE\\RasHangup"
-#define INPUTS   64
+struct rh_scenario_conn *inputs;
 
-static struct rh_scenario_conn *inputs;
-
-static void set_dword(const WCHAR *key, const WCHAR *name, DWORD v)
+void set_dword(const WCHAR *key, const WCHAR *name, DWORD v)
 {
     HKEY k;
 
@@ -48,7 +44,7 @@ static void set_dword(const WCHAR *key, const WCHAR *name, DWORD v)
     RegCloseKey(k);
 }
 
-static void set_string(const WCHAR *key, const WCHAR *name, const WCHAR *v)
+void set_string(const WCHAR *key, const WCHAR *name, const WCHAR *v)
 {
     HKEY k;
 
@@ -59,8 +55,7 @@ static void set_string(const WCHAR *key, const WCHAR *name, const WCHAR *v)
     RegCloseKey(k);
 }
 
-/* A fresh configuration: one file sink (or `path`), a fresh journal of `mb` MiB. */
-static void configure(const WCHAR *path, DWORD mb, DWORD drain_ms)
+void configure(const WCHAR *path, DWORD mb, DWORD drain_ms)
 {
     WCHAR journal[MAX_PATH];
 
@@ -77,7 +72,7 @@ static void configure(const WCHAR *path, DWORD mb, DWORD drain_ms)
     DeleteFileW(OUT_FILE);
 }
 
-static void load(struct rh_host_dll *dll, const WCHAR *name)
+void load(struct rh_host_dll *dll, const WCHAR *name)
 {
     char err[512] = "";
 
@@ -88,7 +83,7 @@ static void load(struct rh_host_dll *dll, const WCHAR *name)
 }
 
 /* Connection i: one of the inputs, with its own GUID. */
-static struct rh_ras_connection_ex *conn(unsigned i)
+struct rh_ras_connection_ex *conn(unsigned i)
 {
     struct rh_ras_connection_ex *c = &inputs[i % INPUTS].ex;
 
@@ -97,14 +92,14 @@ static struct rh_ras_connection_ex *conn(unsigned i)
     return c;
 }
 
-static int cmp_u64(const void *a, const void *b)
+int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
     return x < y ? -1 : x > y;
 }
 
-static size_t count_lines(const WCHAR *path)
+size_t count_lines(const WCHAR *path)
 {
     HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
@@ -121,7 +116,7 @@ static size_t count_lines(const WCHAR *path)
     return n;
 }
 
-static double now_s(void)
+double now_s(void)
 {
     LARGE_INTEGER t, f;
 
@@ -260,7 +255,7 @@ static void backlog(unsigned n)
 }
 
 /* A Unix path from the environment as Wine sees it (drive Z:), plus `suffix`. */
-static void env_path(const char *var, const WCHAR *suffix, WCHAR *out)
+void env_path(const char *var, const WCHAR *suffix, WCHAR *out)
 {
     char buf[MAX_PATH] = "";
 
@@ -272,7 +267,7 @@ static void env_path(const char *var, const WCHAR *suffix, WCHAR *out)
             *p = L'\\';
 }
 
-static unsigned env_unsigned(const char *var)
+unsigned env_unsigned(const char *var)
 {
     char buf[32] = "";
 
@@ -281,7 +276,7 @@ static unsigned env_unsigned(const char *var)
 }
 
 /* Occurrences of `needle` in a file. */
-static size_t count_in_file(const WCHAR *path, const char *needle)
+size_t count_in_file(const WCHAR *path, const char *needle)
 {
     HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
                            OPEN_EXISTING, 0, NULL);
@@ -373,6 +368,16 @@ int main(int argc, char **argv)
         backlog((unsigned)strtoul(argv[2], NULL, 10));
     else if (argc >= 4 && strcmp(argv[1], "collector") == 0)
         collector(argv[2], n, argc > 4 ? (unsigned)strtoul(argv[4], NULL, 10) : 32);
+    else if (argc == 4 && strcmp(argv[1], "callback") == 0)
+        bench_callback((unsigned)strtoul(argv[2], NULL, 10), n);
+    else if (argc == 3 && strcmp(argv[1], "accept") == 0)
+        bench_accept((unsigned)strtoul(argv[2], NULL, 10));
+    else if (argc == 3 && strcmp(argv[1], "line") == 0)
+        bench_line((unsigned)strtoul(argv[2], NULL, 10));
+    else if (argc >= 4 && strcmp(argv[1], "idle") == 0)
+        bench_idle((unsigned)strtoul(argv[2], NULL, 10), argv + 3, argc - 3);
+    else if (argc == 3 && strcmp(argv[1], "startup") == 0)
+        bench_startup((unsigned)strtoul(argv[2], NULL, 10));
     else {
         fprintf(stderr, "usage: see bench/bench_delivery.c\n");
         return 1;
