@@ -662,11 +662,28 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *head_pos, uint64_t *head
                         uint64_t *dropped)
 {
     struct rh_jheader *h = j->hdr;
+    uint64_t tail = LOAD(j->tail_pos), next = LOAD(j->next_seq);
     const struct rh_jentry *e;
 
-    if (*head_pos == LOAD(j->tail_pos))
+    if (*head_pos >= tail)
         return false;
     e = entry_at(j, *head_pos);
+    /*
+     * Entries between the head and the tail were not all checked at open (the
+     * checkpoint, or the gaps a power cut left): one that is not sane here is
+     * stepped over 64 bytes at a time, never trusted for its size, and the head
+     * never passes the tail. Readers step over such places too.
+     */
+    if (e->magic != RH_JENTRY_MAGIC || e->pos != *head_pos || e->seq < *head_seq ||
+        e->seq >= next || !header_sane(j, e, *head_pos, e->seq) || e->size > tail - *head_pos) {
+        *head_pos += RH_JOURNAL_ALIGN;
+        if (*head_pos >= tail) {
+            *head_pos = tail;
+            *head_seq = next;
+        }
+        return true;
+    }
+    *head_seq = e->seq;
     if (e->kind != RH_JKIND_PAD) {
         STORE(h->dropped, LOAD(h->dropped) + 1);
         (*dropped)++;
@@ -849,21 +866,32 @@ enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct 
     }
 }
 
+/* What one rh_journal_skip_damage may do: places looked at, and bytes of CRC checked. */
+#define SKIP_PLACES    65536u
+#define SKIP_CRC_BYTES (1024u * 1024)
+
 uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a, void *buf,
                                 size_t cap)
 {
     struct rh_jsnap s;
     struct rh_jentry e;
-    uint64_t from = a->pos, from_seq = a->seq;
+    uint64_t from = a->pos, from_seq = a->seq, crc_bytes = 0, pos = a->pos + RH_JOURNAL_ALIGN;
 
     if (rh_journal_snapshot(j, &s) != RH_J_OK)
         return 0;
-    for (uint64_t pos = a->pos + RH_JOURNAL_ALIGN; pos < s.tail_pos; pos += RH_JOURNAL_ALIGN) {
+    for (uint32_t places = 0; pos < s.tail_pos; pos += RH_JOURNAL_ALIGN) {
+        /* A hostile file can make every place look like an entry: the work is bounded. */
+        if (++places > SKIP_PLACES || crc_bytes > SKIP_CRC_BYTES) {
+            a->pos = pos; /* not an entry: the next read says so, and the next call goes on */
+            return 0;
+        }
         /* Only an entry that names this place, with a later number, that checks whole. */
         copy_out(&e, j->ring + pos % j->size, sizeof e);
         if (e.magic != RH_JENTRY_MAGIC || e.pos != pos || e.seq <= from_seq ||
-            e.seq >= s.next_seq || e.seq - from_seq > (pos - from) / RH_JOURNAL_ALIGN)
+            e.seq >= s.next_seq || e.seq - from_seq > (pos - from) / RH_JOURNAL_ALIGN ||
+            !header_sane(j, &e, pos, e.seq))
             continue;
+        crc_bytes += e.size;
         if (copy_entry(j, pos, e.seq, &e, buf, cap) == RH_J_CORRUPT)
             continue;
         a->pos = pos;
@@ -960,8 +988,7 @@ static uint64_t first_time(const struct rh_journal *j, const struct rh_jsnap *s,
         struct rh_jentry e;
 
         copy_out(&e, j->ring + pos % j->size, sizeof e);
-        if (LOAD(j->hdr->head_pos) > pos || e.magic != RH_JENTRY_MAGIC || e.pos != pos ||
-            e.size < RH_JOURNAL_ALIGN)
+        if (LOAD(j->hdr->head_pos) > pos || !header_sane(j, &e, pos, e.seq))
             return 0;
         if (e.kind != RH_JKIND_PAD)
             return e.time_ms;

@@ -270,7 +270,10 @@ enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct 
  * READER. After RH_J_CORRUPT at a->pos: finds the next valid entry after it
  * (its own position and a later sequence number, CRC checked, its payload
  * copied into buf[0..cap) to be checked) and moves *a there, or to the tail if
- * there is none. Returns the entries passed over.
+ * there is none; returns the entries passed over. The work of one call is
+ * bounded (a hostile file could make every place look like an entry): when it
+ * is spent, *a is left further on, at a place that is no entry, and 0 returned;
+ * the next read there says RH_J_CORRUPT again, and the next call goes on.
  */
 uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a, void *buf,
                                 size_t cap);

@@ -137,8 +137,6 @@ static bool map(struct rh_journal_file *f, ULONGLONG size, bool set_size, DWORD 
     /* The file gets its full size now: no growth, so no I/O, on RRAS's thread later. */
     if (set_size && (!SetFilePointerEx(f->file, want, NULL, FILE_BEGIN) || !SetEndOfFile(f->file)))
         goto fail;
-    if (!allocate(f, size, set_size, error))
-        return false;
     f->mapping =
         CreateFileMappingW(f->file, NULL, PAGE_READWRITE, (DWORD)(size >> 32), (DWORD)size, NULL);
     if (f->mapping == NULL)
@@ -146,6 +144,11 @@ static bool map(struct rh_journal_file *f, ULONGLONG size, bool set_size, DWORD 
     f->view = MapViewOfFile(f->mapping, FILE_MAP_ALL_ACCESS, 0, 0, (SIZE_T)size);
     if (f->view == NULL)
         goto fail;
+    /* Once mapped (a file that cannot be is not written): the system's cache is the view's. */
+    if (!allocate(f, size, set_size, error)) {
+        unmap_view(f);
+        return false;
+    }
     f->size = size;
     return true;
 

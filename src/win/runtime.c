@@ -241,7 +241,9 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     for (size_t i = 0; i < RH_MAX_SINKS && w == NULL; i++)
         if (!rt->workers[i].active && rt->workers[i].thread == NULL)
             w = &rt->workers[i];
-    if (w == NULL || cursor < 0 || rt->stop_event == NULL) {
+    if (w != NULL && w->bell == NULL)
+        w->bell = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (w == NULL || cursor < 0 || rt->stop_event == NULL || w->bell == NULL) {
         const char *why = w == NULL    ? "no free worker slot (a stuck one still holds it)"
                           : cursor < 0 ? "no journal cursor"
                                        : "its worker's events cannot be made";
@@ -270,8 +272,6 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     w->sink = *sink;
     w->cursor = cursor;
     w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
-    if (w->bell == NULL)
-        w->bell = CreateEventW(NULL, FALSE, FALSE, NULL);
     w->idle_at = -1;
     w->quit = w->exited = w->in_delivery = w->gave_up = w->in_journal = 0;
     w->state = 0;
@@ -576,7 +576,16 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
                            (LPCWSTR)(const void *)&g_rt, &self);
         return;
     }
-    for (size_t i = 0; i < rt->n_workers; i++) {
+    /*
+     * The bell stops with the workers (stop_event) and never waits on anything
+     * but wlock; its last ring is done before the workers' events are closed.
+     * If it were somehow still running, they stay open (a few handles leaked).
+     */
+    if (rt->bell != NULL && WaitForSingleObject(rt->bell, 2000) == WAIT_OBJECT_0) {
+        CloseHandle(rt->bell);
+        rt->bell = NULL;
+    }
+    for (size_t i = 0; i < rt->n_workers && rt->bell == NULL; i++) {
         if (rt->workers[i].thread != NULL)
             continue;
         if (rt->workers[i].wake != NULL)
@@ -593,10 +602,7 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
     for (size_t i = 0; i < rt->n_workers; i++)
         while (rt->workers[i].in_journal)
             SwitchToThread();
-    if (rt->bell != NULL) {
-        WaitForSingleObject(rt->bell, INFINITE); /* it stopped with the workers */
-        CloseHandle(rt->bell);
-    }
+
     if (rt->file_backed)
         rh_journal_file_close(&rt->file); /* flushed by the flusher's last round */
     else if (rt->memory_journal != NULL)

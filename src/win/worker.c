@@ -140,17 +140,17 @@ static void follow_cursor(struct worker *w, bool rewind)
 
 /*
  * Waits for the bell (new records), at most `ms`; true if the worker must
- * stop. It registers the tail it found first, and looks once more after, so
- * that a record appended in between is not left for the next ring.
+ * stop. It registers where it found the journal empty, then looks once more,
+ * so that a record appended in between is not left for a later ring.
  */
 static bool wait_for_records(struct worker *w, DWORD ms)
 {
     struct rh_runtime *rt = w->rt;
     HANDLE h[3] = {rt->stop_event, w->wake, w->bell};
-    LONG64 tail = (LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
 
-    InterlockedExchange64(&w->idle_at, tail);
-    if ((LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire) == tail)
+    /* Where it found nothing: a record appended since, even just now, rings the bell. */
+    InterlockedExchange64(&w->idle_at, (LONG64)w->rd.pos);
+    if (atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire) == w->rd.pos)
         WaitForMultipleObjects(3, h, FALSE, ms);
     InterlockedExchange64(&w->idle_at, -1);
     return rh_worker_stopping(w);
@@ -190,6 +190,8 @@ static enum next next_batch(struct worker *w, struct batch *b)
                 rh_journal_skip_damage(&rt->journal, &w->rd, b->payloads, RH_JOURNAL_MAX_PAYLOAD);
 
             journal_leave(w);
+            if (skipped == 0)
+                continue; /* its work was spent: it goes on from where it stopped */
             InterlockedAdd64(&w->failed, (LONG64)skipped);
             rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                          "sink %s: journal entry %llu fails its checks (damage or tampering "
@@ -207,7 +209,11 @@ static enum next next_batch(struct worker *w, struct batch *b)
         if (st == RH_J_OVERTAKEN)
             continue;
         if (w->u_count > 0) {
-            wait_for_records(w, RH_SETTLE_POLL_MS);
+            /* Room for no more until the sink settles: only time helps. */
+            if (room == 0)
+                worker_wait(w, RH_SETTLE_POLL_MS);
+            else
+                wait_for_records(w, RH_SETTLE_POLL_MS);
             return rh_worker_stopping(w) ? NEXT_STOP : NEXT_IDLE;
         }
         rh_worker_set_state(w, RH_SINK_STATE_IDLE);

@@ -342,6 +342,39 @@ static void journal_that_cannot_be_mapped_is_left_alone_then_delivered(void **st
     free(after);
 }
 
+/*
+ * A journal larger than its volume. Made sparse (as Wine makes any file it
+ * extends), its first write through the mapping past the volume's space would
+ * fault and end the process, RRAS with it. It is allocated whole, or refused
+ * with the system's reason, and records are kept in memory: the host lives and
+ * delivers them.
+ */
+static void journal_larger_than_its_volume_is_refused_not_faulted(void **state)
+{
+    struct sink_dir s;
+    WCHAR journal[MAX_PATH], filler[MAX_PATH], log[MAX_PATH];
+    size_t log_from;
+
+    (void)state;
+    setup_down_sink(L"toolarge", &s);
+    if (!journal_on_small_volume(journal, filler)) {
+        skip(); /* with_fixtures.sh could not mount the small volume here */
+        return;
+    }
+    wt_set_global_dword(L"JournalSizeMB", 16); /* the volume has 4 MiB */
+    sink_up(&s);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    run(45, RECORDS);
+    assert_each_record_once(s.path, 45);
+    assert_true(wt_log_contains(log_from, "cannot create journal S:\\journal\\journal.dat of "
+                                          "16777216 bytes: "));
+    assert_true(wt_log_contains(log_from, "records are kept in memory only"));
+    /* Nothing of it is left to be taken for a journal at the next start. */
+    assert_true(wt_file_size(journal) == 0);
+    DeleteFileW(journal);
+}
+
 static void damaged_journal_is_set_aside_and_its_records_delivered(void **state)
 {
     struct sink_dir s;
@@ -403,6 +436,7 @@ int main(void)
         cmocka_unit_test_teardown(journal_on_a_full_disk_is_not_set_aside, teardown),
         cmocka_unit_test_teardown(journal_that_cannot_be_mapped_is_left_alone_then_delivered,
                                   teardown),
+        cmocka_unit_test_teardown(journal_larger_than_its_volume_is_refused_not_faulted, teardown),
         cmocka_unit_test_teardown(damaged_journal_is_set_aside_and_its_records_delivered, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
