@@ -190,8 +190,9 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
                                        struct rh_journal_recovery *rec);
 
 /*
- * APPENDER. Appends one entry. Room is first reclaimed from what every cursor
- * has passed. Under RH_J_DROP_OLDEST, more room is made by dropping the oldest
+ * APPENDER. Appends one entry. When room is short (and every 64th append, so
+ * that the head follows), room is first reclaimed from what every cursor has
+ * passed. Under RH_J_DROP_OLDEST, more room is made by dropping the oldest
  * entries; *dropped (if given) counts them, as do the `dropped` of the cursors
  * that had not passed them.
  */
@@ -353,8 +354,10 @@ struct rh_journal_salvage_report {
 uint64_t rh_journal_salvage(const void *old_base, uint64_t old_total, struct rh_journal *dst,
                             enum rh_journal_policy policy, struct rh_journal_salvage_report *out);
 
-/* CRC-32C (Castagnoli), as iSCSI and ext4 use it. */
+/* CRC-32C (Castagnoli), as iSCSI and ext4 use it: the SSE 4.2 instruction where there is one. */
 uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len);
+/* The same from tables alone (the path of processors without the instruction; for tests). */
+uint32_t rh_crc32c_tables(uint32_t crc, const void *data, size_t len);
 
 /*
  * Zero suppression for payloads: RRAS's structures are mostly zero (long string

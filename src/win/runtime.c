@@ -2,6 +2,7 @@
 #include "runtime_internal.h"
 
 #include <bcrypt.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 
 /* How far ahead of the tail the flusher keeps the journal's pages touched. */
 #define PREFAULT_BYTES (64u * 1024 * 1024)
+/* How far ahead of the tail the bell keeps pages written (rh_runtime_touch_ahead). */
+#define TOUCH_AHEAD (32u * 1024)
 
 /* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
 #define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
@@ -93,6 +96,59 @@ static void flush_journal(struct rh_runtime *rt)
     rh_journal_file_flush(&rt->file, false);
     rh_journal_checkpoint_end(&rt->journal, &rt->checkpoint);
     rh_journal_file_flush(&rt->file, true);
+}
+
+/*
+ * Keeps the pages the next appends write ready for them, so that RRAS's thread
+ * does not take the page fault of a page's first write (measured under Wine:
+ * about 45 µs, on a page read ahead as much as on one never touched). Called by
+ * the bell at each ring: the few pages just ahead of the tail are written once
+ * (an atomic OR of zero: their content does not change, and an append to them
+ * meanwhile is not lost). Only while records come: at rest the tail does not
+ * move and nothing is touched.
+ */
+/*
+ * The time of a record, without a system call: the performance counter (a
+ * processor instruction where the system allows it, as Windows and Wine do)
+ * plus an offset to the system's time that the bell renews at each ring, so
+ * that a clock change reaches records within BELL_MS.
+ */
+static uint64_t clock_now_ms(const struct rh_runtime *rt)
+{
+    LARGE_INTEGER now;
+
+    if (rt->qpc_per_s <= 0 || !QueryPerformanceCounter(&now))
+        return rh_now_unix_ms();
+    return (uint64_t)(now.QuadPart / rt->qpc_per_s * 1000 +
+                      now.QuadPart % rt->qpc_per_s * 1000 / rt->qpc_per_s + rt->clock_offset_ms);
+}
+
+void rh_runtime_clock_renew(struct rh_runtime *rt)
+{
+    LARGE_INTEGER now;
+    LONG64 ms;
+
+    if (rt->qpc_per_s <= 0 || !QueryPerformanceCounter(&now))
+        return;
+    ms = now.QuadPart / rt->qpc_per_s * 1000 + now.QuadPart % rt->qpc_per_s * 1000 / rt->qpc_per_s;
+    InterlockedExchange64(&rt->clock_offset_ms, (LONG64)rh_now_unix_ms() - ms);
+}
+
+void rh_runtime_touch_ahead(struct rh_runtime *rt)
+{
+    uint64_t tail, from, to;
+
+    if (rt->journal.hdr == NULL)
+        return;
+    tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+    from = rt->touched_to > tail ? rt->touched_to : tail;
+    to = tail + TOUCH_AHEAD;
+    for (uint64_t at = (from + 4095) & ~(uint64_t)4095; at < to; at += 4096)
+        atomic_fetch_or_explicit(
+            (_Atomic uintptr_t *)(void *)(rt->journal.ring + at % rt->journal.size), 0,
+            memory_order_relaxed);
+    if (to > rt->touched_to)
+        rt->touched_to = to;
 }
 
 static DWORD WINAPI flusher_main(void *arg)
@@ -390,6 +446,12 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     rt->dir = INVALID_HANDLE_VALUE;
     snprintf(rt->server, sizeof rt->server, "%s", server);
     rt->started_ms = rh_now_unix_ms();
+    {
+        LARGE_INTEGER f;
+
+        rt->qpc_per_s = QueryPerformanceFrequency(&f) ? f.QuadPart : 0;
+    }
+    rh_runtime_clock_renew(rt);
     InitializeSRWLock(&rt->alock);
     InitializeSRWLock(&rt->wlock);
     InitializeSRWLock(&rt->refused_lock);
@@ -728,7 +790,7 @@ void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
      * record from the bell (rh_bell_main).
      */
     AcquireSRWLockExclusive(&rt->alock);
-    time_ms = rh_now_unix_ms();
+    time_ms = clock_now_ms(rt);
     next_record_id(rt, id, time_ms);
     st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, policy, &dropped);
     if (st == RH_J_FULL) {

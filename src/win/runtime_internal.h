@@ -118,7 +118,10 @@ struct rh_runtime {
     HANDLE flusher;
     HANDLE bell; /* the thread that rings idle workers' bells */
     volatile LONG status_dirty;
-    uint64_t prefaulted_to; /* the flusher's: journal positions touched up to here */
+    uint64_t prefaulted_to;          /* the flusher's: journal positions touched up to here */
+    uint64_t touched_to;             /* the bell's: journal positions written ahead up to here */
+    LONGLONG qpc_per_s;              /* the performance counter's frequency; 0: none */
+    volatile LONG64 clock_offset_ms; /* system time less the counter's, renewed by the bell */
 
     volatile LONG64 received, journaled, dropped, refused;
     volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
@@ -151,6 +154,11 @@ struct rh_runtime {
 /* worker.c */
 DWORD WINAPI rh_worker_main(void *arg); /* the thread of a struct worker */
 DWORD WINAPI rh_bell_main(void *arg);   /* the bell's thread; arg: the runtime */
+
+/* runtime.c, for the bell: the pages the next appends write, written once ahead of them. */
+void rh_runtime_touch_ahead(struct rh_runtime *rt);
+/* runtime.c, for the bell: the offset from the performance counter to the system's time. */
+void rh_runtime_clock_renew(struct rh_runtime *rt);
 void rh_worker_set_state(struct worker *w, enum rh_sink_state s);
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
 bool rh_worker_stopping(const struct worker *w);

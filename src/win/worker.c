@@ -51,6 +51,8 @@ DWORD WINAPI rh_bell_main(void *arg)
     while (WaitForSingleObject(rt->stop_event, BELL_MS) == WAIT_TIMEOUT) {
         LONG64 tail = (LONG64)atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
 
+        rh_runtime_touch_ahead(rt);
+        rh_runtime_clock_renew(rt);
         AcquireSRWLockShared(&rt->wlock);
         for (size_t i = 0; i < rt->n_workers; i++) {
             struct worker *w = &rt->workers[i];

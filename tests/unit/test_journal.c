@@ -64,6 +64,18 @@ static void crc32c_check_value(void **state)
     assert_int_equal(rh_crc32c(0, "123456789", 9), 0xE3069283u);
     assert_int_equal(rh_crc32c(0, "", 0), 0);
     assert_int_equal(rh_crc32c(rh_crc32c(0, "1234", 4), "56789", 5), 0xE3069283u);
+    /* The instruction's path and the tables' agree, at every length and alignment. */
+    {
+        uint8_t data[300];
+
+        for (size_t i = 0; i < sizeof data; i++)
+            data[i] = (uint8_t)(i * 131 + 7);
+        for (size_t off = 0; off < 8; off++)
+            for (size_t len = 0; len + off <= sizeof data; len += 7)
+                assert_int_equal(rh_crc32c(0x1234u, data + off, len),
+                                 rh_crc32c_tables(0x1234u, data + off, len));
+        assert_int_equal(rh_crc32c_tables(0, "123456789", 9), 0xE3069283u);
+    }
 }
 
 static void pack_round_trips(void **state)
