@@ -553,20 +553,10 @@ void bench_accept(unsigned n)
             configure_files(&su, 1, L"accept");
             load(&su.dll, L"rashangup.dll");
         } else {
-            char buf[128] = "";
-            WCHAR secret[128], server[64];
-
             su.kase = K_FILE1; /* rashangup, with no file to settle */
             configure(OUT_FILE, 256, 30000);
             RegDeleteTreeW(HKEY_LOCAL_MACHINE, CONFIG L"\\Sinks");
-            GetEnvironmentVariableA("RH_RADIUS_SECRET", buf, sizeof buf);
-            _snwprintf(secret, 128, L"%hs", buf);
-            _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_RADIUS_PORT"));
-            set_string(CONFIG L"\\Sinks\\radius", L"Type", L"radius");
-            set_string(CONFIG L"\\Sinks\\radius", L"Secret", secret);
-            set_string(CONFIG L"\\Sinks\\radius", L"Server", server);
-            env_path("RH_RADIUS_ACCT", L"/127.0.0.1/detail", detail);
-            DeleteFileW(detail);
+            configure_radius_sink(L"radius", detail);
             load(&su.dll, L"rashangup.dll");
             Sleep(300); /* Accounting-On acknowledged */
         }

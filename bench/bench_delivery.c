@@ -55,6 +55,22 @@ void set_string(const WCHAR *key, const WCHAR *name, const WCHAR *v)
     RegCloseKey(k);
 }
 
+void configure_radius_sink(const WCHAR *name, WCHAR *detail)
+{
+    WCHAR key[128], secret[128], server[64];
+    char buf[128] = "";
+
+    _snwprintf(key, 128, CONFIG L"\\Sinks\\%ls", name);
+    GetEnvironmentVariableA("RH_RADIUS_SECRET", buf, sizeof buf);
+    _snwprintf(secret, 128, L"%hs", buf);
+    _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_RADIUS_PORT"));
+    set_string(key, L"Type", L"radius");
+    set_string(key, L"Secret", secret);
+    set_string(key, L"Server", server);
+    env_path("RH_RADIUS_ACCT", L"/127.0.0.1/detail", detail);
+    DeleteFileW(detail);
+}
+
 void configure(const WCHAR *path, DWORD mb, DWORD drain_ms)
 {
     WCHAR journal[MAX_PATH];
@@ -307,30 +323,22 @@ size_t count_in_file(const WCHAR *path, const char *needle)
 static void collector(const char *kind, unsigned n, unsigned window)
 {
     struct rh_host_dll dll;
-    WCHAR server[64], out[MAX_PATH], secret[128];
+    WCHAR server[64], out[MAX_PATH];
     double t0, t1;
     size_t got;
 
     configure(OUT_FILE, 1024, 600000);
     RegDeleteTreeW(HKEY_LOCAL_MACHINE, CONFIG L"\\Sinks");
     if (strcmp(kind, "radius") == 0) {
-        char buf[128] = "";
-
-        GetEnvironmentVariableA("RH_RADIUS_SECRET", buf, sizeof buf);
-        _snwprintf(secret, 128, L"%hs", buf);
-        _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_RADIUS_PORT"));
-        set_string(CONFIG L"\\Sinks\\bench", L"Type", L"radius");
-        set_string(CONFIG L"\\Sinks\\bench", L"Secret", secret);
+        configure_radius_sink(L"bench", out);
         set_dword(CONFIG L"\\Sinks\\bench", L"Window", window);
-        env_path("RH_RADIUS_ACCT", L"/127.0.0.1/detail", out);
-        DeleteFileW(out);
     } else {
         _snwprintf(server, 64, L"127.0.0.1:%u", env_unsigned("RH_SYSLOG_TCP_PORT"));
         set_string(CONFIG L"\\Sinks\\bench", L"Type", L"syslog");
         set_string(CONFIG L"\\Sinks\\bench", L"Transport", L"tcp");
+        set_string(CONFIG L"\\Sinks\\bench", L"Server", server);
         env_path("RH_PEER_DIR", L"/out.jsonl", out);
     }
-    set_string(CONFIG L"\\Sinks\\bench", L"Server", server);
     load(&dll, L"rashangup.dll");
     Sleep(200); /* the sink connected, Accounting-On acknowledged */
     t0 = now_s();

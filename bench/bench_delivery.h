@@ -32,6 +32,12 @@ double now_s(void);
 void env_path(const char *var, const WCHAR *suffix, WCHAR *out);
 unsigned env_unsigned(const char *var);
 size_t count_in_file(const WCHAR *path, const char *needle);
+/*
+ * A RADIUS sink under CONFIG\Sinks\<name>, to the FreeRADIUS that
+ * tests/peers/with_freeradius.sh started (its port and secret in the
+ * environment); `detail` gets its detail file, emptied.
+ */
+void configure_radius_sink(const WCHAR *name, WCHAR *detail);
 
 /* bench_callback.c: RRAS's thread against the floor (floordll.dll). */
 void bench_callback(unsigned paced, unsigned burst);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <windows.h>
 
+#include "bench_dll.h"
 #include "rashangup/admin_dll.h"
 
 static struct rh_ras_connection_ex g_copy;
@@ -28,17 +29,6 @@ static BOOL APIENTRY accept_ex(struct rh_ras_connection_ex *c)
     return TRUE;
 }
 
-static BOOL APIENTRY accept_link(struct rh_ras_port_0 *p0, struct rh_ras_port_1 *p1)
-{
-    (void)p0, (void)p1;
-    return TRUE;
-}
-
-static VOID APIENTRY link_hangup(struct rh_ras_port_0 *p0, struct rh_ras_port_1 *p1)
-{
-    (void)p0, (void)p1;
-}
-
 static VOID APIENTRY hangup_ex(struct rh_ras_connection_ex *c)
 {
     copy_in(c);
@@ -53,8 +43,8 @@ __declspec(dllexport) DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll
 __declspec(dllexport) DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll_callbacks *cb)
 {
     cb->revision = RH_MPRAPI_ADMIN_DLL_VERSION_2;
-    cb->lpfnRasAdminAcceptNewLink = accept_link;
-    cb->lpfnRasAdminLinkHangupNotification = link_hangup;
+    cb->lpfnRasAdminAcceptNewLink = bench_accept_link;
+    cb->lpfnRasAdminLinkHangupNotification = bench_link_hangup;
     cb->lpfnRasAdminTerminateDll = terminate;
     cb->lpfnRasAdminAcceptNewConnectionEx = accept_ex;
     cb->lpfnRasAdminConnectionHangupNotificationEx = hangup_ex;

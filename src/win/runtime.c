@@ -96,6 +96,8 @@ static void flush_journal(struct rh_runtime *rt)
     rh_journal_file_flush(&rt->file, false);
     rh_journal_checkpoint_end(&rt->journal, &rt->checkpoint);
     rh_journal_file_flush(&rt->file, true);
+    /* Written to disk, the pages ahead are clean again: the bell writes them anew. */
+    InterlockedExchange(&rt->touch_again, 1);
 }
 
 /*
@@ -141,6 +143,8 @@ void rh_runtime_touch_ahead(struct rh_runtime *rt)
     if (rt->journal.hdr == NULL)
         return;
     tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+    if (InterlockedExchange(&rt->touch_again, 0) != 0)
+        rt->touched_to = tail;
     from = rt->touched_to > tail ? rt->touched_to : tail;
     to = tail + TOUCH_AHEAD;
     for (uint64_t at = (from + 4095) & ~(uint64_t)4095; at < to; at += 4096)

@@ -120,6 +120,7 @@ struct rh_runtime {
     volatile LONG status_dirty;
     uint64_t prefaulted_to;          /* the flusher's: journal positions touched up to here */
     uint64_t touched_to;             /* the bell's: journal positions written ahead up to here */
+    volatile LONG touch_again;       /* set by a flush: the pages ahead are clean again */
     LONGLONG qpc_per_s;              /* the performance counter's frequency; 0: none */
     volatile LONG64 clock_offset_ms; /* system time less the counter's, renewed by the bell */
 
