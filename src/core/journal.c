@@ -744,9 +744,13 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *head_pos, uint64_t *head
     if (e->magic != RH_JENTRY_MAGIC || e->pos != *head_pos || e->seq < *head_seq ||
         e->seq >= next || !header_sane(j, e, *head_pos, e->seq) || e->size > tail - *head_pos) {
         *head_pos += RH_JOURNAL_ALIGN;
+        e = entry_at(j, *head_pos);
         if (*head_pos >= tail) {
             *head_pos = tail;
             *head_seq = next;
+        } else if (e->magic == RH_JENTRY_MAGIC && e->pos == *head_pos && e->seq > *head_seq &&
+                   e->seq < next && header_sane(j, e, *head_pos, e->seq)) {
+            *head_seq = e->seq; /* on an entry again: its own number */
         }
         return true;
     }
@@ -926,13 +930,16 @@ enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct 
                                              struct rh_jentry *e, void *buf, size_t cap)
 {
     for (;;) {
+        uint64_t tail = atomic_load_explicit(&j->tail_pos, memory_order_acquire);
         enum rh_journal_status st;
 
-        if (a->pos >= atomic_load_explicit(&j->tail_pos, memory_order_acquire))
+        if (a->pos >= tail)
             return RH_J_EMPTY;
         st = copy_entry(j, a->pos, a->seq, e, buf, cap);
         if (st != RH_J_OK)
             return st;
+        if (e->size > tail - a->pos)
+            return RH_J_CORRUPT; /* damage or forgery: no entry ends past the tail */
         a->pos += e->size;
         a->seq++;
         if (e->kind != RH_JKIND_PAD)
@@ -949,14 +956,15 @@ uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a,
 {
     struct rh_jsnap s;
     struct rh_jentry e;
-    uint64_t from = a->pos, from_seq = a->seq, crc_bytes = 0, pos = a->pos + RH_JOURNAL_ALIGN;
+    uint64_t from = a->pos, from_seq = a->seq, crc_bytes = 0;
+    uint64_t pos = a->scan > from ? a->scan : from + RH_JOURNAL_ALIGN;
 
     if (rh_journal_snapshot(j, &s) != RH_J_OK)
         return 0;
     for (uint32_t places = 0; pos < s.tail_pos; pos += RH_JOURNAL_ALIGN) {
         /* A hostile file can make every place look like an entry: the work is bounded. */
         if (++places > SKIP_PLACES || crc_bytes > SKIP_CRC_BYTES) {
-            a->pos = pos; /* not an entry: the next read says so, and the next call goes on */
+            a->scan = pos;
             return 0;
         }
         /* Only an entry that names this place, with a later number, that checks whole. */
@@ -970,10 +978,12 @@ uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a,
             continue;
         a->pos = pos;
         a->seq = e.seq;
+        a->scan = 0;
         return e.seq - from_seq;
     }
     a->pos = s.tail_pos;
     a->seq = s.next_seq;
+    a->scan = 0;
     return s.next_seq - from_seq;
 }
 
@@ -1002,6 +1012,7 @@ void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead 
     }
     a->start_pos = a->pos = pos;
     a->start_seq = a->seq = seq;
+    a->scan = 0;
 }
 
 void rh_journal_move_cursor(struct rh_journal *j, int c, uint64_t pos, uint64_t seq,

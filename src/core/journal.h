@@ -261,6 +261,7 @@ void rh_journal_advance(struct rh_journal *j, int c, const struct rh_jentry *e);
 struct rh_jahead {
     uint64_t start_pos, start_seq; /* the cursor when the reading began */
     uint64_t pos, seq;             /* the next entry to read */
+    uint64_t scan;                 /* rh_journal_skip_damage's place, between calls; 0: none */
 };
 /* OWNER (or READER, with a cursor no one owns). */
 void rh_journal_ahead_start(const struct rh_journal *j, int c, struct rh_jahead *a);
@@ -273,8 +274,8 @@ enum rh_journal_status rh_journal_read_ahead(const struct rh_journal *j, struct 
  * copied into buf[0..cap) to be checked) and moves *a there, or to the tail if
  * there is none; returns the entries passed over. The work of one call is
  * bounded (a hostile file could make every place look like an entry): when it
- * is spent, *a is left further on, at a place that is no entry, and 0 returned;
- * the next read there says RH_J_CORRUPT again, and the next call goes on.
+ * is spent, 0 is returned and *a notes where it stopped; the next read says
+ * RH_J_CORRUPT again, and the next call goes on from there.
  */
 uint64_t rh_journal_skip_damage(const struct rh_journal *j, struct rh_jahead *a, void *buf,
                                 size_t cap);

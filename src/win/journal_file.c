@@ -95,11 +95,18 @@ static bool write_through(struct rh_journal_file *f, ULONGLONG size, bool fresh,
 static bool allocate(struct rh_journal_file *f, ULONGLONG size, bool fresh, DWORD *error)
 {
     FILE_ALLOCATION_INFO want = {.AllocationSize.QuadPart = (LONGLONG)size};
-    DWORD attributes = GetFileAttributesW(f->path);
+    FILE_BASIC_INFO basic;
 
     if (allocated(f, size, error))
         return true;
-    if (attributes != INVALID_FILE_ATTRIBUTES && (attributes & FILE_ATTRIBUTE_SPARSE_FILE) != 0) {
+    /* Through the checked handle, never the path. */
+    if (GetFileInformationByHandleEx(f->file, FileBasicInfo, &basic, sizeof basic) &&
+        (basic.FileAttributes & FILE_ATTRIBUTE_COMPRESSED) != 0) {
+        *error = ERROR_NOT_SUPPORTED; /* a compressed file allocates as it is written */
+        return false;
+    }
+    if (GetFileInformationByHandleEx(f->file, FileBasicInfo, &basic, sizeof basic) &&
+        (basic.FileAttributes & FILE_ATTRIBUTE_SPARSE_FILE) != 0) {
         FILE_SET_SPARSE_BUFFER dense = {.SetSparse = FALSE};
         DWORD bytes;
 
@@ -144,8 +151,12 @@ static bool map(struct rh_journal_file *f, ULONGLONG size, bool set_size, DWORD 
     f->view = MapViewOfFile(f->mapping, FILE_MAP_ALL_ACCESS, 0, 0, (SIZE_T)size);
     if (f->view == NULL)
         goto fail;
-    /* Once mapped (a file that cannot be is not written): the system's cache is the view's. */
-    if (!allocate(f, size, set_size, error)) {
+    /*
+     * A journal being made is allocated now, once mapped (the system's cache is
+     * the view's); an existing one only once its header says it is a journal
+     * (open_existing), so that nothing else is ever written through.
+     */
+    if (set_size && !allocate(f, size, true, error)) {
         unmap_view(f);
         return false;
     }
@@ -219,6 +230,24 @@ static bool set_aside(struct rh_journal_file *f, ULONGLONG size, char *err, size
     return true;
 }
 
+/* A journal kept as it is: in use once its every byte has space on the volume (allocate). */
+static enum existing open_allocated(struct rh_journal_file *f, char *err, size_t err_size)
+{
+    DWORD error = 0;
+    char text[256];
+
+    if (allocate(f, f->size, false, &error))
+        return EXISTING_OPEN;
+    rh_win32_error_text(error, text, sizeof text);
+    snprintf(err, err_size,
+             "journal %s does not have all its space on the volume (a sparse or compressed "
+             "file, or a full volume) and cannot be given it: %s; it is left as it is, for the "
+             "next start",
+             f->path_utf8, text);
+    unmap_view(f);
+    return EXISTING_KEPT;
+}
+
 /* Maps the journal.dat that is there, at its size, and opens it as a journal. */
 static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing, ULONGLONG size,
                                    struct rh_journal *j, struct rh_journal_recovery *rec, char *err,
@@ -240,7 +269,7 @@ static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing
         return set_aside(f, existing, err, err_size) ? EXISTING_SET_ASIDE : EXISTING_KEPT;
     }
     if (f->size == size)
-        return EXISTING_OPEN;
+        return open_allocated(f, err, err_size);
     /* Empty, and known to be: a torn walk (a power cut) may have missed records. */
     if (rh_journal_depth(j) == 0 && !rec->torn) {
         rh_log(RH_LOG_INFO, "journal %s: resized from %llu to %llu bytes", f->path_utf8, f->size,
@@ -252,7 +281,7 @@ static enum existing open_existing(struct rh_journal_file *f, ULONGLONG existing
            "journal %s: JournalSizeMB changes its size only once it is empty; "
            "it keeps %llu bytes while it holds records",
            f->path_utf8, f->size);
-    return EXISTING_OPEN;
+    return open_allocated(f, err, err_size);
 }
 
 /*

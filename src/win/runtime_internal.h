@@ -8,6 +8,7 @@
 #ifndef RH_RUNTIME_INTERNAL_H
 #define RH_RUNTIME_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <windows.h>
@@ -27,6 +28,9 @@
  * round trip to its server, on every hangup).
  */
 #define BELL_MS 4
+
+/* FILETIME of 1970-01-01: 100 ns units since 1601. */
+#define RH_UNIX_EPOCH_100NS 116444736000000000LL
 
 /* Refused connections remembered at once, oldest forgotten first. */
 #define REFUSED_MAX 1024
@@ -118,11 +122,12 @@ struct rh_runtime {
     HANDLE flusher;
     HANDLE bell; /* the thread that rings idle workers' bells */
     volatile LONG status_dirty;
-    uint64_t prefaulted_to;          /* the flusher's: journal positions touched up to here */
-    uint64_t touched_to;             /* the bell's: journal positions written ahead up to here */
-    volatile LONG touch_again;       /* set by a flush: the pages ahead are clean again */
-    LONGLONG qpc_per_s;              /* the performance counter's frequency; 0: none */
-    volatile LONG64 clock_offset_ms; /* system time less the counter's, renewed by the bell */
+    uint64_t prefaulted_to;        /* the flusher's: journal positions touched up to here */
+    uint64_t touched_to;           /* the bell's: journal positions written ahead up to here */
+    volatile LONG touch_again;     /* set by a flush: the pages ahead are clean again */
+    LONGLONG qpc_per_s;            /* the performance counter's frequency; 0: none */
+    _Atomic LONGLONG clock_offset; /* system time less the counter's (100 ns), by the bell */
+    uint64_t last_time_ms;         /* the last record's time (under alock) */
 
     volatile LONG64 received, journaled, dropped, refused;
     volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */

@@ -38,9 +38,35 @@ void rh_status_write(struct rh_runtime *rt)
     /* wlock keeps the workers and the cursors' names; the journal is read without a lock. */
     AcquireSRWLockShared(&rt->wlock);
     if (rt->journal.hdr != NULL) {
+        struct rh_jsnap snap;
+
+        /*
+         * What some sink still needs, from the slowest cursor: the head follows
+         * the cursors lazily (journal.h), so it may lag behind records every
+         * sink has. With no cursor, what the journal retains.
+         */
         s->journal_bytes = rt->journal.size;
         s->journal_used = rt->journal.size - rh_journal_free(&rt->journal);
         s->journal_depth = rh_journal_depth(&rt->journal);
+        if (rh_journal_snapshot(&rt->journal, &snap) == RH_J_OK) {
+            uint64_t slowest = snap.tail_pos, depth = 0;
+            bool any = false;
+
+            for (int c = 0; c < RH_JOURNAL_CURSORS; c++) {
+                struct rh_jcursor_view v;
+
+                if (rt->journal.hdr->cursors[c].name[0] == '\0' ||
+                    rh_journal_cursor_view(&rt->journal, c, &v) != RH_J_OK)
+                    continue;
+                any = true;
+                slowest = v.pos < slowest ? v.pos : slowest;
+                depth = v.pending > depth ? v.pending : depth;
+            }
+            if (any) {
+                s->journal_used = snap.tail_pos - slowest;
+                s->journal_depth = depth;
+            }
+        }
     }
     s->full = rt->full != 0;
     for (size_t i = 0; i < rt->n_workers + rt->n_held && s->n_sinks < RH_MAX_SINKS; i++) {

@@ -124,8 +124,11 @@ static void follow_cursor(struct worker *w, bool rewind)
     struct rh_jsnap s;
 
     /* Busy only while RRAS's thread was preempted in the middle of an append: let it run. */
-    while (rh_journal_snapshot(&w->rt->journal, &s) != RH_J_OK)
-        SwitchToThread();
+    for (unsigned tries = 0; rh_journal_snapshot(&w->rt->journal, &s) != RH_J_OK; tries++)
+        if (tries < 16)
+            SwitchToThread();
+        else
+            Sleep(1);
     if (rewind || w->rd.pos < s.head_pos) {
         rh_journal_ahead_start(&w->rt->journal, w->cursor, &w->rd);
         w->done_pos = w->rd.pos;
@@ -152,7 +155,7 @@ static bool wait_for_records(struct worker *w, DWORD ms)
 
     /* Where it found nothing: a record appended since, even just now, rings the bell. */
     InterlockedExchange64(&w->idle_at, (LONG64)w->rd.pos);
-    if (atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire) == w->rd.pos)
+    if (atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire) <= w->rd.pos)
         WaitForMultipleObjects(3, h, FALSE, ms);
     InterlockedExchange64(&w->idle_at, -1);
     return rh_worker_stopping(w);
@@ -192,8 +195,12 @@ static enum next next_batch(struct worker *w, struct batch *b)
                 rh_journal_skip_damage(&rt->journal, &w->rd, b->payloads, RH_JOURNAL_MAX_PAYLOAD);
 
             journal_leave(w);
-            if (skipped == 0)
-                continue; /* its work was spent: it goes on from where it stopped */
+            if (skipped == 0) {
+                /* Its work was spent: it goes on from where it stopped, unless told to stop. */
+                if (rh_worker_stopping(w))
+                    return NEXT_STOP;
+                continue;
+            }
             InterlockedAdd64(&w->failed, (LONG64)skipped);
             rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
                          "sink %s: journal entry %llu fails its checks (damage or tampering "
