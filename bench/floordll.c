@@ -42,11 +42,6 @@ static DWORD APIENTRY terminate(VOID)
 __declspec(dllexport) DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll_callbacks *cb);
 __declspec(dllexport) DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll_callbacks *cb)
 {
-    cb->revision = RH_MPRAPI_ADMIN_DLL_VERSION_2;
-    cb->lpfnRasAdminAcceptNewLink = bench_accept_link;
-    cb->lpfnRasAdminLinkHangupNotification = bench_link_hangup;
-    cb->lpfnRasAdminTerminateDll = terminate;
-    cb->lpfnRasAdminAcceptNewConnectionEx = accept_ex;
-    cb->lpfnRasAdminConnectionHangupNotificationEx = hangup_ex;
+    bench_callbacks(cb, terminate, accept_ex, hangup_ex);
     return NO_ERROR;
 }

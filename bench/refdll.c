@@ -66,11 +66,6 @@ __declspec(dllexport) DWORD APIENTRY MprAdminInitializeDllEx(struct rh_admin_dll
         wcscpy(path, L"C:\\ProgramData\\RasHangup\\refdll.jsonl");
     g_file = CreateFileW(path, FILE_APPEND_DATA, FILE_SHARE_READ, NULL, OPEN_ALWAYS,
                          FILE_ATTRIBUTE_NORMAL, NULL);
-    cb->revision = RH_MPRAPI_ADMIN_DLL_VERSION_2;
-    cb->lpfnRasAdminAcceptNewLink = bench_accept_link;
-    cb->lpfnRasAdminLinkHangupNotification = bench_link_hangup;
-    cb->lpfnRasAdminTerminateDll = terminate;
-    cb->lpfnRasAdminAcceptNewConnectionEx = accept_ex;
-    cb->lpfnRasAdminConnectionHangupNotificationEx = hangup_ex;
+    bench_callbacks(cb, terminate, accept_ex, hangup_ex);
     return NO_ERROR;
 }
