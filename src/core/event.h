@@ -23,6 +23,13 @@
 /* Packs a captured RAS_CONNECTION_EX (status from rh_ex_capture); returns the length. */
 size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
                         uint8_t out[RH_EVENT_MAX]);
+/*
+ * The same from RRAS's own structure, read once and never past `readable` (from
+ * rh_ex_readable), without the copy: the bytes rh_event_pack_ex gives for the
+ * capture of it.
+ */
+size_t rh_event_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
+                             uint8_t out[RH_EVENT_MAX]);
 
 /* Packs the legacy set (any pointer may be NULL); returns the length. */
 size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,

@@ -122,15 +122,15 @@ uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len)
     return rh_crc32c_tables(crc, data, len);
 }
 
-size_t rh_pack(const void *src, size_t len, void *dst, size_t cap)
+size_t rh_pack_prefix(const void *src, size_t readable, size_t len, void *dst, size_t cap)
 {
     const uint8_t *s = src;
     uint8_t *d = dst;
-    size_t words = len / 8;
+    size_t words = len / 8, full = readable < len ? readable / 8 : words;
     size_t map_len = (words + 7) / 8;
     size_t out;
 
-    if (cap < RH_PACK_BOUND(len) || len > UINT32_MAX)
+    if (cap < RH_PACK_BOUND(len) || len > UINT32_MAX || readable > len)
         return 0;
     d[0] = (uint8_t)len;
     d[1] = (uint8_t)(len >> 8);
@@ -139,17 +139,28 @@ size_t rh_pack(const void *src, size_t len, void *dst, size_t cap)
     memset(d + 4, 0, map_len);
     out = 4 + map_len;
     for (size_t w = 0; w < words; w++) {
-        uint64_t v;
+        uint64_t v = 0;
 
-        memcpy(&v, s + 8 * w, 8);
+        /* Words wholly read, then the one the readable part ends in, then zeros. */
+        if (w < full)
+            memcpy(&v, s + 8 * w, 8);
+        else if (8 * w < readable)
+            memcpy(&v, s + 8 * w, readable - 8 * w);
         if (v == 0)
             continue;
         d[4 + w / 8] |= (uint8_t)(1u << (w % 8));
         memcpy(d + out, &v, 8);
         out += 8;
     }
-    memcpy(d + out, s + 8 * words, len % 8);
+    memset(d + out, 0, len % 8);
+    if (readable > 8 * words)
+        memcpy(d + out, s + 8 * words, readable - 8 * words);
     return out + len % 8;
+}
+
+size_t rh_pack(const void *src, size_t len, void *dst, size_t cap)
+{
+    return rh_pack_prefix(src, len, len, dst, cap);
 }
 
 size_t rh_unpack(const void *packed, size_t packed_len, void *dst, size_t cap)

@@ -367,6 +367,12 @@ uint32_t rh_crc32c_tables(uint32_t crc, const void *data, size_t len);
  * too small); rh_unpack returns the unpacked length, or 0 if `packed` is not one.
  */
 size_t rh_pack(const void *src, size_t len, void *dst, size_t cap);
+/*
+ * rh_pack of `len` bytes of which only the first `readable` are read from src;
+ * the rest count as zero. The same bytes as rh_pack over a zero-filled copy,
+ * without the copy.
+ */
+size_t rh_pack_prefix(const void *src, size_t readable, size_t len, void *dst, size_t cap);
 size_t rh_unpack(const void *packed, size_t packed_len, void *dst, size_t cap);
 /* The most bytes rh_pack can produce for `len` bytes. */
 #define RH_PACK_BOUND(len) (4 + ((len) / 8 + 7) / 8 + (len))

@@ -44,26 +44,35 @@ enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, si
     return RH_EX_OK;
 }
 
-enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p, size_t avail)
+enum rh_ex_status rh_ex_readable(const void *p, size_t avail, size_t *readable)
 {
     struct rh_mprapi_object_header h;
     enum rh_ex_status st;
-    size_t readable;
 
-    memset(copy, 0, sizeof *copy);
+    *readable = 0;
     if (p == NULL)
         return RH_EX_NULL;
     if (avail < sizeof h)
         return RH_EX_TOO_SMALL;
     memcpy(&h, p, sizeof h);
-    st = rh_ex_check_header(&h, &readable);
+    st = rh_ex_check_header(&h, readable);
     if (st != RH_EX_OK && st != RH_EX_SHORT)
         return st;
-    if (readable > avail) {
-        readable = avail;
+    if (*readable > avail) {
+        *readable = avail;
         st = RH_EX_SHORT;
     }
-    memcpy(copy, p, readable);
+    return st;
+}
+
+enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p, size_t avail)
+{
+    size_t readable;
+    enum rh_ex_status st = rh_ex_readable(p, avail, &readable);
+
+    memset(copy, 0, sizeof *copy);
+    if (st == RH_EX_OK || st == RH_EX_SHORT)
+        memcpy(copy, p, readable);
     return st;
 }
 

@@ -169,6 +169,8 @@ const char *rh_ex_status_text(enum rh_ex_status status);
  * past what the header declares. *copy is all zero if the status is not usable.
  */
 enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p, size_t avail);
+/* What rh_ex_capture would copy from p, without copying: the status, and *readable bytes. */
+enum rh_ex_status rh_ex_readable(const void *p, size_t avail, size_t *readable);
 
 /* A record of no connection (a service event): its id, time and server only. */
 void rh_record_from_meta(struct rh_record *r, const struct rh_event_meta *meta);

@@ -818,15 +818,19 @@ static bool enter_running(void)
 }
 
 /*
- * Takes RRAS's RAS_CONNECTION_EX for `callback`: checks, copies and packs it.
- * RRAS's buffer is its own revision's size: no more is read than the header
- * declares. A structure that cannot be used is said once per start.
+ * Takes RRAS's RAS_CONNECTION_EX for `callback`: checks its header and packs
+ * it straight from RRAS's buffer (no copy on RRAS's thread: each byte is read
+ * once), with its GUID. RRAS's buffer is its own revision's size: no more is
+ * read than the header declares. A structure that cannot be used is said once
+ * per start.
  */
 static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callback,
-                    struct rh_ras_connection_ex *copy, uint8_t packed[RH_EVENT_MAX], size_t *n)
+                    uint8_t packed[RH_EVENT_MAX], size_t *n, struct rh_guid *guid)
 {
-    enum rh_ex_status st = rh_ex_capture(copy, conn, conn != NULL ? sizeof *copy : 0);
+    size_t readable;
+    enum rh_ex_status st = rh_ex_readable(conn, conn != NULL ? sizeof *conn : 0, &readable);
 
+    memset(guid, 0, sizeof *guid);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
         if (InterlockedExchange(&g_said_refused, 1) == 0)
             rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
@@ -840,7 +844,10 @@ static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callbac
             "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
             "record notes structure_short)",
             callback, (unsigned)conn->Header.size, rh_ex_status_text(st));
-    *n = rh_event_pack_ex(copy, st, packed);
+    if (readable >= offsetof(struct rh_ras_connection_ex, guid) + sizeof *guid)
+        memcpy(guid, (const uint8_t *)conn + offsetof(struct rh_ras_connection_ex, guid),
+               sizeof *guid);
+    *n = rh_event_pack_ex_from(conn, readable, st, packed);
     return true;
 }
 
@@ -857,7 +864,7 @@ static const struct rh_guid *legacy_guid(const struct rh_ras_connection_2 *c2,
  */
 bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
 {
-    struct rh_ras_connection_ex copy;
+    struct rh_guid id;
     uint8_t packed[RH_EVENT_MAX];
     size_t n = 0;
     bool ok;
@@ -865,11 +872,11 @@ bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
     if (!enter_running())
         return true; /* rashangup decides nothing while it does not run */
     if (rh_runtime_wants(RH_EVENT_CONNECT)) {
-        bool usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", &copy, packed, &n);
+        bool usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", packed, &n, &id);
 
-        ok = rh_runtime_accept(usable ? &copy.guid : NULL, true);
+        ok = rh_runtime_accept(usable ? &id : NULL, true);
         if (ok && usable)
-            rh_runtime_append(RH_JKIND_ACCEPT_EX, packed, (uint32_t)n, &copy.guid);
+            rh_runtime_append(RH_JKIND_ACCEPT_EX, packed, (uint32_t)n, &id);
     } else {
         struct rh_guid guid = {0};
 
@@ -904,22 +911,22 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
 }
 
 /*
- * RRAS's thread does no more than this: check, copy, pack, append. Everything
+ * RRAS's thread does no more than this: check, pack, append. Everything
  * else (conversion, formatting, I/O) happens on the sinks' workers.
  */
 void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
-    struct rh_ras_connection_ex copy;
+    struct rh_guid id;
     uint8_t packed[RH_EVENT_MAX];
     size_t n;
 
     if (!enter_running())
         return;
-    if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", &copy, packed, &n)) {
+    if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", packed, &n, &id)) {
         ReleaseSRWLockShared(&g_lock);
         return;
     }
-    rh_runtime_append(RH_JKIND_HANGUP_EX, packed, (uint32_t)n, &copy.guid);
+    rh_runtime_append(RH_JKIND_HANGUP_EX, packed, (uint32_t)n, &id);
     ReleaseSRWLockShared(&g_lock);
 }
 

@@ -105,6 +105,34 @@ static void pack_round_trips(void **state)
     assert_memory_equal(out, src, sizeof src);
 }
 
+/*
+ * Packing only a prefix (RRAS's structure of an older revision, packed where it
+ * lies) gives the bytes of packing a zero-filled copy, at every length, and
+ * reads nothing past the prefix (the sanitizer would say).
+ */
+static void pack_of_a_prefix_is_pack_of_its_zero_filled_copy(void **state)
+{
+    uint8_t src[203], copy[203], a[RH_PACK_BOUND(203)], b[RH_PACK_BOUND(203)];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i % 5 == 0 ? 0 : i * 37 + 1);
+    for (size_t readable = 0; readable <= sizeof src; readable++) {
+        uint8_t *prefix = malloc(readable > 0 ? readable : 1);
+        size_t na, nb;
+
+        memcpy(prefix, src, readable);
+        memset(copy, 0, sizeof copy);
+        memcpy(copy, src, readable);
+        na = rh_pack_prefix(prefix, readable, sizeof src, a, sizeof a);
+        nb = rh_pack(copy, sizeof copy, b, sizeof b);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        free(prefix);
+    }
+    assert_int_equal(rh_pack_prefix(src, sizeof src + 1, sizeof src, a, sizeof a), 0);
+}
+
 static void append_read_reopen(void **state)
 {
     struct rh_journal j, k;
@@ -1038,6 +1066,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc32c_check_value),
         cmocka_unit_test(pack_round_trips),
+        cmocka_unit_test(pack_of_a_prefix_is_pack_of_its_zero_filled_copy),
         cmocka_unit_test_setup_teardown(append_read_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_tail_is_detected_and_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_header_too, setup, teardown),
