@@ -120,6 +120,11 @@ static HANDLE g_watcher, g_watch_stop;
 
 /* How long the configuration must be quiet before a change is applied. */
 #define SETTLE_MS 300
+/* The most a stream of changes delays a reload (a writer that never pauses, or a
+ * notification that keeps firing): the reload happens anyway, and again after. */
+#define SETTLE_MAX_MS 3000
+/* How often the watcher looks at the key itself, should a notification not come. */
+#define WATCH_POLL_MS 2000
 
 /*
  * Structures RRAS should never send: said once per start, not per hangup (the
@@ -525,6 +530,25 @@ static bool held_to_retry(void)
     return any;
 }
 
+static bool config_stamp(HKEY key, ULONGLONG *stamp, unsigned depth);
+/* The configuration key's stamp as it was when the configuration was last read at start. */
+static ULONGLONG g_start_stamp;
+
+/* config_stamp of the configuration key; 0 if it cannot be read. */
+static ULONGLONG read_config_stamp(void)
+{
+    ULONGLONG stamp = 0;
+    HKEY key;
+
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, KEY_READ | KEY_WOW64_64KEY, &key) !=
+        ERROR_SUCCESS)
+        return 0;
+    if (!config_stamp(key, &stamp, 0))
+        stamp = 0;
+    RegCloseKey(key);
+    return stamp;
+}
+
 /* Called with g_lock held exclusively. */
 static void start_locked(void)
 {
@@ -550,6 +574,12 @@ static void start_locked(void)
     load_server_name();
     free_set(&g_current);
     forget_said(NULL);
+    /*
+     * What the configuration key looks like before it is read: a change made
+     * from here until the watcher asks to be told of changes would be told to
+     * no one; the watcher compares against this once it listens.
+     */
+    g_start_stamp = read_config_stamp();
     load_config(&g_current);
     for (size_t i = 0; i < g_current.n; i++)
         n += create_sink(&g_current, &g_current.specs[i], &sinks[n]) ? 1 : 0;
@@ -668,59 +698,144 @@ out:
 /*
  * The watcher: waits for a change anywhere under the configuration key (or, while
  * that key does not exist, for keys to appear under HKLM\SOFTWARE), lets the
- * changes settle for SETTLE_MS (a .reg import is many writes), then reloads.
+ * changes settle for SETTLE_MS (a .reg import is many writes; SETTLE_MAX_MS at
+ * most), then reloads. The next notification is asked for before the reload,
+ * so that a change made while it runs is not missed; and the key is looked at
+ * every WATCH_POLL_MS too (its last write time and that of every key under
+ * it), so that a notification that never comes delays a change, never loses it.
  */
+static bool config_stamp(HKEY key, ULONGLONG *stamp, unsigned depth)
+{
+    FILETIME written;
+    DWORD subkeys = 0;
+
+    if (RegQueryInfoKeyW(key, NULL, NULL, NULL, &subkeys, NULL, NULL, NULL, NULL, NULL, NULL,
+                         &written) != ERROR_SUCCESS)
+        return false;
+    *stamp =
+        *stamp * 31 + (((ULONGLONG)written.dwHighDateTime << 32) | written.dwLowDateTime) + subkeys;
+    for (DWORD i = 0; i < subkeys && i < 64 && depth < 2; i++) {
+        WCHAR name[256];
+        DWORD len = 256;
+        HKEY sub;
+
+        if (RegEnumKeyExW(key, i, name, &len, NULL, NULL, NULL, NULL) != ERROR_SUCCESS)
+            continue;
+        if (RegOpenKeyExW(key, name, 0, KEY_READ | KEY_WOW64_64KEY, &sub) == ERROR_SUCCESS) {
+            config_stamp(sub, stamp, depth + 1);
+            RegCloseKey(sub);
+        }
+    }
+    return true;
+}
+
 static DWORD WINAPI watch_main(void *arg)
 {
     HANDLE stop = arg; /* its own: a watcher left behind at stop never sees a later one's */
     HANDLE changed = CreateEventW(NULL, FALSE, FALSE, NULL);
     HANDLE waits[2] = {stop, changed};
+    bool first = true;
 
     while (changed != NULL && WaitForSingleObject(stop, 0) == WAIT_TIMEOUT) {
         HKEY key = NULL;
         bool parent = false;
         DWORD filter = REG_NOTIFY_CHANGE_NAME | REG_NOTIFY_CHANGE_LAST_SET;
-        DWORD w;
+        ULONGLONG stamp = 0, now_stamp, last_held = GetTickCount64();
+        DWORD w = WAIT_TIMEOUT;
 
         if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
                           KEY_NOTIFY | KEY_READ | KEY_WOW64_64KEY, &key) != ERROR_SUCCESS) {
             parent = true;
             if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE", 0, KEY_NOTIFY | KEY_WOW64_64KEY,
                               &key) != ERROR_SUCCESS) {
-                key = NULL;
                 if (WaitForSingleObject(stop, 5000) != WAIT_TIMEOUT)
                     break;
                 continue;
             }
         }
-        if (RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) != ERROR_SUCCESS) {
-            RegCloseKey(key);
-            if (WaitForSingleObject(stop, 1000) != WAIT_TIMEOUT)
+        /*
+         * The baseline is what start read (first time round), so that a change
+         * made before this listens is found by the first look below.
+         */
+        stamp = first ? g_start_stamp : 0;
+        first = false;
+        if (!parent && stamp == 0)
+            config_stamp(key, &stamp, 0);
+        for (bool armed = false, looked = false;;) {
+            ULONGLONG settle_until;
+
+            if (!armed &&
+                RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) != ERROR_SUCCESS) {
+                w = WaitForSingleObject(stop, 1000) == WAIT_TIMEOUT ? WAIT_TIMEOUT : WAIT_OBJECT_0;
                 break;
-            continue;
+            }
+            armed = true;
+            /* Listening now: first, whether anything changed before it did. */
+            w = !looked && !parent
+                    ? WAIT_TIMEOUT
+                    : WaitForMultipleObjects(2, waits, FALSE, parent ? 5000 : WATCH_POLL_MS);
+            looked = true;
+            if (w == WAIT_OBJECT_0 || w == WAIT_FAILED)
+                break;
+            if (w == WAIT_TIMEOUT) {
+                HKEY probe;
+
+                if (parent) {
+                    /* The configuration key may have appeared without a word: watch it. */
+                    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
+                                      KEY_READ | KEY_WOW64_64KEY, &probe) != ERROR_SUCCESS)
+                        continue;
+                    RegCloseKey(probe);
+                    break;
+                }
+                /* No notification: the key itself says whether it changed. */
+                now_stamp = 0;
+                if (config_stamp(key, &now_stamp, 0) && now_stamp != stamp) {
+                    stamp = now_stamp;
+                    reload(false);
+                } else if (held_to_retry() && GetTickCount64() - last_held >= RETRY_HELD_MS) {
+                    /* A sink that could not start (a file it needs, say) may start now. */
+                    last_held = GetTickCount64();
+                    reload(true);
+                }
+                continue;
+            }
+            /* Settle: a change restarts the wait, until SETTLE_MS pass without one. */
+            armed = false;
+            settle_until = GetTickCount64() + SETTLE_MAX_MS;
+            while (w == WAIT_OBJECT_0 + 1 && GetTickCount64() < settle_until &&
+                   RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS) {
+                armed = true;
+                w = WaitForMultipleObjects(2, waits, FALSE, SETTLE_MS);
+                armed = w == WAIT_TIMEOUT;
+            }
+            if (w == WAIT_OBJECT_0 || w == WAIT_FAILED)
+                break;
+            if (parent) {
+                HKEY probe;
+
+                if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, KEY_READ | KEY_WOW64_64KEY,
+                                  &probe) != ERROR_SUCCESS)
+                    continue; /* something else changed under SOFTWARE */
+                RegCloseKey(probe);
+                reload(false);
+                break; /* the key exists now: watch it */
+            }
+            /*
+             * The next notification is asked for before the reload, so that a
+             * change made while it runs wakes the next wait.
+             */
+            if (!armed)
+                armed =
+                    RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS;
+            stamp = 0;
+            config_stamp(key, &stamp, 0);
+            reload(false);
         }
-        w = WaitForMultipleObjects(2, waits, FALSE, held_to_retry() ? RETRY_HELD_MS : INFINITE);
-        if (w == WAIT_TIMEOUT) {
-            /* A sink that could not start (a file it needs, say) may start now. */
-            RegCloseKey(key);
-            ResetEvent(changed); /* closing a key signals its pending notification */
-            reload(true);
-            continue;
-        }
-        /* Settle: a change restarts the wait, until SETTLE_MS pass without one. */
-        while (w == WAIT_OBJECT_0 + 1 &&
-               RegNotifyChangeKeyValue(key, !parent, filter, changed, TRUE) == ERROR_SUCCESS)
-            w = WaitForMultipleObjects(2, waits, FALSE, SETTLE_MS);
         RegCloseKey(key);
         ResetEvent(changed); /* closing a key signals its pending notification: not a change */
         if (w == WAIT_OBJECT_0 || w == WAIT_FAILED)
             break;
-        if (parent && RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
-                                    KEY_READ | KEY_WOW64_64KEY, &key) != ERROR_SUCCESS)
-            continue; /* something else changed under SOFTWARE */
-        if (parent)
-            RegCloseKey(key);
-        reload(false);
     }
     if (changed != NULL)
         CloseHandle(changed);

@@ -34,6 +34,9 @@ static void tally(const WCHAR *path, unsigned seed, unsigned *per_index)
     memset(per_index, 0, COUNT * sizeof *per_index);
     if (text == NULL)
         return;
+    /* The sink may be writing: a last line without its newline is not there yet. */
+    while (len > 0 && text[len - 1] != '\n')
+        text[--len] = '\0';
     n = wt_split_lines(text, lines, MAX_LINES);
     for (size_t i = 0; i < n; i++) {
         char id[64];
