@@ -366,6 +366,7 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     w->events = sink->ops->events != 0 ? sink->ops->events : RH_EVENT_HANGUP;
     w->idle_at = -1;
     w->quit = w->exited = w->in_delivery = w->gave_up = w->in_journal = 0;
+    w->drain_failures = 0;
     w->state = 0;
     w->delivered = w->retried = w->failed = w->unconfirmed = 0;
     w->unsettled = NULL;
@@ -625,6 +626,12 @@ void rh_runtime_drain(ULONGLONG begun)
     InterlockedExchange(&rt->draining, 1);
     if (rt->drain_event != NULL)
         SetEvent(rt->drain_event);
+    /* Idle workers take what came last now, not at the bell's next ring. */
+    AcquireSRWLockShared(&rt->wlock);
+    for (size_t i = 0; i < rt->n_workers; i++)
+        if (rt->workers[i].bell != NULL)
+            SetEvent(rt->workers[i].bell);
+    ReleaseSRWLockShared(&rt->wlock);
     while (!drained(rt) && GetTickCount64() < begun + rt->cfg.drain_ms)
         Sleep(10);
 }

@@ -66,7 +66,8 @@ struct worker {
     volatile LONG64 unconfirmed; /* given to the sink, not settled */
     volatile LONG last_error;
     volatile LONG exited;
-    volatile LONG gave_up; /* stop is draining, and this sink failed again since it began */
+    volatile LONG gave_up;   /* stop is draining, and this sink failed twice since it began */
+    unsigned drain_failures; /* the worker's: failures of tries made while stop drains */
 
     /*
      * The worker thread's own: where it reads, where what it handled ends (given

@@ -82,20 +82,23 @@ static bool worker_wait(struct worker *w, DWORD ms)
 }
 
 /*
- * A failing sink's wait before its next try. Once stop drains, a sink that
- * has not failed since gets one try at once (its collector may be back); one
- * that has gives up and waits for the stop: the drain does not wait for it.
- * True if the worker must stop.
+ * A failing sink's wait before its next try. Once stop drains, a sink gets one
+ * try at once after a failure (its collector may be back), whether that failure
+ * began before the drain or was its first try in it (records appended just
+ * before the stop); failing again in the drain, it gives up and waits for the
+ * stop: the drain does not wait for it. True if the worker must stop.
  */
 static bool retry_wait(struct worker *w, DWORD ms, bool tried_while_draining)
 {
     struct rh_runtime *rt = w->rt;
     HANDLE h[3] = {rt->stop_event, w->wake, rt->drain_event};
 
-    if (tried_while_draining) {
+    if (tried_while_draining && ++w->drain_failures >= 2) {
         InterlockedExchange(&w->gave_up, 1);
         return worker_wait(w, INFINITE);
     }
+    if (tried_while_draining)
+        return rh_worker_stopping(w); /* at once */
     return WaitForMultipleObjects(rt->drain_event != NULL ? 3 : 2, h, FALSE, ms) <
                WAIT_OBJECT_0 + 2 ||
            rh_worker_stopping(w);
