@@ -757,10 +757,11 @@ static DWORD WINAPI watch_main(void *arg)
          * The baseline is what start read (first time round), so that a change
          * made before this listens is found by the first look below.
          */
-        stamp = first ? g_start_stamp : 0;
-        first = false;
-        if (!parent && stamp == 0)
+        if (first)
+            stamp = g_start_stamp; /* 0: no key then, so a key now is a change */
+        else if (!parent)
             config_stamp(key, &stamp, 0);
+        first = false;
         for (bool armed = false, looked = false;;) {
             ULONGLONG settle_until;
 
@@ -781,11 +782,12 @@ static DWORD WINAPI watch_main(void *arg)
                 HKEY probe;
 
                 if (parent) {
-                    /* The configuration key may have appeared without a word: watch it. */
+                    /* The configuration key may have appeared without a word: apply, watch it. */
                     if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0,
                                       KEY_READ | KEY_WOW64_64KEY, &probe) != ERROR_SUCCESS)
                         continue;
                     RegCloseKey(probe);
+                    reload(false);
                     break;
                 }
                 /* No notification: the key itself says whether it changed. */
