@@ -45,7 +45,7 @@ idle() {
   local seconds=$1 sync pid i=0 c0 c1 w0 w1 changed _
   local journal=$WINEPREFIX/drive_c/ProgramData/RasHangup/journal/journal.dat
   shift
-  sync=$(mktemp -d /tmp/rashangup-idle.XXXXXX)
+  sync=$(mktemp -d)
   RH_BENCH_SYNC=$sync /usr/lib/wine/wine64 bench_delivery.exe idle "$seconds" "$@" &
   pid=$!
   for _ in "$@"; do
