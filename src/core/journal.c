@@ -652,15 +652,12 @@ enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_
     reclaim(j);
     rec->entries = rh_journal_depth(j);
     /*
-     * The checkpoint becomes what was found (it is in the file now): the next
-     * open walks from here, whatever the header said before (damage, tampering
-     * or an older checkpoint could otherwise name a tail this one did not find).
+     * The checkpoint is used once: what it named may not have reached the disk
+     * since (pages of the last run still in the cache), and a damaged or older
+     * one could name a tail this open did not find. Until the next checkpoint
+     * (written after the ring is flushed), an open walks from the head.
      */
     h->hint_seq = 0;
-    h->hint_tail_pos = LOAD(j->tail_pos);
-    h->hint_last_pos = LOAD(j->last_pos);
-    h->hint_pad_pos = LOAD(j->pad_pos);
-    h->hint_seq = LOAD(j->next_seq);
     return RH_J_OK;
 }
 

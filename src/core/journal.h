@@ -185,6 +185,8 @@ enum rh_journal_status rh_journal_create(struct rh_journal *j, void *base, uint6
  * than the ring). A cursor counts only where it names a valid entry (position
  * and sequence), or the tail; one the head has passed is moved to it (its
  * records were dropped); any other is set to the head (rec->cursors_reset).
+ * The checkpoint is used once: open clears it, and the caller writes the next
+ * (rh_journal_checkpoint_begin/end around flushing the ring) soon after.
  */
 enum rh_journal_status rh_journal_open(struct rh_journal *j, void *base, uint64_t total,
                                        struct rh_journal_recovery *rec);

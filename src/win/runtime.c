@@ -194,6 +194,7 @@ static DWORD WINAPI flusher_main(void *arg)
     bool stop = false;
 
     prefault(rt, PREFAULT_BYTES);
+    flush_journal(rt); /* a checkpoint at once: open left none (journal.h) */
     while (!stop) {
         ULONGLONG now;
 

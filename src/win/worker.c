@@ -441,6 +441,8 @@ DWORD WINAPI rh_worker_main(void *arg)
                 break;
             continue;
         }
+        if (next == NEXT_BATCH)
+            w->drain_failures = 0; /* delivering again: a later failure gets its own retry */
         if (next == NEXT_BATCH && attempt > 0) {
             rh_log_event(RH_EV_SINK_RECOVERED, RH_LOG_INFO,
                          "sink %s: delivering again after %u failed attempt(s)", w->sink.name,

@@ -115,7 +115,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(st == RH_J_EMPTY);
         CHECK(a.pos == j.tail_pos);
     }
-    /* It takes new records, and what it became opens again. */
+    /*
+     * It takes new records, and what it became opens again, at the same tail:
+     * as in the product, a checkpoint is written first (the flusher's first
+     * round, right after open).
+     */
+    {
+        struct rh_jcheckpoint ck;
+
+        memset(&ck, 0, sizeof ck);
+        rh_journal_checkpoint_begin(&j, &ck);
+        rh_journal_checkpoint_end(&j, &ck);
+    }
     for (uint32_t i = 0; i < 8; i++)
         CHECK(rh_journal_append(&j, RH_JKIND_HANGUP_EX, i, NULL, payload, 1000 * i,
                                 RH_J_DROP_OLDEST, NULL) == RH_J_OK);
