@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "event.h"
+#include "hot.h"
 
 #include "sink.h"
 
@@ -17,22 +18,22 @@ struct legacy_set {
 _Static_assert(1 + sizeof(struct legacy_set) <= RH_EVENT_MAX - 64 &&
                    RH_PACK_BOUND(1 + sizeof(struct legacy_set)) <= RH_EVENT_MAX,
                "the packed legacy set fits a journal entry");
-_Static_assert(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex)) <= RH_EVENT_MAX,
-               "the packed RAS_CONNECTION_EX fits a journal entry");
+_Static_assert(RH_EVENT_EX_MAX <= RH_EVENT_MAX && RH_EVENT_EX_MAX < 4096 - 512,
+               "the packed RAS_CONNECTION_EX fits a journal entry and, with room to spare, a page");
 
-size_t rh_event_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
-                             uint8_t out[RH_EVENT_MAX])
+RH_HOT size_t rh_event_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
+                                    uint8_t out[RH_EVENT_EX_MAX])
 {
     size_t n;
 
     out[0] = status == RH_EX_SHORT ? FLAG_SHORT : 0;
     n = rh_pack_prefix(conn, readable, sizeof(struct rh_ras_connection_ex), out + 1,
-                       RH_EVENT_MAX - 1);
+                       RH_EVENT_EX_MAX - 1);
     return n == 0 ? 0 : n + 1;
 }
 
 size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
-                        uint8_t out[RH_EVENT_MAX])
+                        uint8_t out[RH_EVENT_EX_MAX])
 {
     return rh_event_pack_ex_from(copy, sizeof *copy, status, out);
 }

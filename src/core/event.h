@@ -19,17 +19,23 @@
 
 /* Room enough for any packed event. */
 #define RH_EVENT_MAX RH_JOURNAL_MAX_PAYLOAD
+/*
+ * Room enough for a packed RAS_CONNECTION_EX: its flags byte and its packing's
+ * bound. Under a page, so that RRAS's thread holds it on its stack without
+ * probing pages (a buffer of RH_EVENT_MAX would).
+ */
+#define RH_EVENT_EX_MAX (1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex)))
 
 /* Packs a captured RAS_CONNECTION_EX (status from rh_ex_capture); returns the length. */
 size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
-                        uint8_t out[RH_EVENT_MAX]);
+                        uint8_t out[RH_EVENT_EX_MAX]);
 /*
  * The same from RRAS's own structure, read once and never past `readable` (from
  * rh_ex_readable), without the copy: the bytes rh_event_pack_ex gives for the
  * capture of it.
  */
 size_t rh_event_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
-                             uint8_t out[RH_EVENT_MAX]);
+                             uint8_t out[RH_EVENT_EX_MAX]);
 
 /* Packs the legacy set (any pointer may be NULL); returns the length. */
 size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,

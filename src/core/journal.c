@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "journal.h"
+#include "hot.h"
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -28,7 +29,8 @@ static atomic_int crc_ready; /* 0: not yet; 1: tables; 2: the instruction */
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 
-__attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p, size_t len)
+RH_HOT __attribute__((target("sse4.2"))) static uint32_t crc_hw(uint32_t crc, const uint8_t *p,
+                                                                size_t len)
 {
 #if defined(__x86_64__)
     for (; len >= 8; p += 8, len -= 8) {
@@ -68,7 +70,7 @@ static bool has_crc_instruction(void)
 }
 #endif
 
-static int crc_init(void)
+RH_HOT static int crc_init(void)
 {
     int ready = atomic_load_explicit(&crc_ready, memory_order_acquire);
 
@@ -115,14 +117,14 @@ uint32_t rh_crc32c_tables(uint32_t crc, const void *data, size_t len)
     return ~crc;
 }
 
-uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len)
+RH_HOT uint32_t rh_crc32c(uint32_t crc, const void *data, size_t len)
 {
     if (crc_init() == 2)
         return ~crc_hw(~crc, data, len);
     return rh_crc32c_tables(crc, data, len);
 }
 
-size_t rh_pack_prefix(const void *src, size_t readable, size_t len, void *dst, size_t cap)
+RH_HOT size_t rh_pack_prefix(const void *src, size_t readable, size_t len, void *dst, size_t cap)
 {
     const uint8_t *s = src;
     uint8_t *d = dst;
@@ -138,14 +140,33 @@ size_t rh_pack_prefix(const void *src, size_t readable, size_t len, void *dst, s
     d[3] = (uint8_t)(len >> 24);
     memset(d + 4, 0, map_len);
     out = 4 + map_len;
-    for (size_t w = 0; w < words; w++) {
+    /*
+     * Words wholly read, without a branch on their value (a structure's zeros
+     * are not predictable): each is stored, and kept if it is not zero. The
+     * store stays within the bound, since at most `words` are kept. Eight
+     * words make a byte of the map, built in a register.
+     */
+    for (size_t w = 0; w < full; w += 8) {
+        size_t group = full - w < 8 ? full - w : 8;
+        unsigned bits = 0;
+
+        for (size_t k = 0; k < group; k++) {
+            uint64_t v;
+            unsigned kept;
+
+            memcpy(&v, s + 8 * (w + k), 8);
+            memcpy(d + out, &v, 8);
+            kept = v != 0;
+            bits |= kept << k;
+            out += 8 * kept;
+        }
+        d[4 + w / 8] = (uint8_t)bits;
+    }
+    /* The word the readable part ends in, then zeros. */
+    for (size_t w = full; w < words && 8 * w < readable; w++) {
         uint64_t v = 0;
 
-        /* Words wholly read, then the one the readable part ends in, then zeros. */
-        if (w < full)
-            memcpy(&v, s + 8 * w, 8);
-        else if (8 * w < readable)
-            memcpy(&v, s + 8 * w, readable - 8 * w);
+        memcpy(&v, s + 8 * w, readable - 8 * w);
         if (v == 0)
             continue;
         d[4 + w / 8] |= (uint8_t)(1u << (w % 8));
@@ -239,7 +260,7 @@ static void copy_out(void *dst, const uint8_t *src, size_t len)
 }
 
 /* The last word is completed with zeros (an entry's size leaves room for it). */
-static void copy_in(uint8_t *dst, const void *src, size_t len)
+RH_HOT static void copy_in(uint8_t *dst, const void *src, size_t len)
 {
     const uint8_t *s = src;
     size_t n = len / JWORD;
@@ -671,7 +692,7 @@ uint64_t rh_journal_free(const struct rh_journal *j)
 }
 
 /* Bytes an entry of `size` needs at the tail: padding to the ring's end, if it must wrap. */
-static uint64_t needed_at_tail(const struct rh_journal *j, uint64_t tail, uint64_t size)
+RH_HOT static uint64_t needed_at_tail(const struct rh_journal *j, uint64_t tail, uint64_t size)
 {
     uint64_t room = j->size - tail % j->size;
 
@@ -684,7 +705,7 @@ static uint64_t needed_at_tail(const struct rh_journal *j, uint64_t tail, uint64
  * owner may be moving them: a stale one only reclaims less); the sequence
  * number at the new head is the entry's own.
  */
-static void reclaim(struct rh_journal *j)
+RH_HOT static void reclaim(struct rh_journal *j)
 {
     struct rh_jheader *h = j->hdr;
     uint64_t tail = LOAD(j->tail_pos), head = LOAD(h->head_pos);
@@ -716,7 +737,7 @@ static void reclaim(struct rh_journal *j)
     publish_end(j);
 }
 
-bool rh_journal_fits(struct rh_journal *j, uint32_t len, uint64_t count)
+RH_HOT bool rh_journal_fits(struct rh_journal *j, uint32_t len, uint64_t count)
 {
     uint64_t size = rh_journal_entry_size(len);
     uint64_t tail = LOAD(j->tail_pos), head;
@@ -789,9 +810,9 @@ static bool drop_oldest(struct rh_journal *j, uint64_t *head_pos, uint64_t *head
     return true;
 }
 
-static void write_entry(struct rh_journal *j, uint64_t pos, uint64_t seq, enum rh_jkind kind,
-                        uint64_t time_ms, const uint8_t record_id[16], const void *payload,
-                        uint32_t len, uint32_t size)
+RH_HOT static void write_entry(struct rh_journal *j, uint64_t pos, uint64_t seq, enum rh_jkind kind,
+                               uint64_t time_ms, const uint8_t record_id[16], const void *payload,
+                               uint32_t len, uint32_t size)
 {
     uint8_t *at = j->ring + pos % j->size;
     struct rh_jentry h, first;
@@ -819,10 +840,10 @@ static void write_entry(struct rh_journal *j, uint64_t pos, uint64_t seq, enum r
     copy_in(at, &h, sizeof h);
 }
 
-enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kind, uint64_t time_ms,
-                                         const uint8_t record_id[16], const void *payload,
-                                         uint32_t len, enum rh_journal_policy policy,
-                                         uint64_t *dropped)
+RH_HOT enum rh_journal_status rh_journal_append(struct rh_journal *j, enum rh_jkind kind,
+                                                uint64_t time_ms, const uint8_t record_id[16],
+                                                const void *payload, uint32_t len,
+                                                enum rh_journal_policy policy, uint64_t *dropped)
 {
     struct rh_jheader *h = j->hdr;
     uint64_t size = rh_journal_entry_size(len);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "record.h"
+#include "hot.h"
 
 #include <string.h>
 
@@ -25,7 +26,8 @@ static void set_name(struct rh_name *n, const char *name, uint32_t value, bool h
     n->hex = hex;
 }
 
-enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, size_t *readable)
+RH_HOT enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h,
+                                            size_t *readable)
 {
     *readable = 0;
     if (h == NULL)
@@ -44,7 +46,7 @@ enum rh_ex_status rh_ex_check_header(const struct rh_mprapi_object_header *h, si
     return RH_EX_OK;
 }
 
-enum rh_ex_status rh_ex_readable(const void *p, size_t avail, size_t *readable)
+RH_HOT enum rh_ex_status rh_ex_readable(const void *p, size_t avail, size_t *readable)
 {
     struct rh_mprapi_object_header h;
     enum rh_ex_status st;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "text.h"
+#include "hot.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -480,7 +481,7 @@ size_t rh_ipv6_format(const uint8_t addr[16], char text[RH_IPV6_STRING_SIZE])
     return (size_t)(p - text);
 }
 
-void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10])
+RH_HOT void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10])
 {
     for (int i = 0; i < 6; i++)
         out[i] = (uint8_t)(unix_ms >> (40 - 8 * i));

@@ -17,6 +17,7 @@
 #include <windows.h>
 
 #include "rashangup/admin_dll.h"
+#include "hot.h"
 #include "service.h"
 
 RH_INITIALIZE_DLL_EX_FN MprAdminInitializeDllEx;
@@ -79,7 +80,7 @@ DWORD APIENTRY MprAdminTerminateDll(VOID)
     return NO_ERROR;
 }
 
-BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
+RH_HOT BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
 {
     DWORD last_error = GetLastError();
     BOOL accept = rh_service_accept_ex(conn) ? TRUE : FALSE;
@@ -88,7 +89,7 @@ BOOL APIENTRY MprAdminAcceptNewConnectionEx(struct rh_ras_connection_ex *conn)
     return accept;
 }
 
-VOID APIENTRY MprAdminConnectionHangupNotificationEx(struct rh_ras_connection_ex *conn)
+RH_HOT VOID APIENTRY MprAdminConnectionHangupNotificationEx(struct rh_ras_connection_ex *conn)
 {
     DWORD last_error = GetLastError();
 

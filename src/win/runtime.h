@@ -116,6 +116,11 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
  */
 void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
                        const struct rh_guid *conn);
+/*
+ * On RRAS's thread, before it packs what it appends next: asks for the cache
+ * lines the append will write, so that their misses overlap the packing.
+ */
+void rh_runtime_prepare(void);
 
 /*
  * Whether a new connection may start: always, unless FailClosed is set and the

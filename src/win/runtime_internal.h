@@ -104,16 +104,30 @@ struct rh_runtime {
      */
     SRWLOCK alock;
     struct rh_journal journal;
+    volatile LONG full;           /* the last append found no room */
+    volatile LONG journal_closed; /* by stop: an abandoned worker must not touch it */
+
+    /* What else RRAS's thread reads or writes on each call, together after the journal. */
+    uint8_t id_base[10];
+    uint64_t id_counter;
+    LONGLONG qpc_per_s;            /* the performance counter's frequency; 0: none */
+    _Atomic LONGLONG clock_offset; /* system time less the counter's (100 ns), by the bell */
+    uint64_t last_time_ms;         /* the last record's time (under alock) */
+    volatile LONG64 received, journaled, dropped;
+    volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
+    /*
+     * Read by RRAS's threads without a lock, so each is published whole: what
+     * any sink takes (enum rh_sink_event), and whether the journal refuses
+     * connections when full.
+     */
+    volatile LONG events;
+    volatile LONG fail_closed;
+
     struct rh_jcheckpoint checkpoint; /* the flusher's */
     struct rh_journal_file file;
     void *memory_journal; /* when no file could be had */
     bool file_backed;
     HANDLE dir; /* the journal's folder, checked and held; INVALID_HANDLE_VALUE: not usable */
-    volatile LONG full;           /* the last append found no room */
-    volatile LONG journal_closed; /* by stop: an abandoned worker must not touch it */
-
-    uint8_t id_base[10];
-    uint64_t id_counter;
 
     HANDLE stop_event;   /* manual reset: set when workers must stop */
     HANDLE flusher_stop; /* manual reset: set once they have, for the flusher's last round */
@@ -123,15 +137,10 @@ struct rh_runtime {
     HANDLE flusher;
     HANDLE bell; /* the thread that rings idle workers' bells */
     volatile LONG status_dirty;
-    uint64_t prefaulted_to;        /* the flusher's: journal positions touched up to here */
-    uint64_t touched_to;           /* the bell's: journal positions written ahead up to here */
-    volatile LONG touch_again;     /* set by a flush: the pages ahead are clean again */
-    LONGLONG qpc_per_s;            /* the performance counter's frequency; 0: none */
-    _Atomic LONGLONG clock_offset; /* system time less the counter's (100 ns), by the bell */
-    uint64_t last_time_ms;         /* the last record's time (under alock) */
-
-    volatile LONG64 received, journaled, dropped, refused;
-    volatile LONG active; /* connections accepted and not yet hung up (fail-closed) */
+    uint64_t prefaulted_to;    /* the flusher's: journal positions touched up to here */
+    uint64_t touched_to;       /* the bell's: journal positions written ahead up to here */
+    volatile LONG touch_again; /* set by a flush: the pages ahead are clean again */
+    volatile LONG64 refused;
     volatile LONG64 dropped_reported;
 
     /* Connections refused (fail-closed): their hangups, if RRAS sends them, are not records. */
@@ -139,14 +148,6 @@ struct rh_runtime {
     struct rh_guid refused_ids[REFUSED_MAX];
     size_t refused_next;
     size_t refused_count;
-
-    /*
-     * Read by RRAS's threads without a lock, so each is published whole: what
-     * any sink takes (enum rh_sink_event), and whether the journal refuses
-     * connections when full.
-     */
-    volatile LONG events;
-    volatile LONG fail_closed;
 
     SRWLOCK wlock;    /* the set of workers: exclusive to change it, shared to read it */
     size_t n_workers; /* slots used, active or not */

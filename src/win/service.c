@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "service.h"
+#include "hot.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -922,7 +923,7 @@ void rh_service_stop(void)
  * Terminate must start nothing (no thread, no file, no registry read): RRAS
  * may unload the DLL as soon as it returns.
  */
-static bool enter_running(void)
+RH_HOT static bool enter_running(void)
 {
     AcquireSRWLockShared(&g_lock);
     if (g_running)
@@ -941,8 +942,8 @@ static bool enter_running(void)
  * read than the header declares. A structure that cannot be used is said once
  * per start.
  */
-static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callback,
-                    uint8_t packed[RH_EVENT_MAX], size_t *n, struct rh_guid *guid)
+RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callback,
+                           uint8_t packed[RH_EVENT_EX_MAX], size_t *n, struct rh_guid *guid)
 {
     size_t readable;
     enum rh_ex_status st = rh_ex_readable(conn, conn != NULL ? sizeof *conn : 0, &readable);
@@ -979,17 +980,20 @@ static const struct rh_guid *legacy_guid(const struct rh_ras_connection_2 *c2,
  * On RRAS's thread, like a hangup: the decision is a check of free journal
  * room; the start (when a sink takes it) is a capture and an append.
  */
-bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
+RH_HOT bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
 {
     struct rh_guid id;
-    uint8_t packed[RH_EVENT_MAX];
+    uint8_t packed[RH_EVENT_EX_MAX];
     size_t n = 0;
     bool ok;
 
     if (!enter_running())
         return true; /* rashangup decides nothing while it does not run */
     if (rh_runtime_wants(RH_EVENT_CONNECT)) {
-        bool usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", packed, &n, &id);
+        bool usable;
+
+        rh_runtime_prepare();
+        usable = pack_ex(conn, "MprAdminAcceptNewConnectionEx", packed, &n, &id);
 
         ok = rh_runtime_accept(usable ? &id : NULL, true);
         if (ok && usable)
@@ -1031,14 +1035,15 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
  * RRAS's thread does no more than this: check, pack, append. Everything
  * else (conversion, formatting, I/O) happens on the sinks' workers.
  */
-void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
+RH_HOT void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
     struct rh_guid id;
-    uint8_t packed[RH_EVENT_MAX];
+    uint8_t packed[RH_EVENT_EX_MAX];
     size_t n;
 
     if (!enter_running())
         return;
+    rh_runtime_prepare();
     if (!pack_ex(conn, "MprAdminConnectionHangupNotificationEx", packed, &n, &id)) {
         ReleaseSRWLockShared(&g_lock);
         return;
