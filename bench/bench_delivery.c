@@ -82,6 +82,8 @@ void configure(const WCHAR *path, DWORD mb, DWORD drain_ms)
     set_dword(CONFIG, L"DrainTimeoutMs", drain_ms);
     set_dword(CONFIG, L"RetryMinMs", 10);
     set_dword(CONFIG, L"RetryMaxMs", 50);
+    if (getenv("RH_BENCH_FLUSH_MS") != NULL)
+        set_dword(CONFIG, L"FlushIntervalMs", (DWORD)atoi(getenv("RH_BENCH_FLUSH_MS")));
     ExpandEnvironmentStringsW(L"%ProgramData%\\RasHangup\\journal\\journal.dat", journal, MAX_PATH);
     DeleteFileW(journal);
     CreateDirectoryW(OUT_DIR, NULL);

@@ -87,6 +87,15 @@ static void prefault(struct rh_runtime *rt, uint64_t bytes)
         rt->prefaulted_to = to;
 }
 
+/* Writes each page of [from, to) once: an atomic OR of zero, its content unchanged. */
+static void touch_pages(struct rh_runtime *rt, uint64_t from, uint64_t to)
+{
+    for (uint64_t at = from & ~(uint64_t)4095; at < to; at += 4096)
+        atomic_fetch_or_explicit(
+            (_Atomic uintptr_t *)(void *)(rt->journal.ring + at % rt->journal.size), 0,
+            memory_order_relaxed);
+}
+
 /*
  * Makes the journal durable: the ring first, then the checkpoint that names its
  * tail, then the header that holds it (journal.h): a header on disk never names
@@ -100,7 +109,17 @@ static void flush_journal(struct rh_runtime *rt)
     rh_journal_file_flush(&rt->file, false);
     rh_journal_checkpoint_end(&rt->journal, &rt->checkpoint);
     rh_journal_file_flush(&rt->file, true);
-    /* Written to disk, the pages ahead are clean again: the bell writes them anew. */
+    /*
+     * Written to disk, the pages are clean again, and the first write to each
+     * faults. The next append writes the tail's page, most likely before the
+     * bell rings: that page and the next are written at once; the bell writes
+     * the rest anew.
+     */
+    if (!rt->quit) {
+        uint64_t tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+
+        touch_pages(rt, tail, tail + 4096);
+    }
     InterlockedExchange(&rt->touch_again, 1);
 }
 
@@ -181,14 +200,17 @@ void rh_runtime_touch_ahead(struct rh_runtime *rt)
     if (rt->journal.hdr == NULL)
         return;
     tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
+    /*
+     * Page boundaries only, so that at rest (the tail still) nothing is
+     * written. After a flush the page the tail is in is clean too: from its
+     * start.
+     */
     if (InterlockedExchange(&rt->touch_again, 0) != 0)
-        rt->touched_to = tail;
-    from = rt->touched_to > tail ? rt->touched_to : tail;
-    to = tail + TOUCH_AHEAD;
-    for (uint64_t at = (from + 4095) & ~(uint64_t)4095; at < to; at += 4096)
-        atomic_fetch_or_explicit(
-            (_Atomic uintptr_t *)(void *)(rt->journal.ring + at % rt->journal.size), 0,
-            memory_order_relaxed);
+        rt->touched_to = tail & ~(uint64_t)4095;
+    from = rt->touched_to > tail ? rt->touched_to : tail & ~(uint64_t)4095;
+    to = (tail + TOUCH_AHEAD + 4095) & ~(uint64_t)4095;
+    if (from < to)
+        touch_pages(rt, from, to);
     if (to > rt->touched_to)
         rt->touched_to = to;
 }
