@@ -35,15 +35,15 @@ char *rh_fields_reserve(struct rh_buf *out, const struct rh_field *f, size_t n, 
     return out->data + out->len;
 }
 
+const char *const rh_format_names[] = {"json", "csv", NULL};
+
 bool rh_format_from_name(const char *name, enum rh_format *out)
 {
-    if (strcmp(name, "json") == 0) {
-        *out = RH_FORMAT_JSON;
-        return true;
-    }
-    if (strcmp(name, "csv") == 0) {
-        *out = RH_FORMAT_CSV;
-        return true;
+    for (size_t i = 0; rh_format_names[i] != NULL; i++) {
+        if (rh_ascii_ieq(name, rh_format_names[i])) {
+            *out = (enum rh_format)i;
+            return true;
+        }
     }
     return false;
 }

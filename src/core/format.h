@@ -22,7 +22,11 @@ enum rh_format {
     RH_FORMAT_CSV,      /* RFC 4180: one row and CRLF, after a header row */
 };
 
-/* Looks a file format up by its configuration name ("json", "csv"); false if unknown. */
+/* The configuration names of the file formats, by enum rh_format, NULL-terminated. */
+extern const char *const rh_format_names[];
+
+/* Looks a file format up by its configuration name ("json", "csv", in any case); false if unknown.
+ */
 bool rh_format_from_name(const char *name, enum rh_format *out);
 const char *rh_format_name(enum rh_format f);
 
@@ -91,6 +95,20 @@ struct rh_syslog_options {
 bool rh_syslog_facility_from_name(const char *name, unsigned *facility);
 
 void rh_syslog_options_default(struct rh_syslog_options *o);
+/* The field rh_syslog_options_fault finds wrong. */
+enum rh_syslog_field {
+    RH_SYSLOG_FIELD_NONE = 0,
+    RH_SYSLOG_FIELD_FACILITY,
+    RH_SYSLOG_FIELD_SEVERITY,
+    RH_SYSLOG_FIELD_APP_NAME,
+    RH_SYSLOG_FIELD_PROCID,
+    RH_SYSLOG_FIELD_SD_ID,
+};
+
+/* The first field of o that RFC 5424 does not allow (NONE: none), and why in err. */
+enum rh_syslog_field rh_syslog_options_fault(const struct rh_syslog_options *o, char *err,
+                                             size_t err_size);
+
 /* False, with the reason in err, if an option breaks RFC 5424's syntax. */
 bool rh_syslog_options_check(const struct rh_syslog_options *o, char *err, size_t err_size);
 

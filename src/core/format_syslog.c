@@ -42,7 +42,7 @@ bool rh_syslog_facility_from_name(const char *name, unsigned *facility)
     const char *p = name;
 
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(name, names[i]) == 0) {
+        if (rh_ascii_ieq(name, names[i])) {
             *facility = i;
             return true;
         }
@@ -105,26 +105,37 @@ static bool private_sd_id(const char *s)
     return digit;
 }
 
-bool rh_syslog_options_check(const struct rh_syslog_options *o, char *err, size_t err_size)
+enum rh_syslog_field rh_syslog_options_fault(const struct rh_syslog_options *o, char *err,
+                                             size_t err_size)
 {
+    enum rh_syslog_field bad = RH_SYSLOG_FIELD_NONE;
     const char *why = NULL;
 
-    if (o->facility > 23)
+    if (o->facility > 23) {
+        bad = RH_SYSLOG_FIELD_FACILITY;
         why = "facility must be 0 to 23";
-    else if (o->severity > 7)
+    } else if (o->severity > 7) {
+        bad = RH_SYSLOG_FIELD_SEVERITY;
         why = "severity must be 0 to 7";
-    else if (o->app_name == NULL || !printusascii(o->app_name, APP_NAME_MAX))
+    } else if (o->app_name == NULL || !printusascii(o->app_name, APP_NAME_MAX)) {
+        bad = RH_SYSLOG_FIELD_APP_NAME;
         why = "APP-NAME must be 1 to 48 printable US-ASCII characters";
-    else if (o->procid != NULL && o->procid[0] != '\0' && !printusascii(o->procid, PROCID_MAX))
+    } else if (o->procid != NULL && o->procid[0] != '\0' && !printusascii(o->procid, PROCID_MAX)) {
+        bad = RH_SYSLOG_FIELD_PROCID;
         why = "PROCID must be 1 to 128 printable US-ASCII characters";
-    else if (o->sd_id == NULL || !private_sd_id(o->sd_id))
+    } else if (o->sd_id == NULL || !private_sd_id(o->sd_id)) {
+        bad = RH_SYSLOG_FIELD_SD_ID;
         why = "SD-ID must be name@enterprise-number, at most 32 printable US-ASCII characters "
               "without '=', space, ']' or '\"'";
-    if (why == NULL)
-        return true;
-    if (err_size > 0)
+    }
+    if (why != NULL && err_size > 0)
         snprintf(err, err_size, "%s", why);
-    return false;
+    return bad;
+}
+
+bool rh_syslog_options_check(const struct rh_syslog_options *o, char *err, size_t err_size)
+{
+    return rh_syslog_options_fault(o, err, err_size) == RH_SYSLOG_FIELD_NONE;
 }
 
 static void header_word(struct rh_buf *out, const char *s, size_t max)

@@ -56,23 +56,48 @@ enum rh_sink_event {
 enum rh_option_type {
     RH_OPT_STRING, /* REG_SZ, stored as UTF-8 */
     RH_OPT_PATH,   /* REG_EXPAND_SZ or REG_SZ; environment strings expanded; UTF-8 */
-    RH_OPT_DWORD,  /* REG_DWORD */
+    RH_OPT_DWORD,  /* REG_DWORD from min to max, stored as uint32_t */
+    RH_OPT_CHOICE, /* REG_SZ, one of `choices` in any case, stored as its index (uint32_t) */
 };
 
-/* One configuration value of a sink type: read into the sink's config struct. */
+/*
+ * One configuration value: read into a config struct (a sink type's, or the
+ * global values') by the one reader (the Windows shell's config.c), which
+ * enforces the range or the choices with one error text (rh_option_check_dword,
+ * rh_option_choose); docs/configuration.md shows the same rows
+ * (rh_option_table_markdown). Adding a setting is one row.
+ */
 struct rh_option {
-    const char *name;         /* registry value name */
-    enum rh_option_type type; /* what the registry value must hold */
-    const char *def;          /* default, as text (before expansion); NULL: required */
-    size_t offset;            /* offsetof() in the sink's config struct */
-    size_t size;              /* bytes at offset: a char array, or sizeof(uint32_t) */
-    const char *doc;          /* one line for docs/configuration.md and errors */
+    const char *name;           /* registry value name */
+    enum rh_option_type type;   /* what the registry value must hold */
+    const char *def;            /* default, as text (before expansion); NULL: required */
+    size_t offset;              /* offsetof() in the config struct */
+    size_t size;                /* bytes at offset: a char array, or sizeof(uint32_t) */
+    uint32_t min, max;          /* RH_OPT_DWORD: the values allowed */
+    const char *const *choices; /* RH_OPT_CHOICE: the keywords, NULL-terminated, by index */
+    const char *doc;            /* one line for docs/configuration.md and errors */
 };
 
-/* One rh_option for `member` of config struct `type`. */
-#define RH_OPTION(type, name, kind, def, member, doc)                                              \
+/* The size of `member` of `type`, which must be a uint32_t's. */
+#define RH_OPTION_U32_SIZE(type, member)                                                           \
+    (sizeof(((type *)0)->member) + 0 * sizeof(char[sizeof(((type *)0)->member) == 4 ? 1 : -1]))
+
+/* A text value (RH_OPT_STRING or RH_OPT_PATH) for char array `member` of `type`. */
+#define RH_OPTION_TEXT(type, name, kind, def, member, doc)                                         \
     {                                                                                              \
-        name, kind, def, offsetof(type, member), sizeof(((type *)0)->member), doc                  \
+        name, kind, def, offsetof(type, member), sizeof(((type *)0)->member), 0, 0, NULL, doc      \
+    }
+/* A REG_DWORD from lo to hi, for uint32_t `member`. */
+#define RH_OPTION_DWORD(type, name, def, member, lo, hi, doc)                                      \
+    {                                                                                              \
+        name, RH_OPT_DWORD, def, offsetof(type, member), RH_OPTION_U32_SIZE(type, member), lo, hi, \
+            NULL, doc                                                                              \
+    }
+/* A keyword of `choices`, whose index goes to uint32_t `member`. */
+#define RH_OPTION_CHOICE(type, name, def, member, choices, doc)                                    \
+    {                                                                                              \
+        name, RH_OPT_CHOICE, def, offsetof(type, member), RH_OPTION_U32_SIZE(type, member), 0, 0,  \
+            choices, doc                                                                           \
     }
 
 struct rh_sink_ops {
@@ -126,10 +151,38 @@ struct rh_sink_ops {
 };
 
 /*
- * A Markdown table of options (value, type, default, meaning), as
+ * A Markdown table of options (value, type, default, allowed, meaning), as
  * docs/configuration.md shows them; false if out is too small.
  */
 bool rh_option_table_markdown(const struct rh_option *o, size_t n, struct rh_buf *out);
+
+/* What option o allows, as its errors and the docs say it: "0 to 65535", "0 or 1", "a, b or c". */
+void rh_option_allowed(const struct rh_option *o, struct rh_buf *out);
+
+/* Whether v is within o's range; if not, "value <Name>: <v> is not <allowed>" in err. */
+bool rh_option_check_dword(const struct rh_option *o, uint32_t v, char *err, size_t err_size);
+
+/*
+ * The index of `text` among o's choices, compared without regard to ASCII case
+ * (Windows administrators expect TLS as much as tls); if none, "value <Name>:
+ * "<text>" is not <allowed>" in err.
+ */
+bool rh_option_choose(const struct rh_option *o, const char *text, uint32_t *index, char *err,
+                      size_t err_size);
+
+/*
+ * Whether a table is sound for a config struct of config_size bytes: each row
+ * within it, of the size its type needs, a DWORD range that is one, and a
+ * default its own range or choices allow. If not, which row and why in err.
+ */
+bool rh_option_table_check(const struct rh_option *o, size_t n, size_t config_size, char *err,
+                           size_t err_size);
+
+/*
+ * The name in o that `name` (a value no row reads) was most likely meant to be:
+ * close in spelling, or sharing its first five letters; NULL if none is.
+ */
+const char *rh_option_nearest(const struct rh_option *o, size_t n, const char *name);
 
 /* Every sink type that exists, NULL-terminated. */
 extern const struct rh_sink_ops *const rh_sink_types[];

@@ -18,6 +18,20 @@ void rh_set_err(char *err, size_t err_size, const char *fmt, ...)
     va_end(ap);
 }
 
+static char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+bool rh_ascii_ieq(const char *a, const char *b)
+{
+    while (*a != '\0' && ascii_lower(*a) == ascii_lower(*b)) {
+        a++;
+        b++;
+    }
+    return *a == '\0' && *b == '\0';
+}
+
 void rh_buf_init(struct rh_buf *b, char *data, size_t cap)
 {
     b->data = data;

@@ -141,6 +141,9 @@ void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10]);
 void rh_uuid_format(const uint8_t uuid[16], char out[RH_GUID_STRING_SIZE]);
 
 /* snprintf into err[0..err_size) that never fails its caller: "" on an encoding error. */
+/* Whether a and b are the same text but for the case of ASCII letters. */
+bool rh_ascii_ieq(const char *a, const char *b);
+
 void rh_set_err(char *err, size_t err_size, const char *fmt, ...) RH_PRINTF_LIKE(3, 4);
 
 #endif /* RH_TEXT_H */

@@ -115,8 +115,9 @@ LSTATUS rh_config_read_string(HKEY key, const char *name, char *out, size_t out_
     return ERROR_SUCCESS;
 }
 
-static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst, char *err,
-                               size_t err_size)
+/* A text value (or a choice's keyword) as UTF-8 into dst, of dst_size bytes. */
+static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst, size_t dst_size,
+                               char *err, size_t err_size)
 {
     WCHAR value[VALUE_MAX_CHARS + 1];
     bool expand = opt->type == RH_OPT_PATH;
@@ -144,12 +145,22 @@ static bool read_option_string(HKEY key, const struct rh_option *opt, char *dst,
     } else if (rc != ERROR_SUCCESS) {
         return false;
     }
-    if (!rh_wide_to_utf8(value, -1, dst, opt->size)) {
+    if (!rh_wide_to_utf8(value, -1, dst, dst_size)) {
         rh_set_err(err, err_size, "value %s: too long (at most %zu bytes of UTF-8)", opt->name,
-                   opt->size - 1);
+                   dst_size - 1);
         return false;
     }
     return true;
+}
+
+/* A keyword of opt's choices, in any case: its index into dst. */
+static bool read_option_choice(HKEY key, const struct rh_option *opt, uint32_t *dst, char *err,
+                               size_t err_size)
+{
+    char text[64];
+
+    return read_option_string(key, opt, text, sizeof text, err, err_size) &&
+           rh_option_choose(opt, text, dst, err, err_size);
 }
 
 static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *dst, char *err,
@@ -175,7 +186,7 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
         }
         def = strtoul(opt->def, &end, 10);
         *dst = (uint32_t)def;
-        return end != NULL && *end == '\0';
+        return end != NULL && *end == '\0' && rh_option_check_dword(opt, *dst, err, err_size);
     }
     if (rc == ERROR_MORE_DATA || (rc == ERROR_SUCCESS && type != REG_DWORD)) {
         rh_set_err(err, err_size, "value %s: has type %s, expected REG_DWORD", opt->name,
@@ -192,7 +203,7 @@ static bool read_option_dword(HKEY key, const struct rh_option *opt, uint32_t *d
         return false;
     }
     *dst = value;
-    return true;
+    return rh_option_check_dword(opt, value, err, err_size);
 }
 
 bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *config, char *err,
@@ -202,35 +213,66 @@ bool rh_config_read_options(HKEY key, const struct rh_sink_ops *ops, void *confi
                                 err_size);
 }
 
+bool rh_config_read_option(HKEY key, const struct rh_option *opt, size_t config_size, void *config,
+                           char *err, size_t err_size)
+{
+    unsigned char *at = (unsigned char *)config + opt->offset;
+
+    if (opt->offset > config_size || opt->size > config_size - opt->offset) {
+        rh_set_err(err, err_size, "value %s: internal option table error", opt->name);
+        return false;
+    }
+    switch (opt->type) {
+    case RH_OPT_STRING:
+    case RH_OPT_PATH:
+        return read_option_string(key, opt, (char *)at, opt->size, err, err_size);
+    case RH_OPT_DWORD:
+        return opt->size == sizeof(uint32_t) &&
+               read_option_dword(key, opt, (uint32_t *)(void *)at, err, err_size);
+    case RH_OPT_CHOICE:
+        return opt->size == sizeof(uint32_t) &&
+               read_option_choice(key, opt, (uint32_t *)(void *)at, err, err_size);
+    }
+    return false;
+}
+
 bool rh_config_read_table(HKEY key, const struct rh_option *options, size_t n_options,
                           size_t config_size, void *config, char *err, size_t err_size)
 {
-    unsigned char *base = config;
-
-    for (size_t i = 0; i < n_options; i++) {
-        const struct rh_option *opt = &options[i];
-        bool ok;
-
-        if (opt->offset > config_size || opt->size > config_size - opt->offset) {
-            rh_set_err(err, err_size, "value %s: internal option table error", opt->name);
+    for (size_t i = 0; i < n_options; i++)
+        if (!rh_config_read_option(key, &options[i], config_size, config, err, err_size))
             return false;
-        }
-        switch (opt->type) {
-        case RH_OPT_STRING:
-        case RH_OPT_PATH:
-            ok = read_option_string(key, opt, (char *)(base + opt->offset), err, err_size);
-            break;
-        case RH_OPT_DWORD:
-            ok = opt->size == sizeof(uint32_t) &&
-                 read_option_dword(key, opt, (uint32_t *)(void *)(base + opt->offset), err,
-                                   err_size);
-            break;
-        default:
-            ok = false;
-            break;
-        }
-        if (!ok)
-            return false;
-    }
     return true;
+}
+
+void rh_config_report_unknown(HKEY key, const char *where, const struct rh_option *options,
+                              size_t n_options, const char *const *also_read)
+{
+    for (DWORD i = 0; key != NULL; i++) {
+        WCHAR wname[256];
+        DWORD len = sizeof wname / sizeof wname[0];
+        char name[256 * 3];
+        const char *meant;
+        bool known = false;
+        LSTATUS rc = RegEnumValueW(key, i, wname, &len, NULL, NULL, NULL, NULL);
+
+        if (rc == ERROR_MORE_DATA)
+            continue; /* a name of 256 characters or more: no value of ours */
+        if (rc != ERROR_SUCCESS)
+            break;
+        if (len == 0 || !rh_wide_to_utf8(wname, -1, name, sizeof name))
+            continue; /* the default value, or a name no UTF-8 can hold */
+        /* Registry value names are not case-sensitive: neither is this. */
+        for (size_t k = 0; k < n_options && !known; k++)
+            known = rh_ascii_ieq(name, options[k].name);
+        for (size_t k = 0; also_read != NULL && also_read[k] != NULL && !known; k++)
+            known = rh_ascii_ieq(name, also_read[k]);
+        if (known)
+            continue;
+        meant = rh_option_nearest(options, n_options, name);
+        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+                     "%s: value %s is not one rashangup reads, and is ignored%s%s%s", where, name,
+                     meant != NULL ? " (did you mean " : "", meant != NULL ? meant : "",
+                     meant != NULL ? "?)" : "");
+    }
 }

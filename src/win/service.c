@@ -29,26 +29,27 @@ struct global_config {
     uint32_t retry_max_ms;
 };
 
-#define OPT(name, kind, def, member, doc)                                                          \
-    RH_OPTION(struct global_config, name, kind, def, member, doc)
+#define OPT_DWORD(name, def, member, lo, hi, doc)                                                  \
+    RH_OPTION_DWORD(struct global_config, name, def, member, lo, hi, doc)
 
 static const struct rh_option global_options[] = {
-    OPT("JournalPath", RH_OPT_PATH, "%ProgramData%\\RasHangup\\journal", journal_path,
-        "folder of the journal (journal.dat) and of status.json"),
-    OPT("JournalSizeMB", RH_OPT_DWORD, "256", journal_size_mb,
-        "journal size in MiB (1 to 65536): how many records an outage can hold"),
-    OPT("FailClosed", RH_OPT_DWORD, "0", fail_closed,
-        "1: refuse new connections while the journal could not take their records"),
-    OPT("DrainTimeoutMs", RH_OPT_DWORD, "5000", drain_timeout_ms,
-        "how long MprAdminTerminateDll waits for sinks to deliver (0 to 600000)"),
-    OPT("FlushIntervalMs", RH_OPT_DWORD, "1000", flush_interval_ms,
-        "how often the journal is written to disk: the power-loss window (10 to 60000)"),
-    OPT("StatusIntervalMs", RH_OPT_DWORD, "10000", status_interval_ms,
-        "how often status.json is rewritten without a change (1000 to 3600000)"),
-    OPT("RetryMinMs", RH_OPT_DWORD, "1000", retry_min_ms,
-        "first retry delay of a failing sink (10 to 600000)"),
-    OPT("RetryMaxMs", RH_OPT_DWORD, "60000", retry_max_ms,
-        "longest retry delay of a failing sink (10 to 3600000)"),
+    RH_OPTION_TEXT(struct global_config, "JournalPath", RH_OPT_PATH,
+                   "%ProgramData%\\RasHangup\\journal", journal_path,
+                   "folder of the journal (journal.dat) and of status.json"),
+    OPT_DWORD("JournalSizeMB", "256", journal_size_mb, 1, 65536,
+              "journal size in MiB: how many records an outage can hold"),
+    OPT_DWORD("FailClosed", "0", fail_closed, 0, 1,
+              "1: refuse new connections while the journal could not take their records"),
+    OPT_DWORD("DrainTimeoutMs", "5000", drain_timeout_ms, 0, 600000,
+              "how long MprAdminTerminateDll waits for sinks to deliver"),
+    OPT_DWORD("FlushIntervalMs", "1000", flush_interval_ms, 10, 60000,
+              "how often the journal is written to disk: the power-loss window"),
+    OPT_DWORD("StatusIntervalMs", "10000", status_interval_ms, 1000, 3600000,
+              "how often status.json is rewritten without a change"),
+    OPT_DWORD("RetryMinMs", "1000", retry_min_ms, 10, 600000,
+              "first retry delay of a failing sink"),
+    OPT_DWORD("RetryMaxMs", "60000", retry_max_ms, 10, 3600000,
+              "longest retry delay of a failing sink"),
 };
 
 const struct rh_option *rh_service_global_options(size_t *n)
@@ -57,16 +58,10 @@ const struct rh_option *rh_service_global_options(size_t *n)
     return global_options;
 }
 
-/* The bounds of each DWORD above, in order (JournalPath has none). */
-static const struct {
-    const char *name;
-    uint32_t min, max;
-} global_bounds[] = {
-    {"JournalSizeMB", 1, 65536},         {"FailClosed", 0, 1},
-    {"DrainTimeoutMs", 0, 600000},       {"FlushIntervalMs", 10, 60000},
-    {"StatusIntervalMs", 1000, 3600000}, {"RetryMinMs", 10, 600000},
-    {"RetryMaxMs", 10, 3600000},
-};
+size_t rh_service_global_config_size(void)
+{
+    return sizeof(struct global_config);
+}
 
 /* A sink as configured: Sinks\<name>, its type and its filled configuration. */
 struct spec {
@@ -354,6 +349,13 @@ static void load_sink(struct config_set *cs, HKEY sinks, const WCHAR *wname)
              known);
         goto out_key;
     }
+    {
+        static const char *const also_read[] = {"Type", "Enabled", NULL};
+        char where[sizeof RH_CONFIG_KEY_TEXT + RH_SINK_NAME_SIZE + 8];
+
+        snprintf(where, sizeof where, "%s\\Sinks\\%s", RH_CONFIG_KEY_TEXT, name);
+        rh_config_report_unknown(key, where, ops->options, ops->n_options, also_read);
+    }
     config = calloc(1, ops->config_size > 0 ? ops->config_size : 1);
     if (config == NULL) {
         hold(cs, name, ops->type, false, "out of memory");
@@ -396,37 +398,16 @@ static void load_default_sink(struct config_set *cs)
  */
 static void load_globals(HKEY root, struct global_config *g)
 {
-    char err[512] = "";
-    uint32_t *dwords = &g->journal_size_mb;
+    memset(g, 0, sizeof *g);
+    for (size_t i = 0; i < sizeof global_options / sizeof global_options[0]; i++) {
+        const struct rh_option *o = &global_options[i];
+        char err[512] = "";
 
-    memset(g, 0, sizeof *g);
-    if (rh_config_read_table(root, global_options, sizeof global_options / sizeof global_options[0],
-                             sizeof *g, g, err, sizeof err))
-        goto check_bounds;
-    rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s: %s; the defaults are used for the global values",
-                 RH_CONFIG_KEY_TEXT, err);
-    memset(g, 0, sizeof *g);
-    rh_config_read_table(NULL, global_options, sizeof global_options / sizeof global_options[0],
-                         sizeof *g, g, err, sizeof err);
-check_bounds:
-    for (size_t i = 0; i < sizeof global_bounds / sizeof global_bounds[0]; i++) {
-        if (dwords[i] >= global_bounds[i].min && dwords[i] <= global_bounds[i].max)
+        if (rh_config_read_option(root, o, sizeof *g, g, err, sizeof err))
             continue;
-        {
-            struct global_config d;
-            uint32_t *defaults = &d.journal_size_mb;
-
-            memset(&d, 0, sizeof d);
-            rh_config_read_table(NULL, global_options,
-                                 sizeof global_options / sizeof global_options[0], sizeof d, &d,
-                                 err, sizeof err);
-            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
-                         "%s: value %s: %lu is outside %lu to %lu; %lu is used instead",
-                         RH_CONFIG_KEY_TEXT, global_bounds[i].name, (unsigned long)dwords[i],
-                         (unsigned long)global_bounds[i].min, (unsigned long)global_bounds[i].max,
-                         (unsigned long)defaults[i]);
-            dwords[i] = defaults[i];
-        }
+        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s: %s; its default %s is used instead",
+                     RH_CONFIG_KEY_TEXT, err, o->def);
+        rh_config_read_option(NULL, o, sizeof *g, g, err, sizeof err);
     }
     if (g->retry_max_ms < g->retry_min_ms)
         g->retry_max_ms = g->retry_min_ms;
@@ -444,6 +425,9 @@ static void load_config(struct config_set *cs)
 
     rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, KEY_READ | KEY_WOW64_64KEY, &root);
     load_globals(rc == ERROR_SUCCESS ? root : NULL, g);
+    if (rc == ERROR_SUCCESS)
+        rh_config_report_unknown(root, RH_CONFIG_KEY_TEXT, global_options,
+                                 sizeof global_options / sizeof global_options[0], NULL);
     if (rc == ERROR_SUCCESS)
         rc = RegOpenKeyExW(root, L"Sinks", 0, KEY_READ, &sinks);
     if (rc == ERROR_FILE_NOT_FOUND) {

@@ -17,6 +17,8 @@
 
 /* The global values of HKLM\SOFTWARE\RasHangup (for docs/configuration.md). */
 const struct rh_option *rh_service_global_options(size_t *n);
+/* The size of the struct the global options are read into. */
+size_t rh_service_global_config_size(void);
 
 void rh_service_start(void);
 void rh_service_stop(void);

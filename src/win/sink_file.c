@@ -49,31 +49,34 @@
 
 struct file_config {
     char path[PATH_UTF8_SIZE];
-    char format[16];
-    char rotate[16];
+    uint32_t format; /* enum rh_format */
+    uint32_t rotate; /* enum period */
     uint32_t rotate_size_mb;
     uint32_t keep_files;
     uint32_t keep_days;
 };
 
+/* The Rotate keywords, by enum period. */
+enum period { PERIOD_NEVER, PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
+static const char *const period_names[] = {"never", "daily", "weekly", "monthly", NULL};
+
 static const struct rh_option file_options[] = {
-    RH_OPTION(struct file_config, "Path", RH_OPT_PATH, "%ProgramData%\\RasHangup\\hangups.jsonl",
-              path,
-              "absolute path of the file records are appended to, or a named pipe "
-              "(\\\\.\\pipe\\name) a local reader drains; environment strings are expanded"),
-    RH_OPTION(struct file_config, "Format", RH_OPT_STRING, "json", format,
-              "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"),
-    RH_OPTION(struct file_config, "Rotate", RH_OPT_STRING, "never", rotate,
-              "start a new file each UTC day, week (from Monday) or month: never, daily, weekly "
-              "or monthly"),
-    RH_OPTION(struct file_config, "RotateSizeMB", RH_OPT_DWORD, "0", rotate_size_mb,
-              "start a new file before a write would take it past this many MiB (0: no limit; "
-              "at most 1048576)"),
-    RH_OPTION(struct file_config, "KeepFiles", RH_OPT_DWORD, "0", keep_files,
-              "how many rotated files to keep, the newest (0: all; at most 100000)"),
-    RH_OPTION(struct file_config, "KeepDays", RH_OPT_DWORD, "0", keep_days,
-              "delete a rotated file once the time in its name is this many days old (0: never; "
-              "at most 36500)"),
+    RH_OPTION_TEXT(struct file_config, "Path", RH_OPT_PATH,
+                   "%ProgramData%\\RasHangup\\hangups.jsonl", path,
+                   "absolute path of the file records are appended to, or a named pipe "
+                   "(\\\\.\\pipe\\name) a local reader drains; environment strings are expanded"),
+    RH_OPTION_CHOICE(struct file_config, "Format", "json", format, rh_format_names,
+                     "record format: json (JSON Lines) or csv (RFC 4180, with a header row)"),
+    RH_OPTION_CHOICE(struct file_config, "Rotate", "never", rotate, period_names,
+                     "start a new file each UTC day, week (from Monday) or month"),
+    RH_OPTION_DWORD(struct file_config, "RotateSizeMB", "0", rotate_size_mb, 0, MAX_ROTATE_SIZE_MB,
+                    "start a new file before a write would take it past this many MiB (0: no "
+                    "limit)"),
+    RH_OPTION_DWORD(struct file_config, "KeepFiles", "0", keep_files, 0, MAX_KEEP_FILES,
+                    "how many rotated files to keep, the newest (0: all)"),
+    RH_OPTION_DWORD(struct file_config, "KeepDays", "0", keep_days, 0, MAX_KEEP_DAYS,
+                    "delete a rotated file once the time in its name is this many days old (0: "
+                    "never)"),
 };
 
 /* Lines are gathered here and written once per batch. */
@@ -86,9 +89,6 @@ static const struct rh_option file_options[] = {
  */
 #define TAIL_WINDOW (2u * BUFFER_SIZE)
 
-enum period { PERIOD_NEVER, PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
-
-static const char *const period_names[] = {"never", "daily", "weekly", "monthly"};
 static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC week",
                                              "a new UTC month"};
 
@@ -793,52 +793,16 @@ static bool rotate_if_due(struct file_sink *s, size_t n, uint64_t now)
     return true;
 }
 
-static bool parse_period(const char *name, enum period *out)
-{
-    for (size_t i = 0; i < sizeof period_names / sizeof period_names[0]; i++) {
-        if (strcmp(name, period_names[i]) == 0) {
-            *out = (enum period)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 static void *file_create(const char *name, const void *config, char *err, size_t err_size)
 {
     const struct file_config *cfg = config;
     struct file_sink *s = NULL;
-    enum rh_format format;
-    enum period period;
+    enum rh_format format = (enum rh_format)cfg->format;
+    enum period period = (enum period)cfg->rotate;
     char header[4096];
     struct rh_buf b;
     const char *not_for_pipe = NULL;
 
-    if (!rh_format_from_name(cfg->format, &format)) {
-        rh_set_err(err, err_size, "value Format: unknown format \"%s\" (expected json or csv)",
-                   cfg->format);
-        return NULL;
-    }
-    if (!parse_period(cfg->rotate, &period)) {
-        rh_set_err(err, err_size, "value Rotate: \"%s\" is not never, daily, weekly or monthly",
-                   cfg->rotate);
-        return NULL;
-    }
-    if (cfg->rotate_size_mb > MAX_ROTATE_SIZE_MB) {
-        rh_set_err(err, err_size, "value RotateSizeMB: %lu is not 0 to %u",
-                   (unsigned long)cfg->rotate_size_mb, MAX_ROTATE_SIZE_MB);
-        return NULL;
-    }
-    if (cfg->keep_files > MAX_KEEP_FILES) {
-        rh_set_err(err, err_size, "value KeepFiles: %lu is not 0 to %u",
-                   (unsigned long)cfg->keep_files, MAX_KEEP_FILES);
-        return NULL;
-    }
-    if (cfg->keep_days > MAX_KEEP_DAYS) {
-        rh_set_err(err, err_size, "value KeepDays: %lu is not 0 to %u",
-                   (unsigned long)cfg->keep_days, MAX_KEEP_DAYS);
-        return NULL;
-    }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL) {
         rh_set_err(err, err_size, "out of memory");

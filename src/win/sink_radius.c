@@ -51,39 +51,45 @@ struct radius_config {
     char secret[SECRET_SIZE];
     char nas_identifier[NAS_ID_SIZE];
     char nas_ip_address[64];
-    char user_name_format[16];
+    uint32_t user_name_format; /* enum rh_radius_user_format */
     uint32_t message_authenticator;
     uint32_t timeout_ms;
     uint32_t retries;
     uint32_t window;
 };
 
-#define OPT(name, kind, def, member, doc)                                                          \
-    RH_OPTION(struct radius_config, name, kind, def, member, doc)
+#define OPT_TEXT(name, def, member, doc)                                                           \
+    RH_OPTION_TEXT(struct radius_config, name, RH_OPT_STRING, def, member, doc)
+#define OPT_DWORD(name, def, member, lo, hi, doc)                                                  \
+    RH_OPTION_DWORD(struct radius_config, name, def, member, lo, hi, doc)
+
+/* The UserNameFormat keywords, by enum rh_radius_user_format. */
+static const char *const user_formats[] = {"domain\\user", "user@domain", "user", NULL};
 
 static const struct rh_option radius_options[] = {
-    OPT("Server", RH_OPT_STRING, NULL, server,
-        "accounting servers, in failover order: host, host:port or [IPv6]:port, separated by "
-        "commas"),
-    OPT("Port", RH_OPT_DWORD, "0", port, "port of servers that name none (0: 1813)"),
-    OPT("Secret", RH_OPT_STRING, NULL, secret,
-        "the shared secret this server has with the accounting servers (never logged)"),
-    OPT("NasIdentifier", RH_OPT_STRING, "", nas_identifier,
-        "NAS-Identifier sent with every request (empty: this computer's name)"),
-    OPT("NasIpAddress", RH_OPT_STRING, "", nas_ip_address,
-        "NAS-IP-Address sent with every request (empty: the address the request leaves from, "
-        "as NAS-IP-Address or NAS-IPv6-Address)"),
-    OPT("UserNameFormat", RH_OPT_STRING, "domain\\user", user_name_format,
-        "User-Name as domain\\user, user@domain or user"),
-    OPT("MessageAuthenticator", RH_OPT_DWORD, "1", message_authenticator,
-        "1: sign every request with a Message-Authenticator (RFC 3579); 0: do not"),
-    OPT("TimeoutMs", RH_OPT_DWORD, "2000", timeout_ms,
-        "first wait for an answer, doubled at each retransmission up to 16 s (100 to 16000)"),
-    OPT("Retries", RH_OPT_DWORD, "3", retries,
-        "retransmissions to one server before the next takes over (0 to 10)"),
-    OPT("Window", RH_OPT_DWORD, "32", window,
+    OPT_TEXT("Server", NULL, server,
+             "accounting servers, in failover order: host, host:port or [IPv6]:port, separated by "
+             "commas"),
+    OPT_DWORD("Port", "0", port, 0, 65535, "port of servers that name none (0: 1813)"),
+    OPT_TEXT("Secret", NULL, secret,
+             "the shared secret this server has with the accounting servers (never logged)"),
+    OPT_TEXT("NasIdentifier", "", nas_identifier,
+             "NAS-Identifier sent with every request (empty: this computer's name)"),
+    OPT_TEXT("NasIpAddress", "", nas_ip_address,
+             "NAS-IP-Address sent with every request (empty: the address the request leaves from, "
+             "as NAS-IP-Address or NAS-IPv6-Address)"),
+    RH_OPTION_CHOICE(struct radius_config, "UserNameFormat", "domain\\user", user_name_format,
+                     user_formats, "how User-Name is written"),
+    OPT_DWORD("MessageAuthenticator", "1", message_authenticator, 0, 1,
+              "1: sign every request with a Message-Authenticator (RFC 3579); 0: do not"),
+    OPT_DWORD("TimeoutMs", "2000", timeout_ms, 100, MAX_TIMEOUT_MS,
+              "first wait for an answer, doubled at each retransmission up to 16 s"),
+    OPT_DWORD("Retries", "3", retries, 0, 10,
+              "retransmissions to one server before the next takes over"),
+    OPT_DWORD(
+        "Window", "32", window, 1, WINDOW_MAX,
         "requests outstanding at once, counted from the oldest not acknowledged: at most this "
-        "many are sent twice after a restart (1 to 128)"),
+        "many are sent twice after a restart"),
 };
 
 struct pending {
@@ -145,28 +151,6 @@ static void *radius_create(const char *name, const void *config, char *err, size
         rh_set_err(err, err_size, "value Secret: empty (RADIUS needs a shared secret)");
         return NULL;
     }
-    if (cfg->port > 65535) {
-        rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
-        return NULL;
-    }
-    if (cfg->timeout_ms < 100 || cfg->timeout_ms > MAX_TIMEOUT_MS) {
-        rh_set_err(err, err_size, "value TimeoutMs: %lu is not 100 to 16000",
-                   (unsigned long)cfg->timeout_ms);
-        return NULL;
-    }
-    if (cfg->retries > 10) {
-        rh_set_err(err, err_size, "value Retries: %lu is not 0 to 10", (unsigned long)cfg->retries);
-        return NULL;
-    }
-    if (cfg->window < 1 || cfg->window > WINDOW_MAX) {
-        rh_set_err(err, err_size, "value Window: %lu is not 1 to 128", (unsigned long)cfg->window);
-        return NULL;
-    }
-    if (cfg->message_authenticator > 1) {
-        rh_set_err(err, err_size, "value MessageAuthenticator: %lu is not 0 or 1",
-                   (unsigned long)cfg->message_authenticator);
-        return NULL;
-    }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->pending = calloc(cfg->window, sizeof *s->pending)) == NULL ||
         (s->acked = calloc(ACKED_MAX, sizeof *s->acked)) == NULL) {
@@ -184,18 +168,7 @@ static void *radius_create(const char *name, const void *config, char *err, size
         rh_set_err(err, err_size, "value Server: %s", why);
         goto fail;
     }
-    if (strcmp(cfg->user_name_format, "domain\\user") == 0) {
-        s->opt.user_format = RH_RADIUS_USER_BACKSLASH;
-    } else if (strcmp(cfg->user_name_format, "user@domain") == 0) {
-        s->opt.user_format = RH_RADIUS_USER_AT;
-    } else if (strcmp(cfg->user_name_format, "user") == 0) {
-        s->opt.user_format = RH_RADIUS_USER_PLAIN;
-    } else {
-        rh_set_err(err, err_size,
-                   "value UserNameFormat: \"%s\" is not domain\\user, user@domain or user",
-                   cfg->user_name_format);
-        goto fail;
-    }
+    s->opt.user_format = (enum rh_radius_user_format)cfg->user_name_format;
     if (cfg->nas_ip_address[0] != '\0') {
         struct in_addr a;
 

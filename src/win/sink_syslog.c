@@ -68,6 +68,8 @@
 #define MAX_FRAMES  1024 /* messages in the buffer at once */
 
 enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_RELP };
+/* The Transport keywords, by enum transport. */
+static const char *const transport_names[] = {"udp", "tcp", "tls", "relp", NULL};
 
 #define RELP_WINDOW  128 /* messages outstanding at once, as librelp's own client */
 #define RELP_RX_SIZE (2 * RH_RELP_RESPONSE_MAX + 64)
@@ -75,7 +77,7 @@ enum transport { TRANSPORT_UDP, TRANSPORT_TCP, TRANSPORT_TLS, TRANSPORT_RELP };
 struct syslog_config {
     char server[1024];
     uint32_t port;
-    char transport[8];
+    uint32_t transport; /* enum transport */
     char facility[16];
     char app_name[64];
     char sd_id[64];
@@ -88,38 +90,42 @@ struct syslog_config {
     char server_name[RH_NET_HOST_SIZE];
 };
 
-#define OPT(name, kind, def, member, doc)                                                          \
-    RH_OPTION(struct syslog_config, name, kind, def, member, doc)
+#define OPT_TEXT(name, kind, def, member, doc)                                                     \
+    RH_OPTION_TEXT(struct syslog_config, name, kind, def, member, doc)
+#define OPT_DWORD(name, def, member, lo, hi, doc)                                                  \
+    RH_OPTION_DWORD(struct syslog_config, name, def, member, lo, hi, doc)
 
 static const struct rh_option syslog_options[] = {
-    OPT("Server", RH_OPT_STRING, NULL, server,
-        "collectors, in failover order: host, host:port or [IPv6]:port, separated by commas"),
-    OPT("Port", RH_OPT_DWORD, "0", port,
-        "port of servers that name none (0: 514, 6514 for tls, 2514 for relp)"),
-    OPT("Transport", RH_OPT_STRING, "tcp", transport,
-        "udp, tcp, tls or relp (RELP over TCP: the collector acknowledges every message)"),
-    OPT("Facility", RH_OPT_STRING, "authpriv", facility, "facility keyword or number 0 to 23"),
-    OPT("AppName", RH_OPT_STRING, "rashangup", app_name, "APP-NAME (1 to 48 printable ASCII)"),
-    OPT("SdId", RH_OPT_STRING, "rashangup@32473", sd_id,
-        "SD-ID of the structured data: name@your-enterprise-number"),
-    OPT("UdpMaxBytes", RH_OPT_DWORD, "2048", udp_max_bytes,
-        "UDP: longest message sent with its summary (480 to 65000)"),
-    OPT("ConnectTimeoutMs", RH_OPT_DWORD, "5000", connect_timeout_ms,
-        "how long a connection, a send, or the collector's answer to an orderly close may take "
-        "(100 to 60000)"),
-    OPT("ResendWindowKB", RH_OPT_DWORD, "8192", resend_window_kb,
-        "TCP and TLS: a message counts as delivered once this much more was sent after it on the "
-        "connection, in KiB: more than the collector's receive buffer and our 256 KiB send buffer "
-        "(0 to 65536; 0: once sent, which can lose what the collector never read)"),
-    OPT("IdleCloseMs", RH_OPT_DWORD, "2000", idle_close_ms,
+    OPT_TEXT("Server", RH_OPT_STRING, NULL, server,
+             "collectors, in failover order: host, host:port or [IPv6]:port, separated by commas"),
+    OPT_DWORD("Port", "0", port, 0, 65535,
+              "port of servers that name none (0: 514, 6514 for tls, 2514 for relp)"),
+    RH_OPTION_CHOICE(struct syslog_config, "Transport", "tcp", transport, transport_names,
+                     "relp is RELP over TCP: the collector acknowledges every message"),
+    OPT_TEXT("Facility", RH_OPT_STRING, "authpriv", facility, "facility keyword or number 0 to 23"),
+    OPT_TEXT("AppName", RH_OPT_STRING, "rashangup", app_name, "APP-NAME (1 to 48 printable ASCII)"),
+    OPT_TEXT("SdId", RH_OPT_STRING, "rashangup@32473", sd_id,
+             "SD-ID of the structured data: name@your-enterprise-number"),
+    OPT_DWORD("UdpMaxBytes", "2048", udp_max_bytes, 480, 65000,
+              "UDP: longest message sent with its summary"),
+    OPT_DWORD(
+        "ConnectTimeoutMs", "5000", connect_timeout_ms, 100, 60000,
+        "how long a connection, a send, or the collector's answer to an orderly close may take"),
+    OPT_DWORD(
+        "ResendWindowKB", "8192", resend_window_kb, 0, 65536,
+        "TCP and TLS: a message counts as delivered once this much more was sent after it on "
+        "the connection, in KiB: more than the collector's receive buffer and our 256 KiB send "
+        "buffer (0: once sent, which can lose what the collector never read)"),
+    OPT_DWORD(
+        "IdleCloseMs", "2000", idle_close_ms, 100, 600000,
         "TCP and TLS: after this long without new records, the connection is closed in order, "
-        "which confirms the collector read everything sent (100 to 600000)"),
-    OPT("CaFile", RH_OPT_PATH, "", ca_file,
-        "TLS: PEM or DER file of the CA certificates to trust instead of the system's store"),
-    OPT("ServerThumbprint", RH_OPT_STRING, "", server_thumbprint,
-        "TLS: SHA-1 or SHA-256 hex of the one server certificate to trust"),
-    OPT("ServerName", RH_OPT_STRING, "", server_name,
-        "TLS: the name the servers' certificates must hold (default: each server's host)"),
+        "which confirms the collector read everything sent"),
+    OPT_TEXT("CaFile", RH_OPT_PATH, "", ca_file,
+             "TLS: PEM or DER file of the CA certificates to trust instead of the system's store"),
+    OPT_TEXT("ServerThumbprint", RH_OPT_STRING, "", server_thumbprint,
+             "TLS: SHA-1 or SHA-256 hex of the one server certificate to trust"),
+    OPT_TEXT("ServerName", RH_OPT_STRING, "", server_name,
+             "TLS: the name the servers' certificates must hold (default: each server's host)"),
 };
 
 /* A message sent on the connection and not settled: its token, and where it ends in the stream. */
@@ -220,16 +226,6 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     unsigned facility;
     uint16_t port;
 
-    if (cfg->resend_window_kb > 65536) {
-        rh_set_err(err, err_size, "value ResendWindowKB: %lu is not 0 to 65536",
-                   (unsigned long)cfg->resend_window_kb);
-        return NULL;
-    }
-    if (cfg->idle_close_ms < 100 || cfg->idle_close_ms > 600000) {
-        rh_set_err(err, err_size, "value IdleCloseMs: %lu is not 100 to 600000",
-                   (unsigned long)cfg->idle_close_ms);
-        return NULL;
-    }
     s = calloc(1, sizeof *s);
     if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
         (s->sent = malloc(RH_UNSETTLED_MAX * sizeof *s->sent)) == NULL ||
@@ -244,23 +240,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     }
     snprintf(s->name, sizeof s->name, "%s", name);
     s->sock = INVALID_SOCKET;
-    if (strcmp(cfg->transport, "udp") == 0) {
-        s->transport = TRANSPORT_UDP;
-    } else if (strcmp(cfg->transport, "tcp") == 0) {
-        s->transport = TRANSPORT_TCP;
-    } else if (strcmp(cfg->transport, "tls") == 0) {
-        s->transport = TRANSPORT_TLS;
-    } else if (strcmp(cfg->transport, "relp") == 0) {
-        s->transport = TRANSPORT_RELP;
-    } else {
-        rh_set_err(err, err_size, "value Transport: \"%s\" is not udp, tcp, tls or relp",
-                   cfg->transport);
-        goto fail;
-    }
-    if (cfg->port > 65535) {
-        rh_set_err(err, err_size, "value Port: %lu is not 0 to 65535", (unsigned long)cfg->port);
-        goto fail;
-    }
+    s->transport = (enum transport)cfg->transport;
     port = cfg->port != 0                   ? (uint16_t)cfg->port
            : s->transport == TRANSPORT_TLS  ? 6514
            : s->transport == TRANSPORT_RELP ? 2514
@@ -278,16 +258,6 @@ static void *syslog_create(const char *name, const void *config, char *err, size
                    cfg->facility);
         goto fail;
     }
-    if (cfg->udp_max_bytes < 480 || cfg->udp_max_bytes > 65000) {
-        rh_set_err(err, err_size, "value UdpMaxBytes: %lu is not 480 to 65000",
-                   (unsigned long)cfg->udp_max_bytes);
-        goto fail;
-    }
-    if (cfg->connect_timeout_ms < 100 || cfg->connect_timeout_ms > 60000) {
-        rh_set_err(err, err_size, "value ConnectTimeoutMs: %lu is not 100 to 60000",
-                   (unsigned long)cfg->connect_timeout_ms);
-        goto fail;
-    }
     snprintf(s->app_name, sizeof s->app_name, "%s", cfg->app_name);
     snprintf(s->sd_id, sizeof s->sd_id, "%s", cfg->sd_id);
     rh_syslog_options_default(&s->opt);
@@ -296,9 +266,13 @@ static void *syslog_create(const char *name, const void *config, char *err, size
     s->opt.sd_id = s->sd_id;
     {
         char why[256];
+        enum rh_syslog_field bad = rh_syslog_options_fault(&s->opt, why, sizeof why);
 
-        if (!rh_syslog_options_check(&s->opt, why, sizeof why)) {
-            rh_set_err(err, err_size, "value %s: %s", strstr(why, "SD-ID") ? "SdId" : "AppName",
+        if (bad != RH_SYSLOG_FIELD_NONE) {
+            rh_set_err(err, err_size, "value %s: %s",
+                       bad == RH_SYSLOG_FIELD_SD_ID      ? "SdId"
+                       : bad == RH_SYSLOG_FIELD_FACILITY ? "Facility"
+                                                         : "AppName",
                        why);
             goto fail;
         }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The list of sink types that exist. */
-#include <string.h>
-
 #include "sink.h"
+#include "text.h"
 
 extern const struct rh_sink_ops rh_sink_file;
 extern const struct rh_sink_ops rh_sink_syslog;
@@ -16,7 +15,7 @@ const struct rh_sink_ops *const rh_sink_types[] = {
 const struct rh_sink_ops *rh_sink_find_type(const char *type)
 {
     for (size_t i = 0; rh_sink_types[i] != NULL; i++)
-        if (strcmp(rh_sink_types[i]->type, type) == 0)
+        if (rh_ascii_ieq(rh_sink_types[i]->type, type)) /* File as much as file */
             return rh_sink_types[i];
     return NULL;
 }

@@ -165,7 +165,13 @@ static void facilities_and_omitted_msg(void **state)
     assert_true(rh_syslog_facility_from_name("16", &f));
     assert_int_equal(f, 16);
     assert_false(rh_syslog_facility_from_name("24", &f));
-    assert_false(rh_syslog_facility_from_name("Local0", &f));
+    /* Keywords in any case, as Windows administrators expect (issue 15). */
+    assert_true(rh_syslog_facility_from_name("Local0", &f));
+    assert_int_equal(f, 16);
+    assert_true(rh_syslog_facility_from_name("AUTHPRIV", &f));
+    assert_int_equal(f, 10);
+    assert_false(rh_syslog_facility_from_name("local8", &f));
+    assert_false(rh_syslog_facility_from_name("local", &f));
     assert_false(rh_syslog_facility_from_name("", &f));
 
     fx_ppp(&c);

@@ -33,6 +33,24 @@ static void expect_table(const char *title, const struct rh_option *o, size_t n)
         fail_msg("docs/configuration.md lacks the table of %s, which is now:\n%s", title, table);
 }
 
+/* Every table the code reads the registry with is sound: defaults it allows, sizes that fit. */
+static void every_table_is_sound(void **state)
+{
+    size_t n;
+    const struct rh_option *g = rh_service_global_options(&n);
+    char err[256] = "";
+
+    (void)state;
+    if (!rh_option_table_check(g, n, rh_service_global_config_size(), err, sizeof err))
+        fail_msg("the global values: %s", err);
+    for (size_t i = 0; rh_sink_types[i] != NULL; i++) {
+        const struct rh_sink_ops *t = rh_sink_types[i];
+
+        if (!rh_option_table_check(t->options, t->n_options, t->config_size, err, sizeof err))
+            fail_msg("sink type %s: %s", t->type, err);
+    }
+}
+
 static void every_option_is_documented(void **state)
 {
     size_t n;
@@ -73,6 +91,7 @@ static void print_tables(void)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_table_is_sound),
         cmocka_unit_test(every_option_is_documented),
     };
     WCHAR path[MAX_PATH];

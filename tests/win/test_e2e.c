@@ -366,7 +366,7 @@ static void bad_configuration_is_named_and_others_run(void **state)
     check_records(path, 21, 10, false, t0, t1);
 
     assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup\\Sinks\\fmt: value Format: "
-                                          "unknown format \"xml\" (expected json or csv)"));
+                                          "\"xml\" is not json or csv"));
     assert_true(wt_log_contains(log_from, "Sinks\\kind: value Type: unknown sink type "
                                           "\"carrier-pigeon\""));
     assert_true(wt_log_contains(log_from, "Sinks\\dword: value Path: has type REG_DWORD, "
@@ -376,6 +376,53 @@ static void bad_configuration_is_named_and_others_run(void **state)
     assert_true(wt_log_contains(log_from, "Sinks\\untyped: value Type is missing"));
     assert_true(wt_log_contains(log_from, "Sinks\\off: disabled (Enabled = 0)"));
     assert_true(wt_log_contains(log_from, "started on"));
+}
+
+/*
+ * Keywords in any case work as written in lower case; a value no sink reads is
+ * named with the one it was likely meant to be; a bad global value takes its
+ * default, said with its range, and the others still apply.
+ */
+static void keywords_in_any_case_and_unknown_values_are_named(void **state)
+{
+    WCHAR path[MAX_PATH], log[MAX_PATH];
+    size_t log_from, len;
+    uint64_t t0, t1;
+    char *text;
+
+    (void)state;
+    configure_file_sink(L"anycase", path, MAX_PATH);
+    wt_set_sink_string(L"main", L"Type", REG_SZ, L"FILE");
+    wt_set_sink_string(L"main", L"Format", REG_SZ, L"Json");
+    wt_set_sink_string(L"main", L"Rotate", REG_SZ, L"NEVER");
+    wt_set_sink_string(L"main", L"Rotation", REG_SZ, L"daily");
+    wt_set_sink_string(L"csv", L"Type", REG_SZ, L"File");
+    wt_set_sink_string(L"csv", L"Format", REG_SZ, L"CSV ");
+    wt_set_global_dword(L"RetryMinMs", 5);
+    wt_set_global_dword(L"FlushIntervalMS", 500); /* value names are not case-sensitive */
+    wt_set_global_dword(L"JournalSizeGB", 1);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    t0 = now_ms();
+    run_replay(RH_HOST_MODEL_AUTO, 23, 20, 2, true);
+    t1 = now_ms();
+    check_records(path, 23, 20, false, t0, t1);
+    text = wt_read_file(path, &len);
+    assert_non_null(text);
+    assert_int_equal(text[0], '{'); /* JSON Lines, not CSV */
+    free(text);
+
+    assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup\\Sinks\\main: value Rotation "
+                                          "is not one rashangup reads, and is ignored (did you "
+                                          "mean Rotate?)"));
+    assert_true(wt_log_contains(log_from, "Sinks\\csv: value Format: \"CSV \" is not json or csv"));
+    assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup: value RetryMinMs: 5 is not "
+                                          "10 to 600000; its default 1000 is used instead"));
+    assert_true(wt_log_contains(log_from, "HKLM\\SOFTWARE\\RasHangup: value JournalSizeGB is not "
+                                          "one rashangup reads, and is ignored (did you mean "
+                                          "JournalSizeMB?)"));
+    assert_false(wt_log_contains(log_from, "value FlushIntervalMS is not"));
+    assert_false(wt_log_contains(log_from, "value Type is not"));
 }
 
 static void unwritable_output_degrades_and_reports(void **state)
@@ -511,6 +558,7 @@ int main(void)
         cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
         cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, wt_teardown),
+        cmocka_unit_test_teardown(keywords_in_any_case_and_unknown_values_are_named, wt_teardown),
         cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, wt_teardown),
         cmocka_unit_test_teardown(default_sink_without_configuration, wt_teardown),
         cmocka_unit_test_teardown(malformed_structures_are_refused_or_read_safely, wt_teardown),
