@@ -15,13 +15,17 @@
 #include "rashangup/ras_abi.h"
 #include "sink.h"
 
-/* The global values of HKLM\SOFTWARE\RasHangup (for docs/configuration.md). */
-const struct rh_option *rh_service_global_options(size_t *n);
-/* The size of the struct the global options are read into. */
-size_t rh_service_global_config_size(void);
-
 void rh_service_start(void);
 void rh_service_stop(void);
+
+/*
+ * For the watcher (watcher.c): applies the configuration as the registry holds
+ * it now (`retry`: only to try again sinks that could not start; said only if
+ * something changes), and whether a configured sink does not run for a reason
+ * that may pass.
+ */
+void rh_service_reload(bool retry);
+bool rh_service_held_to_retry(void);
 
 /*
  * Whether a new connection may start (FailClosed and a journal that is full: no).

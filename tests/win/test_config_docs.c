@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "service.h"
+#include "config_load.h"
 #include "sink.h"
 #include "wintest.h"
 
@@ -37,11 +37,11 @@ static void expect_table(const char *title, const struct rh_option *o, size_t n)
 static void every_table_is_sound(void **state)
 {
     size_t n;
-    const struct rh_option *g = rh_service_global_options(&n);
+    const struct rh_option *g = rh_config_global_options(&n);
     char err[256] = "";
 
     (void)state;
-    if (!rh_option_table_check(g, n, rh_service_global_config_size(), err, sizeof err))
+    if (!rh_option_table_check(g, n, rh_config_global_size(), err, sizeof err))
         fail_msg("the global values: %s", err);
     for (size_t i = 0; rh_sink_types[i] != NULL; i++) {
         const struct rh_sink_ops *t = rh_sink_types[i];
@@ -54,7 +54,7 @@ static void every_table_is_sound(void **state)
 static void every_option_is_documented(void **state)
 {
     size_t n;
-    const struct rh_option *g = rh_service_global_options(&n);
+    const struct rh_option *g = rh_config_global_options(&n);
     char heading[64];
 
     (void)state;
@@ -76,7 +76,7 @@ static void print_tables(void)
     static char table[16384];
     struct rh_buf b;
     size_t n;
-    const struct rh_option *g = rh_service_global_options(&n);
+    const struct rh_option *g = rh_config_global_options(&n);
 
     rh_buf_init(&b, table, sizeof table);
     rh_option_table_markdown(g, n, &b);
