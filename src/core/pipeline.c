@@ -125,6 +125,8 @@ bool rh_format_status(const struct rh_status *s, struct rh_buf *out)
         num(out, "unconfirmed", k->unconfirmed);
         time_or_null(out, "oldest_pending", k->oldest_ms);
         num(out, "oldest_pending_age_s", age);
+        if (k->last_error_text != NULL)
+            str(out, "last_error_text", k->last_error_text);
         num(out, "last_error", k->last_error);
         if (k->reason != NULL)
             str(out, "reason", k->reason);

@@ -44,6 +44,8 @@ struct rh_sink_status {
     uint32_t last_error;  /* Win32 or socket error of the last failure, 0 if none */
     uint64_t unconfirmed; /* of pending: sent, and not yet confirmed by the collector */
     const char *reason;   /* why it does not run (INVALID), or NULL */
+    /* What the last failure was, in words: what the sink did and the code's text; NULL if none. */
+    const char *last_error_text;
 };
 
 struct rh_status {

@@ -8,9 +8,10 @@
  * implementations (files, sockets, Event Log) live in the Windows shell, one
  * file per sink type, and format records with the pure functions of format.h.
  *
- * Threading: one worker thread per instance calls deliver(), flush() and
- * settle(), in batches: deliver() for each record, then flush(). create() and
- * destroy() are never concurrent with them.
+ * Threading: one worker thread per instance calls deliver(), flush(),
+ * settle() and error(), in batches: deliver() for each record, then flush().
+ * create() and destroy() are never concurrent with them (struct rh_sink_ops
+ * says each slot's contract).
  *
  * What counts as delivered: the journal cursor moves past a record only once
  * the record is settled, that is, once the collector can no longer lose it. For
@@ -27,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -100,17 +102,50 @@ struct rh_option {
             choices, doc                                                                           \
     }
 
+/*
+ * Why a sink's last call failed, said through the interface (error(), below):
+ * the system's code (a Win32 error, a Winsock error or a SECURITY_STATUS; 0 if
+ * none applies) and what the sink was doing, in a few words ("write to
+ * D:\acct\hangups.jsonl", "connect to 10.0.0.5:6514"). The runtime shows both
+ * in the Event Log and status.json, beside the code's own text.
+ */
+struct rh_sink_error {
+    uint32_t code;
+    char what[192];
+};
+
+/*
+ * A sink type: what a new sink needs, and all it needs, is here.
+ *
+ * Threads. create() runs on the service's control thread (start, or the
+ * configuration watcher) and may block briefly (a name lookup, a file). Then
+ * one worker thread per instance, and only it, calls deliver(), flush(),
+ * settle() and error(): an instance needs no lock of its own for them. cancel()
+ * is the one slot called from another thread, while those run. destroy() runs
+ * on the control thread once the worker has stopped (or was abandoned: then
+ * never, and the instance leaks on purpose). Nothing here runs on RRAS's
+ * thread.
+ *
+ * Results (enum rh_sink_result): OK, the call did what it says; RETRY, not now:
+ * the worker waits (exponential backoff with jitter, RetryMinMs to RetryMaxMs)
+ * and delivers again, in order, every record not yet settled; ERROR, this one
+ * record can never be delivered (it is counted in `failed` and skipped). After
+ * RETRY or ERROR the worker calls error() at once for the reason.
+ */
 struct rh_sink_ops {
-    const char *type; /* the `Type` registry value that selects this sink */
+    const char *type; /* the `Type` registry value that selects this sink (any case) */
     size_t config_size;
-    const struct rh_option *options;
+    const struct rh_option *options; /* read into a config struct of config_size bytes */
     size_t n_options;
     unsigned events; /* the rh_sink_events it takes; 0 means RH_EVENT_HANGUP only */
 
     /*
-     * Validates the filled config struct and creates an instance. On failure
+     * Creates an instance from a config struct the option table filled and
+     * checked (ranges and keywords hold); checks what the table cannot (a
+     * path that is not absolute, values that exclude each other). On failure
      * returns NULL and writes a one-line reason naming the offending value into
-     * err (UTF-8, at most err_size bytes).
+     * err ("value Path: ..."; UTF-8, at most err_size bytes): the sink does not
+     * run, and its records wait for it in the journal.
      */
     void *(*create)(const char *name, const void *config, char *err, size_t err_size);
     /*
@@ -118,7 +153,7 @@ struct rh_sink_ops {
      * record's place in the journal: it grows from record to record, and a record
      * delivered again (after a RETRY or a restart) comes with the same token. A
      * sink may hold the record (in a buffer) until flush; it may also send at
-     * once. RETRY and ERROR as below; RETRY makes the caller deliver again every
+     * once. RETRY and ERROR as above; RETRY makes the caller deliver again every
      * record not yet settled, in order.
      */
     enum rh_sink_result (*deliver)(void *instance, enum rh_sink_event event,
@@ -142,9 +177,15 @@ struct rh_sink_ops {
      */
     enum rh_sink_result (*settle)(void *instance, bool now, uint64_t *token);
     /*
-     * Asks a deliver(), flush() or settle() in progress on the worker to return RETRY soon:
-     * the service is stopping. Called from another thread. NULL for a sink whose
-     * calls are bounded by their own short timeouts.
+     * Why the last deliver(), flush() or settle() returned RETRY or ERROR,
+     * into *out (cleared by the caller). Never NULL.
+     */
+    void (*error)(void *instance, struct rh_sink_error *out);
+    /*
+     * Asks a deliver(), flush() or settle() in progress on the worker to return
+     * RETRY soon: the service is stopping. Called from another thread, so it
+     * only sets a flag the worker's calls look at. NULL for a sink whose calls
+     * are bounded by their own short timeouts.
      */
     void (*cancel)(void *instance);
     void (*destroy)(void *instance); /* accepts NULL */

@@ -11,6 +11,10 @@
 #include "files.h"
 #include "wstr.h"
 
+/* Each configured sink has a journal cursor, named after it. */
+_Static_assert(RH_MAX_SINKS <= RH_JOURNAL_CURSORS, "every running sink has a journal cursor");
+_Static_assert(RH_SINK_NAME_SIZE <= RH_JOURNAL_NAME_SIZE, "a sink's name fits its cursor's");
+
 #define OPT_DWORD(name, def, member, lo, hi, doc)                                                  \
     RH_OPTION_DWORD(struct rh_global_config, name, def, member, lo, hi, doc)
 

@@ -398,6 +398,9 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
     w->drain_failures = 0;
     w->state = 0;
     w->delivered = w->retried = w->failed = w->unconfirmed = 0;
+    InitializeSRWLock(&w->err_lock);
+    w->last_error = 0;
+    w->last_error_text[0] = '\0';
     w->unsettled = NULL;
     w->u_first = w->u_count = 0;
     w->last_error = 0;

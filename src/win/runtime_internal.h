@@ -65,6 +65,9 @@ struct worker {
     volatile LONG64 delivered, retried, failed;
     volatile LONG64 unconfirmed; /* given to the sink, not settled */
     volatile LONG last_error;
+    /* The sink's last failure (its error()), with the code's text, under err_lock. */
+    SRWLOCK err_lock;
+    char last_error_text[512];
     volatile LONG exited;
     volatile LONG gave_up;   /* stop is draining, and this sink failed twice since it began */
     unsigned drain_failures; /* the worker's: failures of tries made while stop drains */

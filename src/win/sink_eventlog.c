@@ -26,6 +26,7 @@
 #define STRING_MAX 4096
 
 struct eventlog_sink {
+    struct rh_sink_error error; /* the last failure (error()) */
     HANDLE source;
     char name[RH_SINK_NAME_SIZE];
     char text[RH_FORMAT_MAX];
@@ -66,8 +67,11 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
     (void)token; /* no settle(): what flush() took is settled */
     (void)event; /* hangups only */
     rh_buf_init(&b, s->text, sizeof s->text);
-    if (!rh_format_eventlog(r, &b, offsets))
+    if (!rh_format_eventlog(r, &b, offsets)) {
+        s->error.code = 0;
+        snprintf(s->error.what, sizeof s->error.what, "format the event of user %s", r->user.s);
         return RH_SINK_ERROR;
+    }
     for (size_t i = 0; i < RH_FIELD_COUNT; i++) {
         WCHAR *w = s->wide + used;
         size_t room = sizeof s->wide / sizeof s->wide[0] - used;
@@ -81,8 +85,15 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
     }
     if (!ReportEventW(s->source, EVENTLOG_INFORMATION_TYPE, 0, RH_MSG_HANGUP, NULL, RH_FIELD_COUNT,
                       0, strings, NULL))
-        return RH_SINK_RETRY;
+        return rh_sink_note(&s->error, RH_SINK_RETRY, "write event 1000 to the Application log");
     return RH_SINK_OK;
+}
+
+static void eventlog_error(void *instance, struct rh_sink_error *out)
+{
+    const struct eventlog_sink *s = instance;
+
+    *out = s->error;
 }
 
 static void eventlog_destroy(void *instance)
@@ -102,5 +113,6 @@ const struct rh_sink_ops rh_sink_eventlog = {
     .n_options = 0,
     .create = eventlog_create,
     .deliver = eventlog_deliver,
+    .error = eventlog_error,
     .destroy = eventlog_destroy,
 };

@@ -2,10 +2,10 @@
 /*
  * The file sink: appends each record, formatted, to one file.
  *
- * All writes go through one handle under one lock: several handles appending to
- * one file lose data under Wine, and one handle keeps record lines whole on
- * Windows too. A file that cannot be opened (a missing volume, a denied ACL) is
- * reported and retried at the next record, so the sink recovers by itself.
+ * All writes go through one handle, on the sink's one worker thread (sink.h):
+ * several handles appending to one file lose data under Wine, and one handle
+ * keeps record lines whole on Windows too. A file that cannot be opened (a missing volume, a denied
+ * ACL) is reported and retried at the next record, so the sink recovers by itself.
  *
  * A line is never left torn for the next write to append to. A write that
  * fails part way (a full disk) is cut back to the end of the last whole line
@@ -101,7 +101,7 @@ static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC wee
 #define ROTATED_SIZE   (PATH_UTF8_SIZE + 32) /* the path plus "-YYYYMMDDTHHMMSSZ-NNNNNN" */
 
 struct file_sink {
-    SRWLOCK lock;
+    struct rh_sink_error error; /* the last failure (error()) */
     HANDLE file;
     HANDLE dir; /* its folder, checked and held while the file is open */
     char *buf;
@@ -258,8 +258,7 @@ static bool begins_as_ours(struct file_sink *s)
  * becomes that), and says so: see the top of this file. False, with why, if it
  * cannot be read or cut, or if what follows the last whole line is longer
  * than any write of this sink: then it is no line this sink tore (a file of
- * another program, or damage), and nothing in it is touched. Called with the
- * lock held.
+ * another program, or damage), and nothing in it is touched.
  */
 static bool cut_torn_tail(struct file_sink *s, char *why, size_t why_size)
 {
@@ -392,7 +391,7 @@ fail:
 /*
  * Opens the folder (checked: see files.h) and the file in it, never through a
  * link. A named pipe is opened as a client that its server may identify but
- * never impersonate. Called with the lock held.
+ * never impersonate.
  */
 static bool ensure_open(struct file_sink *s)
 {
@@ -631,7 +630,7 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
 /*
  * Deletes this sink's rotated files beyond KeepFiles (the oldest) and older than
  * KeepDays by the time in their names, except `spare` (the file just rotated, or
- * NULL). Called with the lock held.
+ * NULL).
  */
 static void apply_retention(struct file_sink *s, uint64_t now, const struct rotated *spare)
 {
@@ -696,7 +695,7 @@ out:
 }
 
 /*
- * Renames the live file aside and opens a new one. Called with the lock held and
+ * Renames the live file aside and opens a new one. Called on the worker and
  * the file open. False if no file is open afterwards (that was reported).
  */
 static bool rotate(struct file_sink *s, uint64_t now, const char *why)
@@ -769,7 +768,7 @@ static bool rotate(struct file_sink *s, uint64_t now, const char *why)
 
 /*
  * Before writing n bytes at time now: rotates the live file if that is due and
- * applies retention once a day. Called with the lock held and the file open.
+ * applies retention once a day. Called with the file open.
  * False if no file is open afterwards (that was reported).
  */
 static bool rotate_if_due(struct file_sink *s, size_t n, uint64_t now)
@@ -808,7 +807,6 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         rh_set_err(err, err_size, "out of memory");
         goto fail;
     }
-    InitializeSRWLock(&s->lock);
     s->file = INVALID_HANDLE_VALUE;
     s->dir = INVALID_HANDLE_VALUE;
     s->format = format;
@@ -879,7 +877,6 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
 
     if (s->buf_len == 0)
         return RH_SINK_OK;
-    AcquireSRWLockExclusive(&s->lock);
     if (!ensure_open(s) || !rotate_if_due(s, s->buf_len, now))
         goto out; /* reported */
     if (!write_all(s->file, s->buf, s->buf_len)) {
@@ -912,9 +909,8 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
     }
     result = RH_SINK_OK;
 out:
-    ReleaseSRWLockExclusive(&s->lock);
     s->buf_len = 0;
-    return result;
+    return rh_sink_note(&s->error, result, "write to %s", s->path_utf8);
 }
 
 static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event,
@@ -937,12 +933,22 @@ static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event
     }
     rh_log(RH_LOG_ERROR, "sink %s: a record for user %s does not fit %u bytes", s->name, r->user.s,
            BUFFER_SIZE);
+    s->error.code = 0;
+    snprintf(s->error.what, sizeof s->error.what, "format the record of user %s in %u bytes",
+             r->user.s, BUFFER_SIZE);
     return RH_SINK_ERROR;
 }
 
 static enum rh_sink_result file_flush(void *instance)
 {
     return write_buffer(instance);
+}
+
+static void file_error(void *instance, struct rh_sink_error *out)
+{
+    const struct file_sink *s = instance;
+
+    *out = s->error;
 }
 
 static void file_destroy(void *instance)
@@ -970,5 +976,6 @@ const struct rh_sink_ops rh_sink_file = {
     .create = file_create,
     .deliver = file_deliver,
     .flush = file_flush,
+    .error = file_error,
     .destroy = file_destroy,
 };

@@ -106,6 +106,7 @@ struct pending {
 
 struct radius_sink {
     char name[RH_SINK_NAME_SIZE];
+    struct rh_sink_error error; /* the last failure (error()) */
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
     size_t current;
@@ -628,6 +629,40 @@ static void radius_destroy(void *instance)
     free(s);
 }
 
+/*
+ * The slots the worker calls, each noting a failure (sink.h: error()) against
+ * the server it was on when the call began (a failure moves to the next).
+ */
+static enum rh_sink_result noted(struct radius_sink *s, size_t at, enum rh_sink_result r)
+{
+    return rh_sink_note(&s->error, r, "RADIUS accounting to %s port %u", s->servers[at].host,
+                        (unsigned)s->servers[at].port);
+}
+
+static enum rh_sink_result deliver_slot(void *instance, enum rh_sink_event event,
+                                        const struct rh_record *r, uint64_t token)
+{
+    struct radius_sink *s = instance;
+    size_t at = s->current;
+
+    return noted(s, at, radius_deliver(instance, event, r, token));
+}
+
+static enum rh_sink_result flush_slot(void *instance)
+{
+    struct radius_sink *s = instance;
+    size_t at = s->current;
+
+    return noted(s, at, radius_flush(instance));
+}
+
+static void radius_error(void *instance, struct rh_sink_error *out)
+{
+    const struct radius_sink *s = instance;
+
+    *out = s->error;
+}
+
 const struct rh_sink_ops rh_sink_radius = {
     .type = "radius",
     .config_size = sizeof(struct radius_config),
@@ -635,9 +670,10 @@ const struct rh_sink_ops rh_sink_radius = {
     .n_options = sizeof radius_options / sizeof radius_options[0],
     .events = RH_EVENT_HANGUP | RH_EVENT_CONNECT | RH_EVENT_SERVICE_START | RH_EVENT_SERVICE_STOP,
     .create = radius_create,
-    .deliver = radius_deliver,
-    .flush = radius_flush,
+    .deliver = deliver_slot,
+    .flush = flush_slot,
     .settle = radius_settle,
+    .error = radius_error,
     .cancel = radius_cancel,
     .destroy = radius_destroy,
 };

@@ -138,6 +138,7 @@ struct sent {
 
 struct syslog_sink {
     char name[RH_SINK_NAME_SIZE];
+    struct rh_sink_error error; /* the last failure (error()) */
     enum transport transport;
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
@@ -754,8 +755,10 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
     (void)event; /* hangups only */
     rh_buf_init(&b, s->message, sizeof s->message);
     s->opt.omit_msg = false;
-    if (!rh_format_syslog(r, &s->opt, &b))
+    if (!rh_format_syslog(r, &s->opt, &b)) {
+        SetLastError(ERROR_INSUFFICIENT_BUFFER); /* the message does not fit RH_FORMAT_MAX */
         return RH_SINK_ERROR;
+    }
     if (s->transport == TRANSPORT_UDP && b.len > s->udp_max) {
         rh_buf_init(&b, s->message, sizeof s->message);
         s->opt.omit_msg = true;
@@ -893,15 +896,58 @@ static void syslog_destroy(void *instance)
     free(s);
 }
 
+/*
+ * The slots the worker calls, each noting a failure (sink.h: error()) against
+ * the server it was on when the call began (a failure moves to the next).
+ */
+static enum rh_sink_result noted(struct syslog_sink *s, size_t at, enum rh_sink_result r)
+{
+    return rh_sink_note(&s->error, r, "send over %s to %s port %u", transport_names[s->transport],
+                        s->servers[at].host, (unsigned)s->servers[at].port);
+}
+
+static enum rh_sink_result deliver_slot(void *instance, enum rh_sink_event event,
+                                        const struct rh_record *r, uint64_t token)
+{
+    struct syslog_sink *s = instance;
+    size_t at = s->current;
+
+    return noted(s, at, syslog_deliver(instance, event, r, token));
+}
+
+static enum rh_sink_result flush_slot(void *instance)
+{
+    struct syslog_sink *s = instance;
+    size_t at = s->current;
+
+    return noted(s, at, syslog_flush(instance));
+}
+
+static enum rh_sink_result settle_slot(void *instance, bool now, uint64_t *token)
+{
+    struct syslog_sink *s = instance;
+    size_t at = s->current;
+
+    return noted(s, at, syslog_settle(instance, now, token));
+}
+
+static void syslog_error(void *instance, struct rh_sink_error *out)
+{
+    const struct syslog_sink *s = instance;
+
+    *out = s->error;
+}
+
 const struct rh_sink_ops rh_sink_syslog = {
     .type = "syslog",
     .config_size = sizeof(struct syslog_config),
     .options = syslog_options,
     .n_options = sizeof syslog_options / sizeof syslog_options[0],
     .create = syslog_create,
-    .deliver = syslog_deliver,
-    .flush = syslog_flush,
-    .settle = syslog_settle,
+    .deliver = deliver_slot,
+    .flush = flush_slot,
+    .settle = settle_slot,
+    .error = syslog_error,
     .cancel = syslog_cancel,
     .destroy = syslog_destroy,
 };

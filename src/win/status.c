@@ -13,17 +13,22 @@
 #define RASHANGUP_VERSION "0.0.0"
 #endif
 
-/* status.json at most: 16 sinks, each with a reason of 255 bytes escaped, fit well. */
-#define STATUS_MAX (64u * 1024)
+/*
+ * status.json at most: 16 sinks, each with a reason of 255 bytes and an error
+ * text of 511, escaped (six bytes for one at worst), fit.
+ */
+#define STATUS_MAX (128u * 1024)
+#define ERROR_TEXT 512
 
 void rh_status_write(struct rh_runtime *rt)
 {
     struct rh_status *s = calloc(1, sizeof *s);
     char *text = malloc(STATUS_MAX);
+    char(*texts)[ERROR_TEXT] = calloc(RH_MAX_SINKS, ERROR_TEXT);
     WCHAR path[MAX_PATH];
     struct rh_buf b;
 
-    if (s == NULL || text == NULL)
+    if (s == NULL || text == NULL || texts == NULL)
         goto out;
     s->time_ms = rh_now_unix_ms();
     s->started_ms = rt->started_ms;
@@ -86,6 +91,10 @@ void rh_status_write(struct rh_runtime *rt)
             k->retried = (uint64_t)w->retried;
             k->failed = (uint64_t)w->failed;
             k->last_error = (uint32_t)w->last_error;
+            AcquireSRWLockShared(&w->err_lock);
+            snprintf(texts[s->n_sinks], sizeof texts[s->n_sinks], "%s", w->last_error_text);
+            ReleaseSRWLockShared(&w->err_lock);
+            k->last_error_text = texts[s->n_sinks][0] != '\0' ? texts[s->n_sinks] : NULL;
             k->unconfirmed = (uint64_t)w->unconfirmed;
             c = w->cursor;
         } else {
@@ -119,6 +128,7 @@ void rh_status_write(struct rh_runtime *rt)
 out:
     free(s);
     free(text);
+    free(texts);
 }
 
 /* Reports what the callbacks only counted: drops and a full journal. */

@@ -368,6 +368,29 @@ static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_toke
     return res == RH_SINK_ERROR ? RH_SINK_OK : res;
 }
 
+/*
+ * Asks the sink why its last call failed (sink.h: error()) and keeps it, with
+ * the code's own text, for the log and status.json.
+ */
+static void take_error(struct worker *w)
+{
+    struct rh_sink_error e;
+    char code[256] = "";
+
+    memset(&e, 0, sizeof e);
+    if (w->sink.ops->error != NULL)
+        w->sink.ops->error(w->sink.instance, &e);
+    e.what[sizeof e.what - 1] = '\0';
+    if (e.code != 0)
+        rh_win32_error_text(e.code, code, sizeof code);
+    AcquireSRWLockExclusive(&w->err_lock);
+    snprintf(w->last_error_text, sizeof w->last_error_text, "%s%s%s",
+             e.what[0] != '\0' ? e.what : "", e.what[0] != '\0' && code[0] != '\0' ? ": " : "",
+             code[0] != '\0' ? code : (e.what[0] != '\0' ? "" : "no reason given"));
+    ReleaseSRWLockExclusive(&w->err_lock);
+    InterlockedExchange(&w->last_error, (LONG)e.code);
+}
+
 /* After a failure: what is not settled is read again, from the cursor. */
 static void rewind_to_cursor(struct worker *w)
 {
@@ -422,12 +445,14 @@ DWORD WINAPI rh_worker_main(void *arg)
                 w->sink.ops->settle(w->sink.instance, false, &token) != RH_SINK_RETRY)
                 settle_to(w, token);
             rewind_to_cursor(w);
-            InterlockedExchange(&w->last_error, (LONG)GetLastError());
+            take_error(w);
             InterlockedIncrement64(&w->retried);
             if (attempt++ == 0) {
-                char why[256];
+                char why[sizeof w->last_error_text];
 
-                rh_win32_error_text((DWORD)w->last_error, why, sizeof why);
+                AcquireSRWLockShared(&w->err_lock);
+                snprintf(why, sizeof why, "%s", w->last_error_text);
+                ReleaseSRWLockShared(&w->err_lock);
                 rh_log_event(RH_EV_SINK_DOWN, RH_LOG_WARNING,
                              "sink %s: delivery failed; retrying with backoff (a %s sink; last "
                              "error: %s)",

@@ -49,23 +49,15 @@ static void status_is_json(void **state)
     s.received = 10;
     s.journaled = 10;
     s.n_sinks = 3;
-    s.sinks[0] =
-        (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 10, 0, 0, 0, 0, 0, 0, 0, NULL};
-    s.sinks[1] = (struct rh_sink_status){"syslog \"a\"",
-                                         "syslog",
-                                         RH_SINK_STATE_RETRYING,
-                                         4,
-                                         3,
-                                         0,
-                                         0,
-                                         6,
-                                         1795975200000ull,
-                                         10061,
-                                         2,
-                                         NULL};
+    s.sinks[0] = (struct rh_sink_status){
+        "file", "file", RH_SINK_STATE_IDLE, 10, 0, 0, 0, 0, 0, 0, 0, NULL, NULL};
+    s.sinks[1] = (struct rh_sink_status){
+        "syslog \"a\"", "syslog", RH_SINK_STATE_RETRYING, 4, 3, 0, 0, 6, 1795975200000ull, 10061, 2,
+        NULL,           NULL};
     /* A sink that does not run: its state, its backlog and why. */
-    s.sinks[2] = (struct rh_sink_status){"bad", NULL, RH_SINK_STATE_INVALID,     0, 0, 0, 0, 5, 0,
-                                         0,     0,    "value Transport: \"tpc\""};
+    s.sinks[2] =
+        (struct rh_sink_status){"bad", NULL, RH_SINK_STATE_INVALID,      0,   0, 0, 0, 5, 0,
+                                0,     0,    "value Transport: \"tpc\"", NULL};
     rh_buf_init(&b, out, sizeof out);
     assert_true(rh_format_status(&s, &b));
     assert_true(jc_valid(out, b.len - 1));
@@ -85,11 +77,50 @@ static void status_is_json(void **state)
     assert_int_equal(b.len, 0);
 }
 
+/* A failing sink's last error in words, beside its code. */
+static void status_says_the_error_in_words(void **state)
+{
+    struct rh_status s;
+    char out[4096];
+    struct rh_buf b;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.time_ms = 1795975260000ull;
+    s.server = "ras01";
+    s.version = "0.1.0";
+    s.journal_path = "C:\\j\\journal.dat";
+    s.n_sinks = 2;
+    s.sinks[0] = (struct rh_sink_status){"siem",
+                                         "syslog",
+                                         RH_SINK_STATE_RETRYING,
+                                         0,
+                                         1,
+                                         0,
+                                         0,
+                                         1,
+                                         0,
+                                         10061,
+                                         0,
+                                         NULL,
+                                         "send over tcp to 10.0.0.5 port 514: refused"};
+    /* No text: no member (a sink that never failed). */
+    s.sinks[1] = (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 1, 0, 0, 0, 0, 0, 0, 0,
+                                         NULL,   NULL};
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_non_null(strstr(out, "\"last_error_text\":\"send over tcp to 10.0.0.5 port 514: "
+                                "refused\",\"last_error\":10061}"));
+    assert_null(strstr(strstr(out, "\"name\":\"file\""), "last_error_text"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backoff_doubles_caps_and_jitters),
         cmocka_unit_test(status_is_json),
+        cmocka_unit_test(status_says_the_error_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -456,6 +456,9 @@ static void unwritable_output_degrades_and_reports(void **state)
     assert_non_null(strstr(status, "{\"name\":\"lost\",\"type\":\"file\",\"state\":\"retrying\""));
     assert_non_null(strstr(status, "\"pending\":20,"));
     assert_non_null(strstr(status, "\"last_error\":3}"));
+    /* The code in words, and what the sink was doing (sink.h: error()). */
+    assert_non_null(
+        strstr(status, "\"last_error_text\":\"write to Q:\\\\nowhere\\\\records.jsonl: "));
     free(status);
 }
 
