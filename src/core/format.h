@@ -3,8 +3,9 @@
  * Record formatters: pure functions from a record to bytes. They allocate
  * nothing and touch no global state; each appends to a bounded buffer and, on
  * overflow, returns false and leaves the buffer as it was before the record began,
- * so a partial record is never emitted. All three write the fields of
- * rh_record_fields() in its order, under its names.
+ * so a partial record is never emitted. All four (JSON, CSV, RFC 5424 and the
+ * Event Log's strings) write the fields of rh_record_fields() in its order,
+ * under its names.
  */
 #ifndef RH_FORMAT_H
 #define RH_FORMAT_H

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The delivery runtime: the journal, one worker thread per sink, and a flusher.
+ * The delivery runtime: the journal, one worker thread per sink, a bell that
+ * tells idle workers of new records, and a flusher.
  *
- * RRAS's thread only appends to the journal (rh_runtime_append: a copy under a
- * short lock, no I/O, no formatting). Each sink's worker reads the journal at
- * its own cursor, converts and delivers, and moves the cursor only once the sink
- * has the record, retrying with backoff until it does: delivery is at-least-once,
- * in journal order, and a failing sink holds back no other. The flusher writes
- * the journal to disk every FlushIntervalMs (the power-loss window) and keeps
- * status.json current.
+ * RRAS's thread only appends to the journal (rh_runtime_append: a copy under
+ * the appenders' lock, which only RRAS's callbacks and, briefly, a
+ * reconfiguration making a cursor take; no I/O, no formatting, nothing
+ * signalled). Each sink's worker reads the journal at its own cursor without a
+ * lock, converts and delivers, and moves the cursor only once the sink has
+ * settled the record, retrying with backoff until it does: delivery is
+ * at-least-once, in journal order, and a failing sink holds back no other. The
+ * flusher writes the journal to disk every FlushIntervalMs (the power-loss
+ * window) and keeps status.json current. docs/architecture.md has the threads
+ * and the locks.
  *
- * Start and stop are called with the service's lifecycle lock held; append and
- * accept may run on any number of threads at once.
+ * Start, stop and update are called with the service's reload lock
+ * (g_reload_lock in service.c) held exclusively, so never concurrently with
+ * each other; append and accept may run on any number of threads at once.
  */
 #ifndef RH_RUNTIME_H
 #define RH_RUNTIME_H
@@ -76,7 +81,7 @@ struct rh_runtime;
  * rh_runtime_drain lets the workers deliver what the journal holds until
  * begun + drain_ms, or less once no sink can make progress (each has
  * delivered everything, or failed again once the drain began). Appends go on
- * meanwhile. Called with the service's lifecycle lock, not the callbacks' lock.
+ * meanwhile. Called with the service's reload lock, not the callbacks' lock.
  *
  * rh_runtime_detach takes the runtime away from appends and accepts: from then
  * on they find none. Called with the callbacks' lock held exclusively.
@@ -99,9 +104,11 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun);
  * graces, then abandoned), the sinks of `add` start (the runtime owns them),
  * the others run on. A sink removed and added under the same name (its
  * configuration changed) goes on from its cursor, and so does a held one; a
- * sink no longer configured (neither running nor held) releases its cursor. The values of cfg that
- * can change live apply at once; the journal's path and size wait for the next start. Called with
- * the service's lifecycle lock held, never concurrently with start or stop.
+ * sink no longer configured (neither running nor held), or held as disabled,
+ * releases its cursor. The values of cfg that can change live
+ * apply at once; the journal's path and size wait for the next start. Called
+ * with the service's reload lock held (on the watcher's thread), so never
+ * concurrently with start or stop; RRAS's callbacks append meanwhile.
  */
 void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)[RH_SINK_NAME_SIZE],
                        size_t n_remove, const struct rh_runtime_sink *add, size_t n_add,

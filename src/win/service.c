@@ -406,8 +406,10 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
 }
 
 /*
- * RRAS's thread does no more than this: check, pack, append. Everything
- * else (conversion, formatting, I/O) happens on the sinks' workers.
+ * On RRAS's thread: the running check (a shared lock), the header check, the
+ * packing straight from RRAS's structure and the append (journal.h): no
+ * system call, no I/O, no lock a worker takes. Conversion, formatting and
+ * I/O happen on the sinks' workers.
  */
 RH_HOT void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {

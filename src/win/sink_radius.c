@@ -411,9 +411,13 @@ static void receive(struct radius_sink *s, DWORD wait_ms)
     FD_SET(s->sock, &rd);
     select(0, &rd, NULL, NULL, &tv);
     /* Read even if select saw nothing: some stacks report an ICMP error only to recv. */
-    while ((n = recv(s->sock, (char *)resp, sizeof resp, 0)) != SOCKET_ERROR) {
+    for (;;) {
         size_t i;
         enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
+
+        n = recv(s->sock, (char *)resp, sizeof resp, 0);
+        if (n == SOCKET_ERROR)
+            break;
 
         if (n < 20) {
             s->malformed++;

@@ -156,7 +156,7 @@ static size_t add_pem(HCERTSTORE store, const char *text, size_t len, DWORD *err
     const char *p = text, *stop = text + len;
     size_t added = 0;
 
-    while ((p = strstr(p, begin)) != NULL) {
+    for (p = strstr(p, begin); p != NULL; p = strstr(p, begin)) {
         const char *e = strstr(p, end);
         DWORD der_len = 0;
         BYTE *der;

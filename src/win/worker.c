@@ -417,9 +417,13 @@ DWORD WINAPI rh_worker_main(void *arg)
         goto out;
     }
     rewind_to_cursor(w);
-    while ((next = next_batch(w, b)) != NEXT_STOP) {
+    for (;;) {
         bool draining = rt->draining != 0;
         enum rh_sink_result res;
+
+        next = next_batch(w, b);
+        if (next == NEXT_STOP)
+            break;
 
         if (next == NEXT_IDLE) {
             /* Nothing new: a chance for the sink to settle (and, when stopping, to prove). */
