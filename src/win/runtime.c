@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "runtime_internal.h"
-#include "hot.h"
 
-#include <bcrypt.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,230 +14,7 @@
 #include "text.h"
 #include "wstr.h"
 
-/* How far ahead of the tail the flusher keeps the journal's pages touched. */
-#define PREFAULT_BYTES (64u * 1024 * 1024)
-/* How far ahead of the tail the bell keeps pages written (rh_runtime_touch_ahead). */
-#define TOUCH_AHEAD (32u * 1024)
-
-/* The bytes rh_runtime_prepare asks for: a typical packed hangup's entry. */
-#define PREPARE_BYTES 512u
-
-/* Reserve for fail-closed: the largest packed RAS_CONNECTION_EX. */
-#define EX_EVENT_MAX ((uint32_t)(1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex))))
-
-static struct rh_runtime *g_rt;
-
-static void load_id_base(struct rh_runtime *rt)
-{
-    if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, rt->id_base, sizeof rt->id_base,
-                                        BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
-        /* Without the system RNG: the clock and the process id still differ per start. */
-        ULONGLONG t = rh_now_unix_ms() ^ ((ULONGLONG)GetCurrentProcessId() << 40);
-
-        memcpy(rt->id_base, &t, sizeof t);
-        rh_log(RH_LOG_WARNING, "BCryptGenRandom failed: record ids use the clock instead");
-    }
-}
-
-/*
- * Record ids are UUIDv7: the event's millisecond, then 74 bits that are a random
- * base drawn at start plus a counter (RFC 9562, section 6.2, method 2): unique
- * across processes and restarts, increasing in journal order, no system call.
- * Called with alock held.
- */
-RH_HOT static void next_record_id(struct rh_runtime *rt, uint8_t id[16], uint64_t time_ms)
-{
-    uint64_t n = ++rt->id_counter;
-    uint8_t random[10];
-    unsigned carry = 0;
-
-    for (int i = 9; i >= 0; i--) {
-        unsigned add = i >= 2 ? (unsigned)(n >> (8 * (9 - i))) & 0xFF : 0;
-        unsigned sum = rt->id_base[i] + add + carry;
-
-        random[i] = (uint8_t)sum;
-        carry = sum >> 8;
-    }
-    rh_uuid7_make(id, time_ms, random);
-}
-
-/*
- * Touches the journal's pages ahead of the tail, so that RRAS's thread does not
- * wait for a page to be read in when it first writes one. The touch is a read:
- * it makes the page resident without dirtying it, so an idle journal writes
- * nothing to disk. Each page is touched once per lap (rt->prefaulted_to), not
- * at every flush interval.
- */
-static void prefault(struct rh_runtime *rt, uint64_t bytes)
-{
-    uint64_t tail, from, to;
-
-    if (rt->journal.hdr == NULL)
-        return;
-    tail = rt->journal.tail_pos;
-    if (bytes > rt->journal.size)
-        bytes = rt->journal.size;
-    from = rt->prefaulted_to > tail ? rt->prefaulted_to : tail;
-    to = tail + bytes;
-    for (uint64_t at = from & ~(uint64_t)4095; at < to && !rt->quit; at += 4096)
-        (void)*(volatile const uint8_t *)(rt->journal.ring + at % rt->journal.size);
-    if (to > rt->prefaulted_to)
-        rt->prefaulted_to = to;
-}
-
-/* Writes each page of [from, to) once: an atomic OR of zero, its content unchanged. */
-static void touch_pages(struct rh_runtime *rt, uint64_t from, uint64_t to)
-{
-    for (uint64_t at = from & ~(uint64_t)4095; at < to; at += 4096)
-        atomic_fetch_or_explicit(
-            (_Atomic uintptr_t *)(void *)(rt->journal.ring + at % rt->journal.size), 0,
-            memory_order_relaxed);
-}
-
-/*
- * Makes the journal durable: the ring first, then the checkpoint that names its
- * tail, then the header that holds it (journal.h): a header on disk never names
- * entries that were not on the disk before it. Nothing is written when nothing
- * changed.
- */
-static void flush_journal(struct rh_runtime *rt)
-{
-    if (!rt->file_backed || !rh_journal_checkpoint_begin(&rt->journal, &rt->checkpoint))
-        return;
-    rh_journal_file_flush(&rt->file, false);
-    rh_journal_checkpoint_end(&rt->journal, &rt->checkpoint);
-    rh_journal_file_flush(&rt->file, true);
-    /*
-     * Written to disk, the pages are clean again, and the first write to each
-     * faults. The next append writes the tail's page, most likely before the
-     * bell rings: that page and the next are written at once; the bell writes
-     * the rest anew.
-     */
-    if (!rt->quit) {
-        uint64_t tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
-
-        touch_pages(rt, tail, tail + 4096);
-    }
-    InterlockedExchange(&rt->touch_again, 1);
-}
-
-/*
- * Keeps the pages the next appends write ready for them, so that RRAS's thread
- * does not take the page fault of a page's first write (measured under Wine:
- * about 45 µs, on a page read ahead as much as on one never touched). Called by
- * the bell at each ring: the few pages just ahead of the tail are written once
- * (an atomic OR of zero: their content does not change, and an append to them
- * meanwhile is not lost). Only while records come: at rest the tail does not
- * move and nothing is touched.
- */
-/*
- * The time of a record, without a system call where the performance counter
- * is an instruction (an invariant TSC, as Windows and Wine use on current
- * processors): the counter plus an offset to the system's time, in 100 ns
- * units, that the bell renews at each ring, so that a clock change reaches
- * records within BELL_MS. Never earlier than the record before (record ids
- * grow with it). Called with alock.
- */
-RH_HOT static LONGLONG counter_100ns(const struct rh_runtime *rt)
-{
-    LARGE_INTEGER now;
-
-    if (rt->qpc_per_s <= 0 || !QueryPerformanceCounter(&now))
-        return -1;
-    if (rt->qpc_per_s == 10000000) /* Windows 10's and Wine's frequency: no division */
-        return now.QuadPart;
-    return now.QuadPart / rt->qpc_per_s * 10000000 +
-           now.QuadPart % rt->qpc_per_s * 10000000 / rt->qpc_per_s;
-}
-
-RH_HOT static uint64_t clock_now_ms(struct rh_runtime *rt)
-{
-    LONGLONG counter = counter_100ns(rt);
-    uint64_t ms;
-
-    if (counter < 0) {
-        ms = rh_now_unix_ms();
-    } else {
-        LONGLONG t = counter + atomic_load_explicit(&rt->clock_offset, memory_order_relaxed);
-
-        ms = t > RH_UNIX_EPOCH_100NS ? (uint64_t)(t - RH_UNIX_EPOCH_100NS) / 10000 : 0;
-    }
-    if (ms < rt->last_time_ms)
-        ms = rt->last_time_ms;
-    rt->last_time_ms = ms;
-    return ms;
-}
-
-void rh_runtime_clock_renew(struct rh_runtime *rt)
-{
-    LONGLONG counter = counter_100ns(rt);
-    FILETIME ft;
-
-    if (counter < 0)
-        return;
-    GetSystemTimePreciseAsFileTime(&ft);
-    atomic_store_explicit(&rt->clock_offset,
-                          (LONGLONG)(((ULONGLONG)ft.dwHighDateTime << 32) | ft.dwLowDateTime) -
-                              counter,
-                          memory_order_relaxed);
-}
-
-/*
- * Keeps the pages the next appends write ready for them, so that RRAS's thread
- * does not take the page fault of a page's first write (measured under Wine:
- * about 45 µs, on a page read ahead as much as on one never touched). Called by
- * the bell at each ring: the few pages just ahead of the tail are written once
- * (an atomic OR of zero: their content does not change, and an append to them
- * meanwhile is not lost). Only while records come: at rest the tail does not
- * move and nothing is touched.
- */
-void rh_runtime_touch_ahead(struct rh_runtime *rt)
-{
-    uint64_t tail, from, to;
-
-    if (rt->journal.hdr == NULL)
-        return;
-    tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
-    /*
-     * Page boundaries only, so that at rest (the tail still) nothing is
-     * written. After a flush the page the tail is in is clean too: from its
-     * start.
-     */
-    if (InterlockedExchange(&rt->touch_again, 0) != 0)
-        rt->touched_to = tail & ~(uint64_t)4095;
-    from = rt->touched_to > tail ? rt->touched_to : tail & ~(uint64_t)4095;
-    to = (tail + TOUCH_AHEAD + 4095) & ~(uint64_t)4095;
-    if (from < to)
-        touch_pages(rt, from, to);
-    if (to > rt->touched_to)
-        rt->touched_to = to;
-}
-
-static DWORD WINAPI flusher_main(void *arg)
-{
-    struct rh_runtime *rt = arg;
-    ULONGLONG last_status = 0;
-    bool stop = false;
-
-    prefault(rt, PREFAULT_BYTES);
-    flush_journal(rt); /* a checkpoint at once: open left none (journal.h) */
-    while (!stop) {
-        ULONGLONG now;
-
-        stop = WaitForSingleObject(rt->flusher_stop, rt->cfg.flush_ms) == WAIT_OBJECT_0;
-        if (!stop)
-            prefault(rt, PREFAULT_BYTES);
-        flush_journal(rt);
-        rh_status_report(rt);
-        now = GetTickCount64();
-        if (stop || InterlockedExchange(&rt->status_dirty, 0) != 0 ||
-            now - last_status >= rt->cfg.status_ms) {
-            rh_status_write(rt);
-            last_status = now;
-        }
-    }
-    return 0;
-}
+struct rh_runtime *g_runtime;
 
 static void open_journal(struct rh_runtime *rt)
 {
@@ -527,7 +302,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     rt->stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     rt->flusher_stop = CreateEventW(NULL, TRUE, FALSE, NULL);
     rt->drain_event = CreateEventW(NULL, TRUE, FALSE, NULL);
-    load_id_base(rt);
+    rh_runtime_ids_init(rt);
     open_journal(rt);
     for (int c = 0; c < RH_JOURNAL_CURSORS && rt->journal.hdr != NULL; c++)
         rt->dropped_base[c] = rt->journal.hdr->cursors[c].dropped;
@@ -546,10 +321,10 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     for (size_t i = 0; i < n_sinks; i++)
         add_worker(rt, &sinks[i]);
     if (rt->stop_event != NULL && rt->flusher_stop != NULL)
-        rt->flusher = CreateThread(NULL, 0, flusher_main, rt, 0, NULL);
+        rt->flusher = CreateThread(NULL, 0, rh_flusher_main, rt, 0, NULL);
     if (rt->stop_event != NULL)
         rt->bell = CreateThread(NULL, 0, rh_bell_main, rt, 0, NULL);
-    g_rt = rt;
+    g_runtime = rt;
 }
 
 /*
@@ -644,14 +419,14 @@ static bool halt_workers(struct rh_runtime *rt)
 
         /* The abandoned thread still runs our code: never let FreeLibrary unmap it. */
         GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                           (LPCWSTR)(const void *)&g_rt, &self);
+                           (LPCWSTR)(const void *)&g_runtime, &self);
     }
     return abandoned;
 }
 
 void rh_runtime_drain(ULONGLONG begun)
 {
-    struct rh_runtime *rt = g_rt;
+    struct rh_runtime *rt = g_runtime;
 
     if (rt == NULL)
         return;
@@ -670,9 +445,9 @@ void rh_runtime_drain(ULONGLONG begun)
 
 struct rh_runtime *rh_runtime_detach(void)
 {
-    struct rh_runtime *rt = g_rt;
+    struct rh_runtime *rt = g_runtime;
 
-    g_rt = NULL;
+    g_runtime = NULL;
     return rt;
 }
 
@@ -734,7 +509,7 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
             rh_log(RH_LOG_ERROR, "stopping: a thread still reads the journal at the deadline; "
                                  "the journal stays mapped until the process ends");
         GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                           (LPCWSTR)(const void *)&g_rt, &self);
+                           (LPCWSTR)(const void *)&g_runtime, &self);
         return;
     }
     for (size_t i = 0; i < rt->n_workers; i++) {
@@ -768,7 +543,7 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
                        size_t n_remove, const struct rh_runtime_sink *add, size_t n_add,
                        const struct rh_runtime_held *held, size_t n_held)
 {
-    struct rh_runtime *rt = g_rt;
+    struct rh_runtime *rt = g_runtime;
 
     if (rt == NULL) {
         for (size_t i = 0; i < n_add; i++)
@@ -817,134 +592,4 @@ void rh_runtime_update(const struct rh_runtime_config *cfg, const char (*remove)
     publish_events(rt);
     ReleaseSRWLockExclusive(&rt->wlock);
     InterlockedExchange(&rt->status_dirty, 1);
-}
-
-static void remember_refused(struct rh_runtime *rt, const struct rh_guid *conn)
-{
-    if (conn == NULL || rh_guid_is_nil(conn))
-        return;
-    AcquireSRWLockExclusive(&rt->refused_lock);
-    rt->refused_ids[rt->refused_next] = *conn;
-    rt->refused_next = (rt->refused_next + 1) % REFUSED_MAX;
-    if (rt->refused_count < REFUSED_MAX)
-        rt->refused_count++;
-    ReleaseSRWLockExclusive(&rt->refused_lock);
-}
-
-/* True (and forgets it) if `conn` was refused. */
-RH_HOT static bool was_refused(struct rh_runtime *rt, const struct rh_guid *conn)
-{
-    bool found = false;
-
-    if (conn == NULL || rt->refused_count == 0)
-        return false;
-    AcquireSRWLockExclusive(&rt->refused_lock);
-    for (size_t i = 0; i < REFUSED_MAX && !found; i++) {
-        if (memcmp(&rt->refused_ids[i], conn, sizeof *conn) == 0 && !rh_guid_is_nil(conn)) {
-            memset(&rt->refused_ids[i], 0, sizeof rt->refused_ids[i]);
-            rt->refused_count--;
-            found = true;
-        }
-    }
-    ReleaseSRWLockExclusive(&rt->refused_lock);
-    return found;
-}
-
-/*
- * Asks for the cache lines the next append writes (the journal's tail and its
- * extent) before RRAS's thread packs the structure: at RRAS's pace they are
- * cold, and their misses then overlap the packing instead of following it.
- * A hint only: no fault, no write, nothing if the tail moves meanwhile.
- */
-RH_HOT void rh_runtime_prepare(void)
-{
-    struct rh_runtime *rt = g_rt;
-    uint64_t tail;
-    const uint8_t *at;
-
-    if (rt == NULL || rt->journal.hdr == NULL)
-        return;
-    __builtin_prefetch(&rt->journal, 1, 3);
-    __builtin_prefetch(&rt->journal.hdr->head_pos, 0, 3);
-    tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_relaxed);
-    at = rt->journal.ring + tail % rt->journal.size;
-    for (size_t i = 0; i < PREPARE_BYTES; i += 64)
-        __builtin_prefetch(at + i, 1, 3);
-}
-
-RH_HOT void rh_runtime_append(enum rh_jkind kind, const void *payload, uint32_t len,
-                              const struct rh_guid *conn)
-{
-    uint64_t time_ms;
-    struct rh_runtime *rt = g_rt;
-    enum rh_journal_policy policy;
-    enum rh_journal_status st;
-    uint64_t dropped = 0;
-    uint8_t id[16];
-
-    if (rt == NULL || rt->journal.hdr == NULL || was_refused(rt, conn))
-        return;
-    InterlockedIncrement64(&rt->received);
-    policy = rt->fail_closed ? RH_J_FAIL : RH_J_DROP_OLDEST;
-    /*
-     * The only lock here is the appenders' (RRAS serializes its callbacks, so it
-     * is free unless a reconfiguration is making a cursor): no worker, flusher
-     * or status writer takes it, and nothing is signalled. Workers learn of the
-     * record from the bell (rh_bell_main).
-     */
-    AcquireSRWLockExclusive(&rt->alock);
-    time_ms = clock_now_ms(rt);
-    next_record_id(rt, id, time_ms);
-    st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, policy, &dropped);
-    if (st == RH_J_FULL) {
-        /* Fail-closed kept room for every connection it accepted; this one it did not
-         * know (accepted before we started): keep the newest record, drop the oldest. */
-        st = rh_journal_append(&rt->journal, kind, time_ms, id, payload, len, RH_J_DROP_OLDEST,
-                               &dropped);
-    }
-    ReleaseSRWLockExclusive(&rt->alock);
-    if ((rt->full != 0) != (dropped > 0))
-        InterlockedExchange(&rt->full, dropped > 0);
-
-    if (st == RH_J_OK)
-        InterlockedIncrement64(&rt->journaled);
-    if (dropped > 0) {
-        InterlockedAdd64(&rt->dropped, (LONG64)dropped);
-        InterlockedExchange(&rt->status_dirty, 1);
-    }
-    if (kind == RH_JKIND_HANGUP_EX || kind == RH_JKIND_HANGUP_LEGACY) {
-        LONG active = rt->active;
-
-        /* One fewer connection to reserve room for (never below zero). */
-        while (active > 0 && InterlockedCompareExchange(&rt->active, active - 1, active) != active)
-            active = rt->active;
-    }
-}
-
-RH_HOT bool rh_runtime_wants(unsigned event)
-{
-    struct rh_runtime *rt = g_rt;
-
-    return rt != NULL && rt->journal.hdr != NULL && ((unsigned)rt->events & event) != 0;
-}
-
-RH_HOT bool rh_runtime_accept(const struct rh_guid *conn, bool with_start)
-{
-    struct rh_runtime *rt = g_rt;
-    bool fits;
-
-    if (rt == NULL || !rt->fail_closed || rt->journal.hdr == NULL)
-        return true;
-    AcquireSRWLockExclusive(&rt->alock);
-    fits = rh_journal_fits(&rt->journal, EX_EVENT_MAX,
-                           (uint64_t)rt->active + 1 + (with_start ? 1 : 0));
-    ReleaseSRWLockExclusive(&rt->alock);
-    if (!fits) {
-        InterlockedIncrement64(&rt->refused);
-        InterlockedExchange(&rt->status_dirty, 1);
-        remember_refused(rt, conn);
-        return false;
-    }
-    InterlockedIncrement(&rt->active);
-    return true;
 }

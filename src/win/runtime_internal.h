@@ -162,13 +162,25 @@ struct rh_runtime {
     uint64_t dropped_base[RH_JOURNAL_CURSORS];
 };
 
+/*
+ * The runtime the callbacks use: set by start, taken away by detach (both with
+ * the service's callback lock held exclusively), read by RRAS's threads.
+ */
+extern struct rh_runtime *g_runtime;
+
+/* append.c, at start: the random base of this runtime's record ids. */
+void rh_runtime_ids_init(struct rh_runtime *rt);
+
+/* flusher.c: the flusher's thread; arg: the runtime. */
+DWORD WINAPI rh_flusher_main(void *arg);
+
 /* worker.c */
 DWORD WINAPI rh_worker_main(void *arg); /* the thread of a struct worker */
 DWORD WINAPI rh_bell_main(void *arg);   /* the bell's thread; arg: the runtime */
 
-/* runtime.c, for the bell: the pages the next appends write, written once ahead of them. */
+/* flusher.c, for the bell: the pages the next appends write, written once ahead of them. */
 void rh_runtime_touch_ahead(struct rh_runtime *rt);
-/* runtime.c, for the bell: the offset from the performance counter to the system's time. */
+/* append.c, for the bell: the offset from the performance counter to the system's time. */
 void rh_runtime_clock_renew(struct rh_runtime *rt);
 void rh_worker_set_state(struct worker *w, enum rh_sink_state s);
 /* Whether worker w must stop: the runtime stops, or its sink was removed or changed. */
