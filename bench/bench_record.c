@@ -31,7 +31,7 @@ static volatile size_t sink; /* keeps the work observable */
 static size_t run(enum mode mode, size_t records)
 {
     static const uint8_t id[16] = {0x01, 0x9a, 0xd0, 0xb8, 0x4f, 0x7a, 0x70, 0, 0x80};
-    struct rh_event_meta meta = {1795975200250ull, "ras01.contoso.com", id};
+    struct rh_record_meta meta = {1795975200250ull, "ras01.contoso.com", id};
     struct rh_syslog_options o;
     static struct rh_record r;
     static char out[RH_FORMAT_MAX];

@@ -26,7 +26,7 @@ static VOID APIENTRY hangup_ex(struct rh_ras_connection_ex *c)
     static char line[RH_FORMAT_MAX];
     struct rh_ras_connection_ex copy;
     struct rh_record r;
-    struct rh_event_meta meta = {0, "bench", NULL};
+    struct rh_record_meta meta = {0, "bench", NULL};
     struct rh_buf b;
     FILETIME ft;
     struct rh_filetime rft;

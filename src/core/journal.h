@@ -57,7 +57,7 @@
 enum rh_jkind {
     RH_JKIND_PAD = 0,           /* filler up to the end of the ring */
     RH_JKIND_HANGUP_EX = 1,     /* a RAS_CONNECTION_EX, packed */
-    RH_JKIND_HANGUP_LEGACY = 2, /* the RAS_CONNECTION_0..3 set, packed (event.h) */
+    RH_JKIND_HANGUP_LEGACY = 2, /* the RAS_CONNECTION_0..3 set, packed (payload.h) */
     RH_JKIND_ACCEPT_EX = 3,     /* a new connection, RAS_CONNECTION_EX packed as for a hangup */
     RH_JKIND_ACCEPT_LEGACY = 4, /* a new connection, the legacy set packed as for a hangup */
     RH_JKIND_SERVICE_START = 5, /* the DLL was initialized; no payload */

@@ -141,7 +141,7 @@ static void clear_texts(struct rh_record *r)
 }
 
 /* Starts a record: the scalar head cleared (so nothing is known yet), texts empty. */
-static void record_begin(struct rh_record *r, uint32_t duration_s, const struct rh_event_meta *m)
+static void record_begin(struct rh_record *r, uint32_t duration_s, const struct rh_record_meta *m)
 {
     uint64_t duration_ms = (uint64_t)duration_s * 1000;
 
@@ -161,7 +161,7 @@ static void record_begin(struct rh_record *r, uint32_t duration_s, const struct 
     }
 }
 
-void rh_record_from_meta(struct rh_record *r, const struct rh_event_meta *meta)
+void rh_record_from_meta(struct rh_record *r, const struct rh_record_meta *meta)
 {
     record_begin(r, 0, meta);
 }
@@ -373,7 +373,7 @@ static enum rh_tunnel tunnel_from_flags(uint32_t flags)
 }
 
 void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c,
-                       enum rh_ex_status status, const struct rh_event_meta *meta)
+                       enum rh_ex_status status, const struct rh_record_meta *meta)
 {
     const struct rh_projection_info *pi = &c->ProjectionInfo;
     const bool ikev2_flag = (c->dwConnectionFlags & RH_RAS_FLAGS_IKEV2_CONNECTION) != 0;
@@ -459,7 +459,7 @@ static void legacy_ppp(struct rh_record *r, const struct rh_ppp_ipcp_info2 *ip,
 void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0 *c0,
                            const struct rh_ras_connection_1 *c1,
                            const struct rh_ras_connection_2 *c2,
-                           const struct rh_ras_connection_3 *c3, const struct rh_event_meta *meta)
+                           const struct rh_ras_connection_3 *c3, const struct rh_record_meta *meta)
 {
     record_begin(r, c0 != NULL ? c0->dwConnectDuration : 0, meta);
     if (c0 != NULL) {

@@ -65,7 +65,7 @@ enum {
 };
 
 /* What the caller knows about the event that RRAS's structure does not say. */
-struct rh_event_meta {
+struct rh_record_meta {
     uint64_t time_ms;         /* when RRAS reported the hangup, ms since 1970 UTC */
     const char *server;       /* this server's name, UTF-8, NUL-terminated; NULL for none */
     const uint8_t *record_id; /* 16 bytes (a UUID), or NULL */
@@ -173,11 +173,11 @@ enum rh_ex_status rh_ex_capture(struct rh_ras_connection_ex *copy, const void *p
 enum rh_ex_status rh_ex_readable(const void *p, size_t avail, size_t *readable);
 
 /* A record of no connection (a service event): its id, time and server only. */
-void rh_record_from_meta(struct rh_record *r, const struct rh_event_meta *meta);
+void rh_record_from_meta(struct rh_record *r, const struct rh_record_meta *meta);
 
 /* Converts a captured structure (status from rh_ex_capture: OK or SHORT). */
 void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c,
-                       enum rh_ex_status status, const struct rh_event_meta *meta);
+                       enum rh_ex_status status, const struct rh_record_meta *meta);
 
 /*
  * The legacy set passed to MprAdminConnectionHangupNotification3. Any pointer may
@@ -186,7 +186,7 @@ void rh_record_from_ex(struct rh_record *r, const struct rh_ras_connection_ex *c
 void rh_record_from_legacy(struct rh_record *r, const struct rh_ras_connection_0 *c0,
                            const struct rh_ras_connection_1 *c1,
                            const struct rh_ras_connection_2 *c2,
-                           const struct rh_ras_connection_3 *c3, const struct rh_event_meta *meta);
+                           const struct rh_ras_connection_3 *c3, const struct rh_record_meta *meta);
 
 const char *rh_tunnel_name(enum rh_tunnel t); /* "ppp", "ikev2", or NULL */
 

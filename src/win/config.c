@@ -270,7 +270,7 @@ void rh_config_report_unknown(HKEY key, const char *where, const struct rh_optio
         if (known)
             continue;
         meant = rh_option_nearest(options, n_options, name);
-        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
                      "%s: value %s is not one rashangup reads, and is ignored%s%s%s", where, name,
                      meant != NULL ? " (did you mean " : "", meant != NULL ? meant : "",
                      meant != NULL ? "?)" : "");

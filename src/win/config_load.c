@@ -117,7 +117,7 @@ static void vhold(struct rh_config_sink *s, const char *fmt, va_list ap)
     vsnprintf(s->reason, sizeof s->reason, fmt, ap);
     if (said_before(s->name, s->reason))
         return;
-    rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+    rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                  "%s\\Sinks\\%s: %s; this sink does not run (the others do), and the journal "
                  "keeps its records until it is fixed or its key is deleted",
                  RH_CONFIG_KEY_TEXT, s->name, s->reason);
@@ -138,7 +138,7 @@ static struct rh_config_sink *new_sink(struct rh_config_set *cs, const char *nam
     struct rh_config_sink *s;
 
     if (cs->n == RH_CONFIG_SINKS) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks\\%s: more sinks than the journal has cursors (%d): this one is "
                      "ignored and its records are not kept",
                      RH_CONFIG_KEY_TEXT, name, RH_CONFIG_SINKS);
@@ -177,11 +177,11 @@ static bool disabled(HKEY key, const char *name)
     if (rc == ERROR_SUCCESS && vtype == REG_DWORD && size == sizeof enabled)
         return enabled == 0;
     if (rc != ERROR_SUCCESS && rc != ERROR_FILE_NOT_FOUND)
-        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
                      "%s\\Sinks\\%s: value Enabled cannot be read; taken as 1", RH_CONFIG_KEY_TEXT,
                      name);
     else if (rc == ERROR_SUCCESS)
-        rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
                      "%s\\Sinks\\%s: value Enabled is not a REG_DWORD; taken as 1",
                      RH_CONFIG_KEY_TEXT, name);
     return false;
@@ -198,7 +198,7 @@ static void load_sink(struct rh_config_set *cs, HKEY sinks, const WCHAR *wname)
     LSTATUS rc;
 
     if (!rh_wide_to_utf8(wname, -1, name, sizeof name)) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks: a subkey name is longer than %d bytes; ignored",
                      RH_CONFIG_KEY_TEXT, RH_SINK_NAME_SIZE - 1);
         return;
@@ -278,7 +278,7 @@ static void load_globals(HKEY root, struct rh_global_config *g)
 
         if (rh_config_read_option(root, o, sizeof *g, g, err, sizeof err))
             continue;
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR, "%s: %s; its default %s is used instead",
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR, "%s: %s; its default %s is used instead",
                      RH_CONFIG_KEY_TEXT, err, o->def);
         rh_config_read_option(NULL, o, sizeof *g, g, err, sizeof err);
     }
@@ -299,7 +299,7 @@ static bool load_sinks(struct rh_config_set *cs, HKEY sinks)
         if (rc == ERROR_NO_MORE_ITEMS)
             break;
         if (rc != ERROR_SUCCESS) {
-            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                          "%s\\Sinks: subkey %lu cannot be read (error %ld); every sink keeps its "
                          "undelivered records",
                          RH_CONFIG_KEY_TEXT, (unsigned long)i, (long)rc);
@@ -334,7 +334,7 @@ void rh_config_load(struct rh_config_set *cs)
         char text[256];
 
         rh_win32_error_text((DWORD)rc, text, sizeof text);
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                      "%s\\Sinks cannot be opened: %s; using the default file sink, and every "
                      "other sink keeps its undelivered records",
                      RH_CONFIG_KEY_TEXT, text);
@@ -345,7 +345,7 @@ void rh_config_load(struct rh_config_set *cs)
         for (size_t i = 0; i < cs->n; i++)
             runs = runs || cs->sinks[i].standing == RH_STANDING_RUNS;
         if (!runs)
-            rh_log_event(RH_EV_CONFIG, RH_LOG_WARNING,
+            rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
                          "%s\\Sinks defines no working sink: records are not written",
                          RH_CONFIG_KEY_TEXT);
         RegCloseKey(sinks);
@@ -379,7 +379,7 @@ void rh_config_runtime(const struct rh_config_set *cs, struct rh_runtime_config 
     memset(rc, 0, sizeof *rc);
     rc->keep_all_cursors = cs->incomplete;
     if (!rh_utf8_to_wide(g->journal_path, rc->journal_dir, MAX_PATH)) {
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                      "%s: value JournalPath is too long; the default is used", RH_CONFIG_KEY_TEXT);
         if (!rh_state_dir(rc->journal_dir, MAX_PATH - 8))
             rc->journal_dir[0] = L'\0'; /* no folder: the journal runs in memory, and says so */

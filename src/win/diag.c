@@ -59,7 +59,7 @@ void rh_diag_open(void)
     }
     ReleaseSRWLockExclusive(&g_lock);
     if (refused[0] != '\0')
-        rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                      "%s; rashangup.log is not written (this message goes to the Event Log only), "
                      "and the state folder is not used until an administrator removes it or runs "
                      "regsvr32 on rashangup.dll again, which sets it aside and makes a new one",
@@ -115,22 +115,22 @@ static void rotate_if_large(void)
     g_file = open_log(why, sizeof why);
 }
 
-static DWORD event_id(enum rh_event_kind kind, enum rh_log_level level)
+static DWORD event_id(enum rh_log_id kind, enum rh_log_level level)
 {
     switch (kind) {
-    case RH_EV_CONFIG:
+    case RH_LOGID_CONFIG:
         return RH_MSG_CONFIG_ERROR;
-    case RH_EV_SINK_DOWN:
+    case RH_LOGID_SINK_DOWN:
         return RH_MSG_SINK_DOWN;
-    case RH_EV_SINK_RECOVERED:
+    case RH_LOGID_SINK_RECOVERED:
         return RH_MSG_SINK_RECOVERED;
-    case RH_EV_DROPPED:
+    case RH_LOGID_DROPPED:
         return RH_MSG_RECORDS_DROPPED;
-    case RH_EV_STARTED:
+    case RH_LOGID_STARTED:
         return RH_MSG_STARTED;
-    case RH_EV_STOPPED:
+    case RH_LOGID_STOPPED:
         return RH_MSG_STOPPED;
-    case RH_EV_GENERIC:
+    case RH_LOGID_GENERIC:
     default:
         return level == RH_LOG_ERROR ? RH_MSG_ERROR : level == RH_LOG_WARNING ? RH_MSG_WARNING : 0;
     }
@@ -183,7 +183,7 @@ static void report_event(DWORD id, enum rh_log_level level, const WCHAR *text)
     ReportEventW(g_source, event_type(level), 0, id, NULL, 1, 0, &text, NULL);
 }
 
-static void log_va(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, va_list ap)
+static void log_va(enum rh_log_id kind, enum rh_log_level level, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"ERROR", "WARNING", "INFO"};
     DWORD saved = GetLastError();
@@ -237,11 +237,11 @@ void rh_log(enum rh_log_level level, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_va(RH_EV_GENERIC, level, fmt, ap);
+    log_va(RH_LOGID_GENERIC, level, fmt, ap);
     va_end(ap);
 }
 
-void rh_log_event(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, ...)
+void rh_log_event(enum rh_log_id kind, enum rh_log_level level, const char *fmt, ...)
 {
     va_list ap;
 

@@ -34,19 +34,19 @@ void rh_diag_close(void);
 /* Whether the log file is open: regsvr32's entry points close only what they opened. */
 bool rh_diag_is_open(void);
 
-/* What a message is, for the Event Log: its event id (see messages.mc). */
-enum rh_event_kind {
-    RH_EV_GENERIC,        /* by level: 102 error, 101 warning; information not in the Event Log */
-    RH_EV_CONFIG,         /* 200: a registry value is wrong */
-    RH_EV_SINK_DOWN,      /* 201: a sink cannot deliver */
-    RH_EV_SINK_RECOVERED, /* 202 */
-    RH_EV_DROPPED,        /* 203: records dropped, the journal was full */
-    RH_EV_STARTED,        /* 205 */
-    RH_EV_STOPPED,        /* 206 */
+/* What a message is, for the Event Log: its event id there (see messages.mc). */
+enum rh_log_id {
+    RH_LOGID_GENERIC,   /* by level: 102 error, 101 warning; information not in the Event Log */
+    RH_LOGID_CONFIG,    /* 200: a registry value is wrong */
+    RH_LOGID_SINK_DOWN, /* 201: a sink cannot deliver */
+    RH_LOGID_SINK_RECOVERED, /* 202 */
+    RH_LOGID_DROPPED,        /* 203: records dropped, the journal was full */
+    RH_LOGID_STARTED,        /* 205 */
+    RH_LOGID_STOPPED,        /* 206 */
 };
 
 void rh_log(enum rh_log_level level, const char *fmt, ...) RH_PRINTF(2, 3);
-void rh_log_event(enum rh_event_kind kind, enum rh_log_level level, const char *fmt, ...)
+void rh_log_event(enum rh_log_id kind, enum rh_log_level level, const char *fmt, ...)
     RH_PRINTF(3, 4);
 
 /*

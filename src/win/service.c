@@ -12,7 +12,7 @@
 #include "config_load.h"
 #include "diag.h"
 #include "files.h"
-#include "event.h"
+#include "payload.h"
 #include "record.h"
 #include "runtime.h"
 #include "sink.h"
@@ -144,7 +144,7 @@ static void start_locked(void)
     g_generation++;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
         rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
-    rh_log_event(RH_EV_STARTED, RH_LOG_INFO,
+    rh_log_event(RH_LOGID_STARTED, RH_LOG_INFO,
                  "rashangup " RASHANGUP_VERSION
                  " started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
                  g_server[0] ? g_server : "(unnamed)", (unsigned)n, rc.journal_dir_utf8,
@@ -280,7 +280,7 @@ void rh_service_stop(void)
         rh_runtime_stop(rt, begun); /* it owns the sink instances now */
         rh_config_set_free(&g_current);
         g_generation++;
-        rh_log_event(RH_EV_STOPPED, RH_LOG_INFO, "rashangup stopped");
+        rh_log_event(RH_LOGID_STOPPED, RH_LOG_INFO, "rashangup stopped");
         rh_diag_close();
     }
     ReleaseSRWLockExclusive(&g_reload_lock);
@@ -312,7 +312,7 @@ RH_HOT static bool enter_running(void)
  * per start.
  */
 RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *callback,
-                           uint8_t packed[RH_EVENT_EX_MAX], size_t *n, struct rh_guid *guid)
+                           uint8_t packed[RH_PAYLOAD_EX_MAX], size_t *n, struct rh_guid *guid)
 {
     size_t readable;
     enum rh_ex_status st = rh_ex_readable(conn, conn != NULL ? sizeof *conn : 0, &readable);
@@ -320,7 +320,7 @@ RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *
     memset(guid, 0, sizeof *guid);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
         if (InterlockedExchange(&g_said_refused, 1) == 0)
-            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                          "%s: RAS_CONNECTION_EX refused: %s (said once until the next start)",
                          callback, rh_ex_status_text(st));
         return false;
@@ -335,14 +335,14 @@ RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *
     rh_runtime_prepare();
     if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
         rh_log_event(
-            RH_EV_CONFIG, RH_LOG_WARNING,
+            RH_LOGID_CONFIG, RH_LOG_WARNING,
             "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
             "record notes structure_short)",
             callback, (unsigned)conn->Header.size, rh_ex_status_text(st));
     if (readable >= offsetof(struct rh_ras_connection_ex, guid) + sizeof *guid)
         memcpy(guid, (const uint8_t *)conn + offsetof(struct rh_ras_connection_ex, guid),
                sizeof *guid);
-    *n = rh_event_pack_ex_from(conn, readable, st, packed);
+    *n = rh_payload_pack_ex_from(conn, readable, st, packed);
     return true;
 }
 
@@ -360,7 +360,7 @@ static const struct rh_guid *legacy_guid(const struct rh_ras_connection_2 *c2,
 RH_HOT bool rh_service_accept_ex(const struct rh_ras_connection_ex *conn)
 {
     struct rh_guid id;
-    uint8_t packed[RH_EVENT_EX_MAX];
+    uint8_t packed[RH_PAYLOAD_EX_MAX];
     size_t n = 0;
     bool ok;
 
@@ -390,7 +390,7 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_2 *c2,
                               const struct rh_ras_connection_3 *c3)
 {
-    uint8_t packed[RH_EVENT_MAX];
+    uint8_t packed[RH_PAYLOAD_MAX];
     bool wants, ok;
 
     if (!enter_running())
@@ -399,7 +399,7 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
     ok = rh_runtime_accept(legacy_guid(c2, c3), wants);
     if (ok && wants)
         rh_runtime_append(RH_JKIND_ACCEPT_LEGACY, packed,
-                          (uint32_t)rh_event_pack_legacy(c0, c1, c2, c3, packed),
+                          (uint32_t)rh_payload_pack_legacy(c0, c1, c2, c3, packed),
                           legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
     return ok;
@@ -414,7 +414,7 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
 RH_HOT void rh_service_hangup_ex(const struct rh_ras_connection_ex *conn)
 {
     struct rh_guid id;
-    uint8_t packed[RH_EVENT_EX_MAX];
+    uint8_t packed[RH_PAYLOAD_EX_MAX];
     size_t n;
 
     if (!enter_running())
@@ -432,12 +432,12 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_2 *c2,
                               const struct rh_ras_connection_3 *c3)
 {
-    uint8_t packed[RH_EVENT_MAX];
+    uint8_t packed[RH_PAYLOAD_MAX];
     size_t n;
 
     if (!enter_running())
         return;
-    n = rh_event_pack_legacy(c0, c1, c2, c3, packed);
+    n = rh_payload_pack_legacy(c0, c1, c2, c3, packed);
     rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n, legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
 }

@@ -139,7 +139,7 @@ void rh_status_report(struct rh_runtime *rt)
 
     if (dropped > before)
         rh_log_event(
-            RH_EV_DROPPED, RH_LOG_ERROR,
+            RH_LOGID_DROPPED, RH_LOG_ERROR,
             "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
             "a sink is failing or JournalSizeMB is too small",
             (long long)(dropped - before), (long long)dropped);

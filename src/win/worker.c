@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "diag.h"
-#include "event.h"
+#include "payload.h"
 #include "runtime_internal.h"
 
 void rh_worker_set_state(struct worker *w, enum rh_sink_state s)
@@ -205,7 +205,7 @@ static enum next next_batch(struct worker *w, struct batch *b)
                 continue;
             }
             InterlockedAdd64(&w->failed, (LONG64)skipped);
-            rh_log_event(RH_EV_CONFIG, RH_LOG_ERROR,
+            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
                          "sink %s: journal entry %llu fails its checks (damage or tampering "
                          "in %s); %llu entry(ies) up to the next valid one are skipped",
                          w->sink.name, (unsigned long long)at,
@@ -264,15 +264,15 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
     InterlockedExchange(&w->in_delivery, 1);
     for (size_t i = 0; i < b->n && res != RH_SINK_RETRY; i++) {
         const struct rh_jentry *e = &b->entries[i];
-        struct rh_event_meta meta = {e->time_ms, rt->server, e->record_id};
-        unsigned event = rh_event_of_kind((enum rh_jkind)e->kind);
+        struct rh_record_meta meta = {e->time_ms, rt->server, e->record_id};
+        unsigned event = rh_payload_event((enum rh_jkind)e->kind);
 
         if ((event & w->events) == 0) {
             handled(w, e); /* an event this sink has no use for */
             continue;
         }
-        if (!rh_event_decode((enum rh_jkind)e->kind, b->payloads + b->offsets[i], e->payload_len,
-                             &meta, rec)) {
+        if (!rh_payload_decode((enum rh_jkind)e->kind, b->payloads + b->offsets[i], e->payload_len,
+                               &meta, rec)) {
             InterlockedIncrement64(&w->failed);
             rh_log(RH_LOG_ERROR, "sink %s: journal entry %llu cannot be decoded; skipped",
                    w->sink.name, (unsigned long long)e->seq);
@@ -457,7 +457,7 @@ DWORD WINAPI rh_worker_main(void *arg)
                 AcquireSRWLockShared(&w->err_lock);
                 snprintf(why, sizeof why, "%s", w->last_error_text);
                 ReleaseSRWLockShared(&w->err_lock);
-                rh_log_event(RH_EV_SINK_DOWN, RH_LOG_WARNING,
+                rh_log_event(RH_LOGID_SINK_DOWN, RH_LOG_WARNING,
                              "sink %s: delivery failed; retrying with backoff (a %s sink; last "
                              "error: %s)",
                              w->sink.name, w->sink.ops->type, why);
@@ -473,7 +473,7 @@ DWORD WINAPI rh_worker_main(void *arg)
         if (next == NEXT_BATCH)
             w->drain_failures = 0; /* delivering again: a later failure gets its own retry */
         if (next == NEXT_BATCH && attempt > 0) {
-            rh_log_event(RH_EV_SINK_RECOVERED, RH_LOG_INFO,
+            rh_log_event(RH_LOGID_SINK_RECOVERED, RH_LOG_INFO,
                          "sink %s: delivering again after %u failed attempt(s)", w->sink.name,
                          (unsigned)attempt);
             attempt = 0;

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "csv_check.h"
-#include "event.h"
+#include "payload.h"
 #include "format.h"
 #include "json_check.h"
 #include "radius.h"
@@ -86,7 +86,7 @@ static void check_formats(const struct rh_record *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint8_t id[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-    struct rh_event_meta meta = {0, "ras01.contoso.com", id};
+    struct rh_record_meta meta = {0, "ras01.contoso.com", id};
     struct rh_record *r;
     uint8_t mode;
 
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (exact != NULL) {
             memcpy(exact, data, size);
-            if (rh_event_decode(kind, exact, size, &meta, r))
+            if (rh_payload_decode(kind, exact, size, &meta, r))
                 check_formats(r);
             free(exact);
         }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "event.h"
+#include "payload.h"
 #include "fixtures.h"
 
 static void put(const char *dir, const char *name, uint8_t mode, const void *p, size_t n,
@@ -56,13 +56,13 @@ int main(int argc, char **argv)
     c1.dwBytesXmited = 0xFFFFFFFFu;
     put(argv[1], "legacy-01", 1 | 2 | 4, &c0, sizeof c0, &c1, sizeof c1);
     {
-        uint8_t packed[RH_EVENT_MAX];
+        uint8_t packed[RH_PAYLOAD_MAX];
         size_t n;
 
         fx_ppp(&c);
-        n = rh_event_pack_ex(&c, RH_EX_OK, packed);
+        n = rh_payload_pack_ex(&c, RH_EX_OK, packed);
         put(argv[1], "event-ex", 0x20, packed, n, NULL, 0);
-        n = rh_event_pack_legacy(&c0, &c1, NULL, NULL, packed);
+        n = rh_payload_pack_legacy(&c0, &c1, NULL, NULL, packed);
         put(argv[1], "event-legacy", 0x60, packed, n, NULL, 0);
     }
     return 0;

@@ -25,7 +25,7 @@
 #include "fixtures.h"
 #include "radius.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 static unsigned short port;
 static const char *secret;
 static const char *acct_dir;

@@ -12,7 +12,7 @@
 #include "fixtures.h"
 #include "format.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 static void header_and_row_exact_bytes(void **state)
 {
@@ -109,7 +109,7 @@ static void nulls_are_empty_cells(void **state)
     char cell[64];
     struct rh_buf b;
     size_t used;
-    const struct rh_event_meta bare = {FX_HANGUP_MS, NULL, NULL};
+    const struct rh_record_meta bare = {FX_HANGUP_MS, NULL, NULL};
 
     (void)state;
     rh_record_from_legacy(&r, NULL, NULL, NULL, NULL, &bare);

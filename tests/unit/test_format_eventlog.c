@@ -20,7 +20,7 @@
 #include "fixtures.h"
 #include "format.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 static void strings_are_the_fields_in_order(void **state)
 {

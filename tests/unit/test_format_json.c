@@ -12,7 +12,7 @@
 #include "format.h"
 #include "json_check.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 static void ppp_record_exact_bytes(void **state)
 {
@@ -37,7 +37,7 @@ static void unknown_values_are_null_and_lists_are_arrays(void **state)
     struct rh_record r;
     char out[RH_FORMAT_MAX];
     struct rh_buf b;
-    const struct rh_event_meta bare = {FX_HANGUP_MS, NULL, NULL};
+    const struct rh_record_meta bare = {FX_HANGUP_MS, NULL, NULL};
 
     (void)state;
     fx_ppp(&c);
@@ -103,7 +103,7 @@ static void worst_case_record_fits(void **state)
     static char out[RH_FORMAT_MAX];
     struct rh_buf b;
     char server[RH_SERVER_SIZE];
-    const struct rh_event_meta m = {UINT64_MAX, server, fx_record_id};
+    const struct rh_record_meta m = {UINT64_MAX, server, fx_record_id};
 
     (void)state;
     memset(&c, 0x01, sizeof c); /* every UTF-16 unit 0x0101, every counter 0x01010101 */

@@ -12,7 +12,7 @@
 #include "format.h"
 #include "syslog_check.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 static void format(const struct rh_record *r, const struct rh_syslog_options *o, char *out,
                    size_t size, struct rh_buf *b)
@@ -131,8 +131,8 @@ static void unusable_hostname_is_nil(void **state)
     char out[RH_FORMAT_MAX];
     struct rh_buf b;
     struct sc_message m;
-    const struct rh_event_meta m1 = {FX_HANGUP_MS, "r\xC3\xA9seau", NULL};
-    const struct rh_event_meta m2 = {FX_HANGUP_MS, NULL, NULL};
+    const struct rh_record_meta m1 = {FX_HANGUP_MS, "r\xC3\xA9seau", NULL};
+    const struct rh_record_meta m2 = {FX_HANGUP_MS, NULL, NULL};
 
     (void)state;
     rh_syslog_options_default(&o);

@@ -15,7 +15,7 @@
 #include "md5.h"
 #include "radius.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 static const char secret[] = "s3cret";
 
 /* The value of the first attribute `type` (its length in *len), or NULL. */

@@ -11,7 +11,7 @@
 #include "fixtures.h"
 #include "record.h"
 
-static const struct rh_event_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
+static const struct rh_record_meta meta = {FX_HANGUP_MS, "ras01.contoso.com", fx_record_id};
 
 /* The text of a field, or "(null)". */
 static const char *F(const struct rh_record *r, const char *name)
@@ -313,7 +313,7 @@ static void ex_nil_guid_no_meta_and_early_clock(void **state)
 {
     struct rh_ras_connection_ex c;
     struct rh_record r;
-    const struct rh_event_meta early = {1000, NULL, NULL};
+    const struct rh_record_meta early = {1000, NULL, NULL};
 
     (void)state;
     fx_ppp(&c);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "event.h"
+#include "payload.h"
 #include "hot.h"
 
 #include "sink.h"
@@ -15,33 +15,33 @@ struct legacy_set {
     struct rh_ras_connection_3 c3;
 };
 
-_Static_assert(1 + sizeof(struct legacy_set) <= RH_EVENT_MAX - 64 &&
-                   RH_PACK_BOUND(1 + sizeof(struct legacy_set)) <= RH_EVENT_MAX,
+_Static_assert(1 + sizeof(struct legacy_set) <= RH_PAYLOAD_MAX - 64 &&
+                   RH_PACK_BOUND(1 + sizeof(struct legacy_set)) <= RH_PAYLOAD_MAX,
                "the packed legacy set fits a journal entry");
-_Static_assert(RH_EVENT_EX_MAX <= RH_EVENT_MAX && RH_EVENT_EX_MAX < 4096 - 512,
+_Static_assert(RH_PAYLOAD_EX_MAX <= RH_PAYLOAD_MAX && RH_PAYLOAD_EX_MAX < 4096 - 512,
                "the packed RAS_CONNECTION_EX fits a journal entry and, with room to spare, a page");
 
-RH_HOT size_t rh_event_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
-                                    uint8_t out[RH_EVENT_EX_MAX])
+RH_HOT size_t rh_payload_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
+                                      uint8_t out[RH_PAYLOAD_EX_MAX])
 {
     size_t n;
 
     out[0] = status == RH_EX_SHORT ? FLAG_SHORT : 0;
     n = rh_pack_prefix(conn, readable, sizeof(struct rh_ras_connection_ex), out + 1,
-                       RH_EVENT_EX_MAX - 1);
+                       RH_PAYLOAD_EX_MAX - 1);
     return n == 0 ? 0 : n + 1;
 }
 
-size_t rh_event_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
-                        uint8_t out[RH_EVENT_EX_MAX])
+size_t rh_payload_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
+                          uint8_t out[RH_PAYLOAD_EX_MAX])
 {
-    return rh_event_pack_ex_from(copy, sizeof *copy, status, out);
+    return rh_payload_pack_ex_from(copy, sizeof *copy, status, out);
 }
 
-size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,
-                            const struct rh_ras_connection_1 *c1,
-                            const struct rh_ras_connection_2 *c2,
-                            const struct rh_ras_connection_3 *c3, uint8_t out[RH_EVENT_MAX])
+size_t rh_payload_pack_legacy(const struct rh_ras_connection_0 *c0,
+                              const struct rh_ras_connection_1 *c1,
+                              const struct rh_ras_connection_2 *c2,
+                              const struct rh_ras_connection_3 *c3, uint8_t out[RH_PAYLOAD_MAX])
 {
     uint8_t blob[1 + sizeof(struct legacy_set)];
     size_t len = 1;
@@ -63,10 +63,10 @@ size_t rh_event_pack_legacy(const struct rh_ras_connection_0 *c0,
         memcpy(blob + len, c3, sizeof *c3);
         len += sizeof *c3;
     }
-    return rh_pack(blob, len, out, RH_EVENT_MAX);
+    return rh_pack(blob, len, out, RH_PAYLOAD_MAX);
 }
 
-static bool decode_ex(const uint8_t *p, size_t len, const struct rh_event_meta *meta,
+static bool decode_ex(const uint8_t *p, size_t len, const struct rh_record_meta *meta,
                       struct rh_record *r)
 {
     struct rh_ras_connection_ex c;
@@ -77,7 +77,7 @@ static bool decode_ex(const uint8_t *p, size_t len, const struct rh_event_meta *
     return true;
 }
 
-static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_event_meta *meta,
+static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_record_meta *meta,
                           struct rh_record *r)
 {
     uint8_t blob[1 + sizeof(struct legacy_set)];
@@ -111,8 +111,8 @@ static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_event_me
     return true;
 }
 
-bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
-                     const struct rh_event_meta *meta, struct rh_record *r)
+bool rh_payload_decode(enum rh_jkind kind, const void *payload, size_t len,
+                       const struct rh_record_meta *meta, struct rh_record *r)
 {
     switch (kind) {
     case RH_JKIND_HANGUP_EX:
@@ -132,7 +132,7 @@ bool rh_event_decode(enum rh_jkind kind, const void *payload, size_t len,
     }
 }
 
-unsigned rh_event_of_kind(enum rh_jkind kind)
+unsigned rh_payload_event(enum rh_jkind kind)
 {
     switch (kind) {
     case RH_JKIND_HANGUP_EX:
