@@ -26,7 +26,7 @@ enum rh_sink_state {
     RH_SINK_STATE_STUCK,    /* an attempt has not returned within the drain bound */
     RH_SINK_STATE_INVALID,  /* not running: its configuration cannot be used (it keeps its backlog)
                              */
-    RH_SINK_STATE_DISABLED, /* not running: Enabled = 0 (it keeps its backlog) */
+    RH_SINK_STATE_DISABLED, /* not running: Enabled = 0 (nothing is kept for it) */
 };
 
 const char *rh_sink_state_name(enum rh_sink_state s);

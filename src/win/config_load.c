@@ -341,6 +341,7 @@ void rh_config_load(struct rh_config_set *cs)
         cs->incomplete = true;
         load_default_sink(cs);
     } else {
+        cs->sinks_key = true;
         cs->incomplete = !load_sinks(cs, sinks);
         for (size_t i = 0; i < cs->n; i++)
             runs = runs || cs->sinks[i].standing == RH_STANDING_RUNS;

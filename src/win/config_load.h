@@ -38,6 +38,7 @@ struct rh_config_set {
     struct rh_config_sink sinks[RH_CONFIG_SINKS]; /* each Sinks\<name>, in registry order */
     size_t n;
     bool incomplete; /* Sinks could not be read whole: no cursor may be released */
+    bool sinks_key;  /* Sinks exists: its sinks, and not the default file, are the outputs */
 };
 
 /*

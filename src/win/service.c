@@ -134,6 +134,12 @@ static void start_locked(void)
      */
     stamp = rh_watcher_stamp();
     rh_config_load(&g_current);
+    if (g_current.sinks_key)
+        rh_log(RH_LOG_INFO,
+               "%s\\Sinks exists: its sinks are the outputs, and the default JSON Lines file "
+               "(%%ProgramData%%\\RasHangup\\hangups.jsonl) is written only if one of them names "
+               "it",
+               RH_CONFIG_KEY_TEXT);
     for (size_t i = 0; i < g_current.n && n < RH_MAX_SINKS; i++)
         if (g_current.sinks[i].standing == RH_STANDING_RUNS)
             n += create_sink(&g_current.sinks[i], &sinks[n]) ? 1 : 0;
@@ -144,12 +150,23 @@ static void start_locked(void)
     g_generation++;
     if (rh_runtime_wants(RH_EVENT_SERVICE_START))
         rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
-    rh_log_event(RH_LOGID_STARTED, RH_LOG_INFO,
-                 "rashangup " RASHANGUP_VERSION
-                 " started on %s with %u sink(s); journal in %s (%lu MiB, %s when full)",
-                 g_server[0] ? g_server : "(unnamed)", (unsigned)n, rc.journal_dir_utf8,
-                 (unsigned long)g_current.g.journal_size_mb,
-                 rc.fail_closed ? "fail-closed" : "drop oldest");
+    {
+        char names[RH_MAX_SINKS * (RH_SINK_NAME_SIZE + 2)] = "";
+        struct rh_buf b;
+
+        rh_buf_init(&b, names, sizeof names);
+        for (size_t i = 0; i < n; i++) {
+            rh_buf_append_str(&b, i == 0 ? " (" : ", ");
+            rh_buf_append_str(&b, sinks[i].name);
+        }
+        rh_buf_append_str(&b, n > 0 ? ")" : "");
+        rh_log_event(RH_LOGID_STARTED, RH_LOG_INFO,
+                     "rashangup " RASHANGUP_VERSION
+                     " started on %s with %u sink(s)%s; journal in %s (%lu MiB, %s when full)",
+                     g_server[0] ? g_server : "(unnamed)", (unsigned)n, names, rc.journal_dir_utf8,
+                     (unsigned long)g_current.g.journal_size_mb,
+                     rc.fail_closed ? "fail-closed" : "drop oldest");
+    }
 
     /* Changes to the configuration apply live from now on. */
     if (!rh_watcher_start(stamp))

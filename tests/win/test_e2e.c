@@ -422,6 +422,10 @@ static void keywords_in_any_case_and_unknown_values_are_named(void **state)
                                           "one rashangup reads, and is ignored (did you mean "
                                           "JournalSizeMB?)"));
     assert_false(wt_log_contains(log_from, "value FlushIntervalMS is not"));
+    /* Start names the sinks that run, and says the default file is not one of them. */
+    assert_true(wt_log_contains(log_from, "with 1 sink(s) (main); journal in"));
+    assert_true(wt_log_contains(log_from, "Sinks exists: its sinks are the outputs, and the "
+                                          "default JSON Lines file"));
     assert_false(wt_log_contains(log_from, "value Type is not"));
 }
 
