@@ -7,6 +7,7 @@
 #include "eventlog_source.h"
 #include "files.h"
 #include "messages.h"
+#include "errhint.h"
 #include "text.h"
 #include "wstr.h"
 
@@ -255,6 +256,7 @@ void rh_win32_error_text(DWORD code, char *out, size_t out_size)
     WCHAR msg[512];
     DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
                              0, msg, sizeof msg / sizeof msg[0], NULL);
+    const struct rh_error_hint *hint = rh_error_hint(code);
     struct rh_buf b;
     char text[1024];
 
@@ -264,10 +266,21 @@ void rh_win32_error_text(DWORD code, char *out, size_t out_size)
     if (n > 0 && rh_wide_to_utf8(msg, (int)n, text, sizeof text)) {
         rh_buf_append_str(&b, text);
         rh_buf_append_char(&b, ' ');
+    } else if (hint != NULL) {
+        rh_buf_append_str(&b, hint->name);
+        rh_buf_append_char(&b, ' ');
     }
-    rh_buf_append_char(&b, '(');
-    rh_buf_append_u64(&b, code);
+    /* The code as Windows documents it: HRESULTs and SECURITY_STATUS in hexadecimal. */
+    rh_buf_append_str(&b, code >= 0x80000000u ? "(0x" : "(");
+    if (code >= 0x80000000u)
+        rh_buf_append_hex(&b, code);
+    else
+        rh_buf_append_u64(&b, code);
     rh_buf_append_char(&b, ')');
+    if (hint != NULL) {
+        rh_buf_append_str(&b, "; ");
+        rh_buf_append_str(&b, hint->hint);
+    }
 }
 
 enum rh_sink_result rh_sink_note(struct rh_sink_error *e, enum rh_sink_result r, const char *fmt,

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "errhint.h"
 #include "text.h"
 
 static void utf16_ascii_and_bmp(void **state)
@@ -266,10 +267,23 @@ static void hex(void **state)
     assert_string_equal(data, "0 c227 ffffffff");
 }
 
+/* The codes an administrator meets have a name and a hint; others have none. */
+static void error_hints_name_the_codes(void **state)
+{
+    (void)state;
+    assert_string_equal(rh_error_hint(10061)->name, "WSAECONNREFUSED");
+    assert_string_equal(rh_error_hint(0x80090328u)->name, "SEC_E_CERT_EXPIRED");
+    assert_non_null(strstr(rh_error_hint(193)->hint, "64-bit"));
+    assert_non_null(strstr(rh_error_hint(0x80090325u)->hint, "CaFile"));
+    assert_null(rh_error_hint(0));
+    assert_null(rh_error_hint(123456));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf16_ascii_and_bmp),
+        cmocka_unit_test(error_hints_name_the_codes),
         cmocka_unit_test(utf16_surrogate_pair_round_trips),
         cmocka_unit_test(utf16_lone_surrogates_become_replacement),
         cmocka_unit_test(utf16_without_nul_stops_at_capacity),
