@@ -228,7 +228,7 @@ static void keep_cursors(struct rh_runtime *rt, const struct rh_runtime_sink *st
         rh_journal_keep_cursors(&rt->journal, names, n);
     for (int c = 0; c < RH_JOURNAL_CURSORS; c++)
         if (rt->journal.hdr->cursors[c].name[0] == '\0')
-            rt->dropped_base[c] = 0; /* a slot made anew counts from zero */
+            rt->dropped_base[c] = rt->dropped_said[c] = 0; /* a slot made anew counts from zero */
     ReleaseSRWLockExclusive(&rt->alock);
 }
 
@@ -305,7 +305,7 @@ void rh_runtime_start(const struct rh_runtime_config *cfg, const struct rh_runti
     rh_runtime_ids_init(rt);
     open_journal(rt);
     for (int c = 0; c < RH_JOURNAL_CURSORS && rt->journal.hdr != NULL; c++)
-        rt->dropped_base[c] = rt->journal.hdr->cursors[c].dropped;
+        rt->dropped_base[c] = rt->dropped_said[c] = rt->journal.hdr->cursors[c].dropped;
 
     /*
      * Cursors: the sinks configured now, running or held, keep theirs (a new
@@ -451,11 +451,27 @@ struct rh_runtime *rh_runtime_detach(void)
     return rt;
 }
 
-void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
+/* The records some sink has not had (the slowest's count): what the journal keeps. */
+static uint64_t undelivered(struct rh_runtime *rt)
+{
+    uint64_t most = 0;
+
+    for (int c = 0; c < RH_JOURNAL_CURSORS && rt->journal.hdr != NULL; c++) {
+        struct rh_jcursor_view v;
+
+        if (rt->journal.hdr->cursors[c].name[0] != '\0' &&
+            rh_journal_cursor_view(&rt->journal, c, &v) == RH_J_OK && v.pending > most)
+            most = v.pending;
+    }
+    return most;
+}
+
+void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun, struct rh_runtime_left *left)
 {
     ULONGLONG until, now;
     bool abandoned = false, flusher_stuck = false, reader_stuck = false;
 
+    memset(left, 0, sizeof *left);
     if (rt == NULL)
         return;
     until = begun + rt->cfg.drain_ms + 1000;
@@ -463,6 +479,9 @@ void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun)
     if (rt->stop_event != NULL)
         SetEvent(rt->stop_event);
     abandoned = halt_workers(rt);
+    /* The workers moved their cursors for the last time: what is left stays, or is lost. */
+    left->undelivered = undelivered(rt);
+    left->in_memory = !rt->file_backed;
 
     /* The flusher's last round, after the workers' last moves: cursors and status.json. */
     if (rt->flusher != NULL) {

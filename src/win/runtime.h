@@ -94,9 +94,15 @@ struct rh_runtime;
  * DLL pinned in memory. Records not delivered stay in the journal for the next
  * start. Accepts NULL.
  */
+/* What stop left behind, for its message. */
+struct rh_runtime_left {
+    uint64_t undelivered; /* records the slowest sink has not had */
+    bool in_memory;       /* the journal was in memory: they are lost, not kept */
+};
+
 void rh_runtime_drain(ULONGLONG begun);
 struct rh_runtime *rh_runtime_detach(void);
-void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun);
+void rh_runtime_stop(struct rh_runtime *rt, ULONGLONG begun, struct rh_runtime_left *left);
 
 /*
  * Live reconfiguration, with the journal open and RRAS's callbacks running:

@@ -160,6 +160,8 @@ struct rh_runtime {
     size_t n_held;
     /* Each cursor's dropped count when this runtime began (status.json counts since start). */
     uint64_t dropped_base[RH_JOURNAL_CURSORS];
+    /* Each cursor's dropped count when the flusher last said so (event 203). */
+    uint64_t dropped_said[RH_JOURNAL_CURSORS];
 };
 
 /*

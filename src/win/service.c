@@ -282,6 +282,7 @@ void rh_service_stop(void)
     /* Start and stop both hold it: g_running changes under it only. */
     AcquireSRWLockExclusive(&g_reload_lock);
     if (g_running) {
+        struct rh_runtime_left left;
         struct rh_runtime *rt;
 
         AcquireSRWLockShared(&g_lock);
@@ -294,10 +295,23 @@ void rh_service_stop(void)
         g_running = false;
         rt = rh_runtime_detach();
         ReleaseSRWLockExclusive(&g_lock);
-        rh_runtime_stop(rt, begun); /* it owns the sink instances now */
+        rh_runtime_stop(rt, begun, &left); /* it owns the sink instances now */
         rh_config_set_free(&g_current);
         g_generation++;
-        rh_log_event(RH_LOGID_STOPPED, RH_LOG_INFO, "rashangup stopped");
+        if (left.undelivered == 0)
+            rh_log_event(RH_LOGID_STOPPED, RH_LOG_INFO,
+                         "rashangup stopped; every sink had every record");
+        else if (left.in_memory)
+            rh_log_event(RH_LOGID_STOPPED, RH_LOG_INFO,
+                         "rashangup stopped; %llu record(s) not delivered to every sink are lost: "
+                         "the journal was in memory (its folder could not be used; see the "
+                         "start's messages)",
+                         (unsigned long long)left.undelivered);
+        else
+            rh_log_event(RH_LOGID_STOPPED, RH_LOG_INFO,
+                         "rashangup stopped; %llu record(s) not yet delivered to every sink stay "
+                         "in the journal and are delivered at the next start",
+                         (unsigned long long)left.undelivered);
         rh_diag_close();
     }
     ReleaseSRWLockExclusive(&g_reload_lock);

@@ -131,16 +131,43 @@ out:
     free(texts);
 }
 
-/* Reports what the callbacks only counted: drops and a full journal. */
+/*
+ * Reports what the callbacks only counted: drops and a full journal, naming
+ * the sinks that had not had the records dropped (the ones that fell behind).
+ */
 void rh_status_report(struct rh_runtime *rt)
 {
     LONG64 dropped = rt->dropped;
     LONG64 before = InterlockedExchange64(&rt->dropped_reported, dropped);
+    char behind[640] = "";
+    struct rh_buf b;
 
-    if (dropped > before)
-        rh_log_event(
-            RH_LOGID_DROPPED, RH_LOG_ERROR,
-            "journal full: %lld undelivered record(s) dropped to make room (%lld since start); "
-            "a sink is failing or JournalSizeMB is too small",
-            (long long)(dropped - before), (long long)dropped);
+    if (dropped <= before)
+        return;
+    rh_buf_init(&b, behind, sizeof behind);
+    AcquireSRWLockShared(&rt->wlock); /* the cursors' names */
+    for (int c = 0; c < RH_JOURNAL_CURSORS && rt->journal.hdr != NULL; c++) {
+        struct rh_jcursor_view v;
+        char name[RH_JOURNAL_NAME_SIZE];
+
+        snprintf(name, sizeof name, "%.*s", RH_JOURNAL_NAME_SIZE - 1,
+                 rt->journal.hdr->cursors[c].name);
+        if (name[0] == '\0' || rh_journal_cursor_view(&rt->journal, c, &v) != RH_J_OK ||
+            v.dropped <= rt->dropped_said[c])
+            continue;
+        rh_buf_append_str(&b, b.len > 0 ? ", " : "");
+        rh_buf_append_str(&b, name);
+        rh_buf_append_str(&b, " (");
+        rh_buf_append_u64(&b, v.dropped - rt->dropped_said[c]);
+        rh_buf_append_char(&b, ')');
+        rt->dropped_said[c] = v.dropped;
+    }
+    ReleaseSRWLockShared(&rt->wlock);
+    rh_log_event(RH_LOGID_DROPPED, RH_LOG_ERROR,
+                 "journal full: %lld undelivered record(s) dropped to make room (%lld since "
+                 "start); sink(s) that had not had them: %s. Fix what keeps that sink behind (its "
+                 "state and last error are in status.json), or make JournalSizeMB larger so that "
+                 "the journal holds a longer outage",
+                 (long long)(dropped - before), (long long)dropped,
+                 behind[0] != '\0' ? behind : "(none running)");
 }

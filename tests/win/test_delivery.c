@@ -271,6 +271,9 @@ static void full_journal_drops_the_oldest_and_says_so(void **state)
     assert_int_equal(seen[0], 0);
     assert_true(wt_log_contains(log_from, "journal full: "));
     assert_true(wt_log_contains(log_from, "undelivered record(s) dropped to make room"));
+    /* Event 203 names the sink that fell behind, and what to do. */
+    assert_true(wt_log_contains(log_from, "sink(s) that had not had them: main ("));
+    assert_true(wt_log_contains(log_from, "or make JournalSizeMB larger"));
 }
 
 static void full_journal_fail_closed_refuses_connections_and_drops_nothing(void **state)

@@ -453,6 +453,9 @@ static void unwritable_output_degrades_and_reports(void **state)
     assert_true(
         wt_log_contains(log_from, "sink lost: cannot open file Q:\\nowhere\\records.jsonl"));
     assert_true(wt_log_contains(log_from, "sink lost: delivery failed; retrying with backoff"));
+    /* Event 206 says what stays for the next start. */
+    assert_true(wt_log_contains(log_from, "record(s) not yet delivered to every sink stay in the "
+                                          "journal and are delivered at the next start"));
     wt_program_data_file(L"journal\\status.json", status_path, MAX_PATH);
     status = wt_read_file(status_path, &len);
     assert_non_null(status);
