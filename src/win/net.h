@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Winsock for the network sinks: server lists, connecting with a timeout, sending,
+ * Winsock for the network sinks: connecting with a timeout, sending,
  * and the stream interface that plain TCP and TLS (tls.h) both implement.
  */
 #ifndef RH_NET_H
@@ -13,21 +13,7 @@
 #include <ws2tcpip.h>
 #include <windows.h>
 
-#define RH_NET_MAX_SERVERS 8
-#define RH_NET_HOST_SIZE   256
-
-struct rh_endpoint {
-    char host[RH_NET_HOST_SIZE]; /* a name, an IPv4 address, or an IPv6 address */
-    uint16_t port;
-};
-
-/*
- * Parses a server list: entries separated by ',', ';' or spaces, each "host",
- * "host:port", "[v6addr]" or "[v6addr]:port"; `port` when an entry names none.
- * False, with the reason in err, for an empty list or a malformed entry.
- */
-bool rh_net_parse_servers(const char *list, uint16_t port, struct rh_endpoint *out, size_t max,
-                          size_t *n, char *err, size_t err_size);
+#include "servers.h" /* struct rh_endpoint and the server lists, in the core */
 
 /* WSAStartup / WSACleanup, reference-counted by Winsock itself. */
 bool rh_net_startup(void);

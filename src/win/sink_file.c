@@ -37,6 +37,7 @@
 #include "diag.h"
 #include "files.h"
 #include "format.h"
+#include "rotation.h"
 #include "sink.h"
 #include "text.h"
 #include "wstr.h"
@@ -50,14 +51,13 @@
 struct file_config {
     char path[PATH_UTF8_SIZE];
     uint32_t format; /* enum rh_format */
-    uint32_t rotate; /* enum period */
+    uint32_t rotate; /* enum rh_period */
     uint32_t rotate_size_mb;
     uint32_t keep_files;
     uint32_t keep_days;
 };
 
-/* The Rotate keywords, by enum period. */
-enum period { PERIOD_NEVER, PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
+/* The Rotate keywords, by enum rh_period. */
 static const char *const period_names[] = {"never", "daily", "weekly", "monthly", NULL};
 
 static const struct rh_option file_options[] = {
@@ -92,13 +92,9 @@ static const struct rh_option file_options[] = {
 static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC week",
                                              "a new UTC month"};
 
-/* FILETIME ticks: 100 ns since 1601-01-01 00:00 UTC, a Monday. */
-#define TICKS_PER_SECOND 10000000ull
-#define TICKS_PER_DAY    (86400ull * TICKS_PER_SECOND)
-
 /* How many -N a rotation tries when names are taken by what it does not recognize. */
 #define MAX_NAME_TRIES 1000u
-#define ROTATED_SIZE   (PATH_UTF8_SIZE + 32) /* the path plus "-YYYYMMDDTHHMMSSZ-NNNNNN" */
+#define ROTATED_SIZE   (PATH_UTF8_SIZE + RH_ROTATED_TAG_MAX) /* the path plus its rotated part */
 
 struct file_sink {
     struct rh_sink_error error; /* the last failure (error()) */
@@ -107,19 +103,19 @@ struct file_sink {
     char *buf;
     size_t buf_len;
     enum rh_format format;
-    bool failing;         /* an open or write failed and no write succeeded since: reported */
-    bool pipe;            /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
-    enum period period;   /* Rotate */
-    uint64_t size_limit;  /* RotateSizeMB in bytes; 0: none */
-    uint32_t keep_files;  /* KeepFiles; 0: all */
-    uint32_t keep_days;   /* KeepDays; 0: no age limit */
-    uint64_t size;        /* of the live file: as opened (cut back), plus what this sink wrote */
-    uint64_t header_len;  /* what a new file starts with: no larger, and it holds no record */
-    uint64_t file_period; /* the day, week or month of the live file's last write */
-    uint64_t retention_day;     /* the UTC day retention last ran; UINT64_MAX: not yet */
+    bool failing; /* an open or write failed and no write succeeded since: reported */
+    bool pipe;    /* Path is \\.\pipe\...: a local reader (a log shipper) takes the lines */
+    enum rh_period period;  /* Rotate */
+    uint64_t size_limit;    /* RotateSizeMB in bytes; 0: none */
+    uint32_t keep_files;    /* KeepFiles; 0: all */
+    uint32_t keep_days;     /* KeepDays; 0: no age limit */
+    uint64_t size;          /* of the live file: as opened (cut back), plus what this sink wrote */
+    uint64_t header_len;    /* what a new file starts with: no larger, and it holds no record */
+    uint64_t file_period;   /* the day, week or month of the live file's last write */
+    uint64_t retention_day; /* the UTC day retention last ran; UINT64_MAX: not yet */
     const char *rotate_pending; /* why a rotation whose rename failed (reported) was due */
     bool delete_failing;        /* a delete (or listing the folder) failed, and that was reported */
-    size_t stem_at;             /* where the file's name starts in path */
+    size_t stem_at;             /* where the file's name starts in path_utf8 */
     size_t ext_at;              /* where its extension (".jsonl") starts; the end if none */
     char name[RH_SINK_NAME_SIZE];
     char path_utf8[PATH_UTF8_SIZE];
@@ -127,22 +123,9 @@ struct file_sink {
     WCHAR folder[PATH_UTF8_SIZE]; /* the folder of path: where rotation and retention stay */
 };
 
-/* A rotated file of this sink, as its name says. */
-struct rotated {
-    uint64_t time; /* ticks, whole seconds */
-    uint32_t n;    /* 0, or N of a -N name */
-};
-
 static uint64_t ft_ticks(const FILETIME *ft)
 {
     return ((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime;
-}
-
-static FILETIME ticks_ft(uint64_t t)
-{
-    FILETIME ft = {.dwLowDateTime = (DWORD)(t & 0xFFFFFFFFu), .dwHighDateTime = (DWORD)(t >> 32)};
-
-    return ft;
 }
 
 static uint64_t now_ticks(void)
@@ -151,27 +134,6 @@ static uint64_t now_ticks(void)
 
     GetSystemTimeAsFileTime(&ft);
     return ft_ticks(&ft);
-}
-
-/* The UTC day, week or month that time t falls in, as a number that grows with time. */
-static uint64_t period_of(enum period p, uint64_t t)
-{
-    FILETIME ft = ticks_ft(t);
-    SYSTEMTIME st;
-
-    switch (p) {
-    case PERIOD_DAY:
-        return t / TICKS_PER_DAY;
-    case PERIOD_WEEK:
-        return t / TICKS_PER_DAY / 7; /* day 0 is a Monday */
-    case PERIOD_MONTH:
-        if (!FileTimeToSystemTime(&ft, &st))
-            return 0;
-        return (uint64_t)st.wYear * 12 + st.wMonth;
-    case PERIOD_NEVER:
-        break;
-    }
-    return 0;
 }
 
 static void utf8_of(const WCHAR *w, char *out, size_t out_size)
@@ -360,9 +322,9 @@ static bool start_file(struct file_sink *s, char *why, size_t why_size)
     if (!cut_torn_tail(s, why, why_size))
         return false;
     /* The last write as found: a cut is no record, and must not put off a rotation. */
-    s->file_period = period_of(s->period, now);
+    s->file_period = rh_period_of(s->period, now);
     if (s->size > s->header_len)
-        s->file_period = period_of(s->period, ft_ticks(&info.ftLastWriteTime));
+        s->file_period = rh_period_of(s->period, ft_ticks(&info.ftLastWriteTime));
     /* Opened to read and cut too, the handle writes where it points, not at the end. */
     if (!SetFilePointerEx(s->file, zero, NULL, FILE_END))
         goto fail;
@@ -466,93 +428,35 @@ static bool ensure_open(struct file_sink *s)
 static bool rotated_name(const struct file_sink *s, uint64_t t, uint32_t n, WCHAR *out,
                          size_t out_count)
 {
-    FILETIME ft = ticks_ft(t);
-    SYSTEMTIME st;
-    WCHAR counter[16] = L"";
-    int len;
+    char name[ROTATED_SIZE];
+    const char *ext = s->path_utf8 + s->ext_at;
 
-    if (!FileTimeToSystemTime(&ft, &st))
-        return false;
-    if (n > 0 && _snwprintf(counter, 16, L"-%u", (unsigned)n) < 0)
-        return false;
-    counter[15] = L'\0';
-    len = _snwprintf(out, out_count, L"%.*ls-%04u%02u%02uT%02u%02u%02uZ%ls%ls", (int)s->ext_at,
-                     s->path, (unsigned)st.wYear, (unsigned)st.wMonth, (unsigned)st.wDay,
-                     (unsigned)st.wHour, (unsigned)st.wMinute, (unsigned)st.wSecond, counter,
-                     s->path + s->ext_at);
-    if (len < 0 || (size_t)len >= out_count) {
-        out[out_count - 1] = L'\0';
-        return false;
-    }
-    return true;
+    out[0] = L'\0';
+    return rh_rotated_name(s->path_utf8, s->ext_at, ext, strlen(ext), t, n, name, sizeof name) &&
+           rh_utf8_to_wide(name, out, out_count);
 }
 
-/* Reads exactly `count` decimal digits at *p. */
-static bool read_digits(const WCHAR **p, unsigned count, unsigned *out)
+/*
+ * True if file name `name` is one of this sink's rotated names; what it says in
+ * r. A name that is not UTF-16 (a lone surrogate) is none: it could not be
+ * written back.
+ */
+static bool parse_rotated(const struct file_sink *s, const WCHAR *name, struct rh_rotated *r)
 {
-    *out = 0;
-    for (unsigned i = 0; i < count; i++) {
-        WCHAR c = (*p)[i];
+    char name_utf8[MAX_PATH * 3];
+    const char *ext = s->path_utf8 + s->ext_at;
+    int len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, name, -1, name_utf8,
+                                  (int)sizeof name_utf8, NULL, NULL);
 
-        if (c < L'0' || c > L'9')
-            return false;
-        *out = *out * 10 + (unsigned)(c - L'0');
-    }
-    *p += count;
-    return true;
-}
-
-/* True if file name `name` is one of this sink's rotated names; what it says in r. */
-static bool parse_rotated(const struct file_sink *s, const WCHAR *name, struct rotated *r)
-{
-    size_t stem_len = s->ext_at - s->stem_at;
-    const WCHAR *p;
-    unsigned y, mo, d, h, mi, sec, n = 0;
-    SYSTEMTIME st = {0};
-    FILETIME ft;
-
-    if (wcslen(name) < stem_len || _wcsnicmp(name, s->path + s->stem_at, stem_len) != 0)
+    if (len <= 0)
         return false;
-    p = name + stem_len;
-    if (*p++ != L'-' || !read_digits(&p, 4, &y) || !read_digits(&p, 2, &mo) ||
-        !read_digits(&p, 2, &d) || (*p != L'T' && *p != L't'))
-        return false;
-    p++;
-    if (!read_digits(&p, 2, &h) || !read_digits(&p, 2, &mi) || !read_digits(&p, 2, &sec) ||
-        (*p != L'Z' && *p != L'z'))
-        return false;
-    p++;
-    if (*p == L'-') {
-        /* -1 to -999999, as rotated_name writes it: no leading zero. */
-        size_t digits = 0;
-
-        p++;
-        if (*p < L'1' || *p > L'9')
-            return false;
-        while (digits < 7 && p[digits] >= L'0' && p[digits] <= L'9')
-            digits++;
-        if (digits > 6 || !read_digits(&p, (unsigned)digits, &n))
-            return false;
-    }
-    if (_wcsicmp(p, s->path + s->ext_at) != 0)
-        return false;
-    st.wYear = (WORD)y;
-    st.wMonth = (WORD)mo;
-    st.wDay = (WORD)d;
-    st.wHour = (WORD)h;
-    st.wMinute = (WORD)mi;
-    st.wSecond = (WORD)sec;
-    /* It refuses a time that does not exist: month 13, February 30, 24:00. */
-    if (!SystemTimeToFileTime(&st, &ft))
-        return false;
-    r->time = ft_ticks(&ft);
-    r->n = n;
-    return true;
+    return rh_rotated_parse(name_utf8, (size_t)len - 1, s->path_utf8 + s->stem_at,
+                            s->ext_at - s->stem_at, ext, strlen(ext), r);
 }
 
 static int cmp_rotated(const void *a, const void *b)
 {
-    const struct rotated *x = a, *y = b;
+    const struct rh_rotated *x = a, *y = b;
 
     if (x->time != y->time)
         return x->time < y->time ? -1 : 1;
@@ -572,9 +476,10 @@ static void report_delete_failure(struct file_sink *s, const char *why)
  * to free). False if they could not all be listed: *err is why, or 0 for want of
  * memory.
  */
-static bool list_rotated(const struct file_sink *s, struct rotated **list, size_t *count,
+static bool list_rotated(const struct file_sink *s, struct rh_rotated **list, size_t *count,
                          DWORD *err)
 {
+    char pattern_utf8[ROTATED_SIZE];
     WCHAR pattern[ROTATED_SIZE];
     WIN32_FIND_DATAW fd;
     HANDLE find;
@@ -585,8 +490,9 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
     *list = NULL;
     *count = 0;
     *err = ERROR_FILENAME_EXCED_RANGE;
-    len = _snwprintf(pattern, ROTATED_SIZE, L"%.*ls-*", (int)s->ext_at, s->path);
-    if (len < 0 || len >= (int)ROTATED_SIZE)
+    len = snprintf(pattern_utf8, sizeof pattern_utf8, "%.*s-*", (int)s->ext_at, s->path_utf8);
+    if (len < 0 || (size_t)len >= sizeof pattern_utf8 ||
+        !rh_utf8_to_wide(pattern_utf8, pattern, ROTATED_SIZE))
         return false;
     find = FindFirstFileExW(pattern, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
     if (find == INVALID_HANDLE_VALUE) {
@@ -594,14 +500,14 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
         return *err == ERROR_FILE_NOT_FOUND || *err == ERROR_NO_MORE_FILES;
     }
     do {
-        struct rotated r;
+        struct rh_rotated r;
 
         if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0 ||
             !parse_rotated(s, fd.cFileName, &r))
             continue;
         if (n == cap) {
             size_t new_cap = cap == 0 ? 64 : cap * 2;
-            struct rotated *grown = NULL;
+            struct rh_rotated *grown = NULL;
 
             if (new_cap <= SIZE_MAX / sizeof **list)
                 grown = realloc(*list, new_cap * sizeof **list);
@@ -632,17 +538,17 @@ static bool list_rotated(const struct file_sink *s, struct rotated **list, size_
  * KeepDays by the time in their names, except `spare` (the file just rotated, or
  * NULL).
  */
-static void apply_retention(struct file_sink *s, uint64_t now, const struct rotated *spare)
+static void apply_retention(struct file_sink *s, uint64_t now, const struct rh_rotated *spare)
 {
     WCHAR victim[ROTATED_SIZE];
     char why[ROTATED_SIZE * 3 + 256];
-    struct rotated *list = NULL;
+    struct rh_rotated *list = NULL;
     size_t n = 0;
     uint64_t cutoff = 0;
     bool all_deleted = true;
     DWORD err;
 
-    s->retention_day = now / TICKS_PER_DAY;
+    s->retention_day = now / RH_TICKS_PER_DAY;
     if (s->keep_files == 0 && s->keep_days == 0)
         return;
     /* From a partial list, the wrong files could be deleted: then none are. */
@@ -660,8 +566,8 @@ static void apply_retention(struct file_sink *s, uint64_t now, const struct rota
     if (n == 0)
         goto out;
 
-    if (s->keep_days != 0 && now > (uint64_t)s->keep_days * TICKS_PER_DAY)
-        cutoff = now - (uint64_t)s->keep_days * TICKS_PER_DAY;
+    if (s->keep_days != 0 && now > (uint64_t)s->keep_days * RH_TICKS_PER_DAY)
+        cutoff = now - (uint64_t)s->keep_days * RH_TICKS_PER_DAY;
     for (size_t i = 0; i < n; i++) {
         bool too_many = s->keep_files != 0 && n - i > s->keep_files;
         bool too_old = list[i].time < cutoff;
@@ -702,7 +608,7 @@ static bool rotate(struct file_sink *s, uint64_t now, const char *why)
 {
     WCHAR to[ROTATED_SIZE] = L"";
     char to_utf8[ROTATED_SIZE * 3], file_why[ROTATED_SIZE * 3 + 256];
-    struct rotated *list = NULL, made = {.time = now - now % TICKS_PER_SECOND};
+    struct rh_rotated *list = NULL, made = {.time = now - now % RH_TICKS_PER_SECOND};
     size_t count = 0;
     uint32_t first = 0;
     DWORD err;
@@ -780,14 +686,14 @@ static bool rotate_if_due(struct file_sink *s, size_t n, uint64_t now)
     if (s->size > s->header_len) { /* an empty file is never rotated */
         if (s->rotate_pending != NULL)
             why = s->rotate_pending;
-        else if (s->period != PERIOD_NEVER && period_of(s->period, now) != s->file_period)
+        else if (s->period != RH_PERIOD_NEVER && rh_period_of(s->period, now) != s->file_period)
             why = period_reasons[s->period];
         else if (s->size_limit != 0 && (s->size > s->size_limit || n > s->size_limit - s->size))
             why = "RotateSizeMB reached";
     }
     if (why != NULL && !rotate(s, now, why))
         return false;
-    if (now / TICKS_PER_DAY != s->retention_day)
+    if (now / RH_TICKS_PER_DAY != s->retention_day)
         apply_retention(s, now, NULL);
     return true;
 }
@@ -797,7 +703,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     const struct file_config *cfg = config;
     struct file_sink *s = NULL;
     enum rh_format format = (enum rh_format)cfg->format;
-    enum period period = (enum period)cfg->rotate;
+    enum rh_period period = (enum rh_period)cfg->rotate;
     char header[4096];
     struct rh_buf b;
     const char *not_for_pipe = NULL;
@@ -826,7 +732,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         rh_set_err(err, err_size, "value Path: \"%s\" names no file in a folder", cfg->path);
         goto fail;
     }
-    if (period != PERIOD_NEVER)
+    if (period != RH_PERIOD_NEVER)
         not_for_pipe = "Rotate";
     else if (cfg->rotate_size_mb != 0)
         not_for_pipe = "RotateSizeMB";
@@ -842,16 +748,7 @@ static void *file_create(const char *name, const void *config, char *err, size_t
         goto fail;
     }
     /* The name's stem and extension: "hangups" and ".jsonl" (none if no dot after the folder). */
-    for (size_t i = 0; s->path[i] != L'\0'; i++)
-        if (s->path[i] == L'\\' || s->path[i] == L'/')
-            s->stem_at = i + 1;
-    s->ext_at = wcslen(s->path);
-    for (size_t i = s->ext_at; i > s->stem_at + 1; i--) {
-        if (s->path[i - 1] == L'.') {
-            s->ext_at = i - 1;
-            break;
-        }
-    }
+    rh_rotation_split(s->path_utf8, strlen(s->path_utf8), &s->stem_at, &s->ext_at);
     rh_buf_init(&b, header, sizeof header);
     if (rh_format_file_header(format, &b))
         s->header_len = b.len;
@@ -902,7 +799,7 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
         goto out;
     }
     s->size = s->buf_len > UINT64_MAX - s->size ? UINT64_MAX : s->size + s->buf_len;
-    s->file_period = period_of(s->period, now);
+    s->file_period = rh_period_of(s->period, now);
     if (s->failing) {
         rh_log(RH_LOG_INFO, "sink %s: file %s is writable again", s->name, s->path_utf8);
         s->failing = false;

@@ -61,6 +61,7 @@
 
 #include "diag.h"
 #include "format.h"
+#include "framing.h"
 #include "relp.h"
 #include "sink.h"
 
@@ -128,14 +129,6 @@ static const struct rh_option syslog_options[] = {
              "TLS: the name the servers' certificates must hold (default: each server's host)"),
 };
 
-/* A message sent on the connection and not settled: its token, and where it ends in the stream. */
-struct sent {
-    uint64_t token;
-    uint64_t end; /* RELP: its TXNR */
-    ULONGLONG at; /* RELP: when it was sent */
-    bool acked;   /* RELP: the collector answered 200 */
-};
-
 struct syslog_sink {
     char name[RH_SINK_NAME_SIZE];
     struct rh_sink_error error; /* the last failure (error()) */
@@ -164,9 +157,8 @@ struct syslog_sink {
     uint64_t frame_token[MAX_FRAMES];
     uint32_t frame_txnr[MAX_FRAMES]; /* RELP */
 
-    /* TCP, TLS: what was sent on this connection and is not settled, oldest first. */
-    struct sent *sent;
-    size_t sent_first, sent_count;
+    /* What was sent on this connection and is not settled, oldest first (framing.h). */
+    struct rh_sent_queue sent;
     uint64_t stream_bytes; /* sent on this connection */
     uint64_t window;       /* ResendWindowKB, in bytes */
     ULONGLONG last_send;   /* GetTickCount64() of the last send */
@@ -224,20 +216,22 @@ static void *syslog_create(const char *name, const void *config, char *err, size
 {
     const struct syslog_config *cfg = config;
     struct syslog_sink *s;
+    struct rh_sent *sent;
     unsigned facility;
     uint16_t port;
 
     s = calloc(1, sizeof *s);
-    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL ||
-        (s->sent = malloc(RH_UNSETTLED_MAX * sizeof *s->sent)) == NULL ||
-        (s->rx = malloc(RELP_RX_SIZE)) == NULL) {
-        if (s != NULL) {
-            free(s->sent);
-            free(s->buf);
-        }
-        free(s);
+    if (s == NULL) {
         rh_set_err(err, err_size, "out of memory");
         return NULL;
+    }
+    s->buf = malloc(BUFFER_SIZE);
+    s->rx = malloc(RELP_RX_SIZE);
+    sent = malloc(RH_UNSETTLED_MAX * sizeof *sent);
+    rh_sent_init(&s->sent, sent, RH_UNSETTLED_MAX);
+    if (s->buf == NULL || s->rx == NULL || sent == NULL) {
+        rh_set_err(err, err_size, "out of memory");
+        goto fail;
     }
     snprintf(s->name, sizeof s->name, "%s", name);
     s->sock = INVALID_SOCKET;
@@ -293,7 +287,7 @@ static void *syslog_create(const char *name, const void *config, char *err, size
 fail:
     rh_tls_destroy(s->tls);
     free(s->rx);
-    free(s->sent);
+    free(s->sent.entries);
     free(s->buf);
     free(s);
     return NULL;
@@ -306,7 +300,7 @@ fail:
 static void disconnect(struct syslog_sink *s)
 {
     if (s->transport == TRANSPORT_RELP && s->stream != NULL && s->txnr != 0 && s->relp_clean &&
-        s->sent_count == 0 && s->n_frames == 0 && !s->cancelled) {
+        s->sent.count == 0 && s->n_frames == 0 && !s->cancelled) {
         char frame[32];
         struct rh_buf b;
         struct rh_net_error ignored;
@@ -324,8 +318,7 @@ static void disconnect(struct syslog_sink *s)
     }
     rh_stream_close(s->stream);
     s->stream = NULL;
-    s->sent_count = 0;
-    s->sent_first = 0;
+    rh_sent_clear(&s->sent);
     s->stream_bytes = 0;
 }
 
@@ -412,16 +405,6 @@ static bool relp_open(struct syslog_sink *s, struct rh_net_error *err)
     return false;
 }
 
-/* RELP: settles the acknowledged messages at the front. */
-static void relp_settle_front(struct syslog_sink *s)
-{
-    while (s->sent_count > 0 && s->sent[s->sent_first].acked) {
-        s->settled = s->sent[s->sent_first].token;
-        s->sent_first = (s->sent_first + 1) % RH_UNSETTLED_MAX;
-        s->sent_count--;
-    }
-}
-
 /*
  * RELP: takes the collector's answers, waiting up to wait_ms in all, until
  * `outstanding` or fewer messages await one. True unless the session failed:
@@ -435,7 +418,7 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
     const char *why = "";
 
     /* A bounded number of frames: a collector that floods answers is no reason to stay. */
-    for (size_t frames = 0; s->sent_count > outstanding; frames++) {
+    for (size_t frames = 0; s->sent.count > outstanding; frames++) {
         ULONGLONG now = GetTickCount64();
         struct rh_relp_response r;
         size_t used = 0, i;
@@ -458,11 +441,8 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
             why = "it sent a command a client does not take";
             break;
         }
-        for (i = 0; i < s->sent_count; i++)
-            if (s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].end == r.txnr &&
-                !s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].acked)
-                break;
-        if (i == s->sent_count) {
+        i = rh_sent_find_unacked(&s->sent, r.txnr);
+        if (i == s->sent.count) {
             why = "it answered a message it was not sent";
             break;
         }
@@ -480,17 +460,17 @@ static bool relp_answers(struct syslog_sink *s, DWORD wait_ms, size_t outstandin
             why = "it refused a message";
             break;
         }
-        s->sent[(s->sent_first + i) % RH_UNSETTLED_MAX].acked = true;
+        rh_sent_at(&s->sent, i)->acked = true;
         relp_consume(s, used);
-        relp_settle_front(s);
+        rh_sent_settle_acked(&s->sent, &s->settled);
     }
-    if (s->sent_count <= outstanding)
+    if (s->sent.count <= outstanding)
         return true;
     rh_log(RH_LOG_WARNING,
            "sink %s: RELP to %s port %u: %s; %u message(s) it had not acknowledged are sent "
            "again",
            s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port, why,
-           (unsigned)s->sent_count);
+           (unsigned)s->sent.count);
     s->relp_clean = false;
     SetLastError(WSAECONNABORTED);
     return false;
@@ -506,14 +486,14 @@ static bool relp_wait(struct syslog_sink *s, DWORD wait_ms, size_t outstanding)
 {
     if (!relp_answers(s, wait_ms, outstanding))
         return false;
-    if (s->sent_count <= outstanding)
+    if (s->sent.count <= outstanding)
         return true;
     if (!s->cancelled)
         rh_log(RH_LOG_WARNING,
                "sink %s: RELP to %s port %u: no answer within %lu ms; %u message(s) it had not "
                "acknowledged are sent again",
                s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
-               (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+               (unsigned long)s->timeout_ms, (unsigned)s->sent.count);
     s->relp_clean = false;
     SetLastError(WAIT_TIMEOUT);
     return false;
@@ -569,14 +549,6 @@ static bool finished_cleanly(struct syslog_sink *s)
     return clean_until(s, GetTickCount64() + FIN_GRACE_MS);
 }
 
-/* Every message sent on the connection is settled: the collector proved it read them. */
-static void settle_all(struct syslog_sink *s)
-{
-    if (s->sent_count > 0)
-        s->settled = s->sent[(s->sent_first + s->sent_count - 1) % RH_UNSETTLED_MAX].token;
-    s->sent_count = 0;
-}
-
 /* Gives up the connection (said why) and moves to the next server. */
 static void fail_over(struct syslog_sink *s, DWORD error)
 {
@@ -594,7 +566,7 @@ static void fail_over(struct syslog_sink *s, DWORD error)
  */
 static void connection_ended(struct syslog_sink *s, enum rh_peer_state peer)
 {
-    size_t lost = s->sent_count;
+    size_t lost = s->sent.count;
 
     if (lost > 0)
         rh_log(RH_LOG_WARNING,
@@ -617,7 +589,7 @@ static bool ensure_connected(struct syslog_sink *s)
 
     if (s->stream != NULL) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
-        bool lost = s->sent_count > 0;
+        bool lost = s->sent.count > 0;
 
         if (peer != RH_PEER_OPEN) {
             connection_ended(s, peer);
@@ -649,16 +621,6 @@ static bool ensure_connected(struct syslog_sink *s)
     return false;
 }
 
-/* Settles the messages that ResendWindowKB more bytes have followed on the connection. */
-static void settle_by_window(struct syslog_sink *s)
-{
-    while (s->sent_count > 0 && s->stream_bytes - s->sent[s->sent_first].end >= s->window) {
-        s->settled = s->sent[s->sent_first].token;
-        s->sent_first = (s->sent_first + 1) % RH_UNSETTLED_MAX;
-        s->sent_count--;
-    }
-}
-
 static void drop_buffer(struct syslog_sink *s)
 {
     s->len = 0;
@@ -683,14 +645,14 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
         return RH_SINK_RETRY;
     }
     if (s->transport != TRANSPORT_UDP && s->transport != TRANSPORT_RELP &&
-        s->sent_count + s->n_frames > RH_UNSETTLED_MAX) {
+        s->sent.count + s->n_frames > RH_UNSETTLED_MAX) {
         /* No room to remember more unconfirmed messages: have the collector confirm first. */
         if (!rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) || !finished_cleanly(s)) {
             drop_buffer(s);
             fail_over(s, WAIT_TIMEOUT);
             return RH_SINK_RETRY;
         }
-        settle_all(s);
+        rh_sent_settle_all(&s->sent, &s->settled);
         disconnect(s);
         if (!ensure_connected(s)) {
             drop_buffer(s);
@@ -703,19 +665,18 @@ static enum rh_sink_result send_buffer(struct syslog_sink *s)
             uint64_t end = s->stream_bytes;
 
             for (size_t i = 0; i < s->n_frames; i++) {
-                struct sent *t = &s->sent[(s->sent_first + s->sent_count) % RH_UNSETTLED_MAX];
+                struct rh_sent m = {s->frame_token[i], 0, GetTickCount64(), false};
 
                 end += s->frame_len[i];
-                t->token = s->frame_token[i];
-                t->end = s->transport == TRANSPORT_RELP ? s->frame_txnr[i] : end;
-                t->acked = false;
-                t->at = GetTickCount64();
-                s->sent_count++;
+                m.end = s->transport == TRANSPORT_RELP ? s->frame_txnr[i] : end;
+                /* Room was made above (TCP, TLS) or by the RELP window: it always fits. */
+                rh_sent_push(&s->sent, &m);
             }
             s->stream_bytes = end;
             s->last_send = GetTickCount64();
+            /* Settled once ResendWindowKB more bytes have followed it on the connection. */
             if (s->transport != TRANSPORT_RELP)
-                settle_by_window(s);
+                rh_sent_settle_window(&s->sent, s->stream_bytes, s->window, &s->settled);
         }
     } else {
         size_t at = 0;
@@ -772,7 +733,7 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
         }
     }
     if (s->len + frame_len + b.len + 32 > BUFFER_SIZE || s->n_frames == MAX_FRAMES ||
-        (s->transport == TRANSPORT_RELP && s->sent_count + s->n_frames >= RELP_WINDOW)) {
+        (s->transport == TRANSPORT_RELP && s->sent.count + s->n_frames >= RELP_WINDOW)) {
         if (send_buffer(s) != RH_SINK_OK)
             return RH_SINK_RETRY;
     }
@@ -786,7 +747,7 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
             return RH_SINK_RETRY;
         if (s->n_frames == 0)
             s->buf_session = s->session;
-        if (s->sent_count >= RELP_WINDOW && !relp_wait(s, s->timeout_ms, RELP_WINDOW - 1)) {
+        if (s->sent.count >= RELP_WINDOW && !relp_wait(s, s->timeout_ms, RELP_WINDOW - 1)) {
             drop_buffer(s);
             fail_over(s, GetLastError());
             return RH_SINK_RETRY;
@@ -796,7 +757,7 @@ static enum rh_sink_result syslog_deliver(void *instance, enum rh_sink_event eve
         frame_len = (size_t)snprintf(frame, sizeof frame, "%lu syslog %u ", (unsigned long)s->txnr,
                                      (unsigned)b.len);
     } else if (s->transport != TRANSPORT_UDP) {
-        frame_len = (size_t)snprintf(frame, sizeof frame, "%u ", (unsigned)b.len);
+        frame_len = rh_octet_prefix(b.len, frame); /* RFC 6587 octet counting */
     }
     start = s->len;
     memcpy(s->buf + s->len, frame, frame_len);
@@ -832,15 +793,15 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
          * stopping, or once the oldest has waited past ConnectTimeoutMs, wait
          * for all of them.
          */
-        if (s->stream != NULL && s->sent_count > 0) {
-            bool wait = now || GetTickCount64() - s->sent[s->sent_first].at > s->timeout_ms;
+        if (s->stream != NULL && s->sent.count > 0) {
+            bool wait = now || GetTickCount64() - rh_sent_at(&s->sent, 0)->at > s->timeout_ms;
 
             if (wait ? !relp_wait(s, s->timeout_ms, 0) : !relp_answers(s, 0, 0)) {
                 fail_over(s, GetLastError());
                 res = RH_SINK_RETRY;
             }
         }
-    } else if (s->stream != NULL && s->sent_count > 0) {
+    } else if (s->stream != NULL && s->sent.count > 0) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
 
         if (peer != RH_PEER_OPEN) {
@@ -852,7 +813,7 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
         } else if (now || s->prove_next || GetTickCount64() - s->last_send >= s->idle_close_ms) {
             /* Its answer to our close proves it read everything, unless a reset follows. */
             if (rh_stream_finish(s->stream, s->timeout_ms, &s->cancelled) && finished_cleanly(s)) {
-                settle_all(s);
+                rh_sent_settle_all(&s->sent, &s->settled);
                 disconnect(s);
                 s->prove_next = false;
             } else {
@@ -863,7 +824,7 @@ static enum rh_sink_result syslog_settle(void *instance, bool now, uint64_t *tok
                         "%u message(s) (it stopped reading, or is too slow); they are sent "
                         "again",
                         s->name, s->servers[s->current].host, (unsigned)s->servers[s->current].port,
-                        (unsigned long)s->timeout_ms, (unsigned)s->sent_count);
+                        (unsigned long)s->timeout_ms, (unsigned)s->sent.count);
                 fail_over(s, WAIT_TIMEOUT);
                 res = RH_SINK_RETRY;
             }
@@ -891,7 +852,7 @@ static void syslog_destroy(void *instance)
     rh_tls_destroy(s->tls);
     rh_net_cleanup();
     free(s->rx);
-    free(s->sent);
+    free(s->sent.entries);
     free(s->buf);
     free(s);
 }

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "files.h"
 #include "text.h"
+#include "thumbprint.h"
 #include "wstr.h"
 
 /*
@@ -43,7 +44,7 @@ static WCHAR unisp_name[] = L"Microsoft Unified Security Protocol Provider";
 
 struct rh_tls {
     HCERTSTORE ca; /* the CA file's certificates; NULL: the system's trust store */
-    BYTE pin[32];
+    BYTE pin[RH_THUMBPRINT_MAX];
     ULONG pin_len;                           /* 20 (SHA-1), 32 (SHA-256) or 0: no pin */
     WCHAR server_name[RH_NET_HOST_SIZE + 1]; /* empty: each endpoint's host */
     CredHandle cred;
@@ -244,52 +245,14 @@ out:
     return ok;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool rh_tls_set_thumbprint(struct rh_tls *t, const char *hex, char *err, size_t err_size)
 {
-    BYTE pin[32];
-    size_t digits = 0;
+    size_t len = 0;
 
-    for (const char *p = hex; *p != '\0'; p++) {
-        int d;
-
-        if (*p == ' ' || *p == '\t' || *p == ':')
-            continue;
-        if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
-            (unsigned char)p[2] == 0x8E) {
-            p += 2; /* U+200E LEFT-TO-RIGHT MARK */
-            continue;
-        }
-        d = hex_digit(*p);
-        if (d < 0 || digits == 64) {
-            rh_set_err(err, err_size,
-                       "\"%s\" is not a SHA-1 (40) or SHA-256 (64 hex digits) thumbprint", hex);
-            return false;
-        }
-        if (digits % 2 == 0)
-            pin[digits / 2] = (BYTE)(d << 4);
-        else
-            pin[digits / 2] = (BYTE)(pin[digits / 2] | d);
-        digits++;
-    }
-    if (digits != 40 && digits != 64) {
-        rh_set_err(err, err_size,
-                   "\"%s\" has %u hex digits: a thumbprint has 40 (SHA-1) or 64 (SHA-256)", hex,
-                   (unsigned)digits);
+    /* On failure the pin is left as it was. */
+    if (!rh_thumbprint_parse(hex, t->pin, &len, err, err_size))
         return false;
-    }
-    memcpy(t->pin, pin, digits / 2);
-    t->pin_len = (ULONG)(digits / 2);
+    t->pin_len = (ULONG)len;
     return true;
 }
 

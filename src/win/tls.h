@@ -51,7 +51,8 @@ bool rh_tls_set_ca_file(struct rh_tls *t, const char *path, char *err, size_t er
 /*
  * Pins the server's certificate: 40 (SHA-1) or 64 (SHA-256) hex digits, in
  * either case; spaces, tabs, colons and the invisible U+200E that Windows's
- * certificate dialog puts in front of a copied thumbprint are ignored.
+ * certificate dialog puts in front of a copied thumbprint are ignored
+ * (rh_thumbprint_parse, thumbprint.h, reads it).
  */
 bool rh_tls_set_thumbprint(struct rh_tls *t, const char *hex, char *err, size_t err_size);
 

@@ -25,6 +25,7 @@
 #include "host.h"
 #include "json_check.h"
 #include "record.h"
+#include "rotation.h"
 #include "wintest.h"
 
 #define MAX_RECORDS 8192
@@ -211,49 +212,22 @@ struct rotated {
     unsigned n;
 };
 
-static bool all_digits(const WCHAR *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] < L'0' || p[i] > L'9')
-            return false;
-    return true;
-}
-
-/* records-YYYYMMDDTHHMMSSZ<ext> or records-YYYYMMDDTHHMMSSZ-N<ext>, N from 1 without a 0 first. */
+/* records-YYYYMMDDTHHMMSSZ<ext> or records-YYYYMMDDTHHMMSSZ-N<ext>: the core's reading. */
 static bool parse_rotated(const WCHAR *name, const WCHAR *ext, struct rotated *r)
 {
-    const WCHAR *p = name + 8;
-    SYSTEMTIME st = {0};
-    FILETIME ft;
+    char name_utf8[MAX_PATH * 3], ext_utf8[64];
+    struct rh_rotated rot;
+    int len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, name, -1, name_utf8,
+                                  (int)sizeof name_utf8, NULL, NULL);
+    int ext_len = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, ext, -1, ext_utf8,
+                                      (int)sizeof ext_utf8, NULL, NULL);
 
-    if (wcsncmp(name, L"records-", 8) != 0 || wcslen(p) < 16 || !all_digits(p, 8) || p[8] != L'T' ||
-        !all_digits(p + 9, 6) || p[15] != L'Z')
+    if (len <= 0 || ext_len <= 0 ||
+        !rh_rotated_parse(name_utf8, (size_t)len - 1, "records", 7, ext_utf8, (size_t)ext_len - 1,
+                          &rot))
         return false;
-    st.wYear = (WORD)_wtoi((WCHAR[]){p[0], p[1], p[2], p[3], 0});
-    st.wMonth = (WORD)_wtoi((WCHAR[]){p[4], p[5], 0});
-    st.wDay = (WORD)_wtoi((WCHAR[]){p[6], p[7], 0});
-    st.wHour = (WORD)_wtoi((WCHAR[]){p[9], p[10], 0});
-    st.wMinute = (WORD)_wtoi((WCHAR[]){p[11], p[12], 0});
-    st.wSecond = (WORD)_wtoi((WCHAR[]){p[13], p[14], 0});
-    p += 16;
-    r->n = 0;
-    if (*p == L'-') {
-        p++;
-        if (*p < L'1' || *p > L'9')
-            return false;
-        while (*p >= L'0' && *p <= L'9')
-            r->n = r->n * 10 + (unsigned)(*p++ - L'0');
-    }
-    if (wcscmp(p, ext) != 0 || !SystemTimeToFileTime(&st, &ft))
-        return false;
-    {
-        SYSTEMTIME back; /* a date that does not exist (February 30) does not come back */
-
-        if (!FileTimeToSystemTime(&ft, &back) || back.wYear != st.wYear ||
-            back.wMonth != st.wMonth || back.wDay != st.wDay)
-            return false;
-    }
-    r->time = ft_ticks(ft);
+    r->time = rot.time;
+    r->n = rot.n;
     wcscpy_s(r->name, MAX_PATH, name);
     return true;
 }
