@@ -3,12 +3,11 @@
 
 #include <stddef.h>
 
+/*
+ * Not the file system's codes: Windows says those well enough ("The process
+ * cannot access the file because it is being used by another process.").
+ */
 static const struct rh_error_hint hints[] = {
-    {2, "ERROR_FILE_NOT_FOUND", "the file does not exist"},
-    {3, "ERROR_PATH_NOT_FOUND", "a folder of the path does not exist, or its drive is missing"},
-    {5, "ERROR_ACCESS_DENIED", "the ACL does not let SYSTEM do this"},
-    {32, "ERROR_SHARING_VIOLATION", "another program holds the file open without sharing it"},
-    {112, "ERROR_DISK_FULL", "the volume is full"},
     {193, "ERROR_BAD_EXE_FORMAT",
      "the DLL is not for this process's architecture: RRAS on 64-bit Windows needs the 64-bit "
      "rashangup.dll"},

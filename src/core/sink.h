@@ -106,8 +106,8 @@ struct rh_option {
  * Why a sink's last call failed, said through the interface (error(), below):
  * the system's code (a Win32 error, a Winsock error or a SECURITY_STATUS; 0 if
  * none applies) and what the sink was doing, in a few words ("write to
- * D:\acct\hangups.jsonl", "connect to 10.0.0.5:6514"). The runtime shows both
- * in the Event Log and status.json, beside the code's own text.
+ * D:\acct\hangups.jsonl", "send over tls to 10.0.0.5 port 6514"). The runtime
+ * shows both in the Event Log and status.json, beside the code's own text.
  */
 struct rh_sink_error {
     uint32_t code;
@@ -177,8 +177,11 @@ struct rh_sink_ops {
      */
     enum rh_sink_result (*settle)(void *instance, bool now, uint64_t *token);
     /*
-     * Why the last deliver(), flush() or settle() returned RETRY or ERROR,
-     * into *out (cleared by the caller). Never NULL.
+     * Why the last deliver(), flush() or settle() returned RETRY or ERROR.
+     * The caller took out->code from the thread's last error as that call
+     * returned: a sink leaves the code of its failure there (SetLastError, as
+     * Windows calls do) or replaces it here with one it knows better, and
+     * writes in out->what what it was doing. NULL: the code alone.
      */
     void (*error)(void *instance, struct rh_sink_error *out);
     /*

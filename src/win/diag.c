@@ -282,19 +282,3 @@ void rh_win32_error_text(DWORD code, char *out, size_t out_size)
         rh_buf_append_str(&b, hint->hint);
     }
 }
-
-enum rh_sink_result rh_sink_note(struct rh_sink_error *e, enum rh_sink_result r, const char *fmt,
-                                 ...)
-{
-    DWORD code = GetLastError();
-    va_list ap;
-
-    if (r == RH_SINK_OK)
-        return r;
-    e->code = code;
-    va_start(ap, fmt);
-    if (vsnprintf(e->what, sizeof e->what, fmt, ap) < 0)
-        e->what[0] = '\0';
-    va_end(ap);
-    return r;
-}

@@ -18,8 +18,6 @@
 #include <stdbool.h>
 #include <windows.h>
 
-#include "sink.h"
-
 /* mingw's C99 printf (__USE_MINGW_ANSI_STDIO) checks as gnu_printf. */
 #define RH_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
 
@@ -48,15 +46,6 @@ enum rh_log_id {
 void rh_log(enum rh_log_level level, const char *fmt, ...) RH_PRINTF(2, 3);
 void rh_log_event(enum rh_log_id kind, enum rh_log_level level, const char *fmt, ...)
     RH_PRINTF(3, 4);
-
-/*
- * For a sink's slots: when r is not RH_SINK_OK, records into e the calling
- * thread's last error (which the failure set, before anything else can
- * change it) and what the sink was doing (printf-style); returns r. The
- * sink's error() hands e to the worker.
- */
-enum rh_sink_result rh_sink_note(struct rh_sink_error *e, enum rh_sink_result r, const char *fmt,
-                                 ...) RH_PRINTF(3, 4);
 
 /* The system's text for a Win32 error code, e.g. "Access is denied. (5)". */
 void rh_win32_error_text(DWORD code, char *out, size_t out_size);

@@ -837,10 +837,10 @@ bool rh_file_rename(HANDLE h, const WCHAR *to, bool replace)
 {
     size_t len = wcslen(to);
     size_t size = offsetof(FILE_RENAME_INFO, FileName) + (len + 1) * sizeof(WCHAR);
-    FILE_RENAME_INFO *info;
+    FILE_RENAME_INFO *info = len < RH_PATH_CHARS ? calloc(1, size) : NULL;
     bool ok;
 
-    if (len >= RH_PATH_CHARS || (info = calloc(1, size)) == NULL) {
+    if (info == NULL) {
         SetLastError(ERROR_NOT_ENOUGH_MEMORY);
         return false;
     }

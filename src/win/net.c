@@ -31,26 +31,25 @@ static bool connect_within(SOCKET s, const struct sockaddr *addr, int len, DWORD
     int soerr = 0, soerr_len = sizeof soerr;
 
     ioctlsocket(s, (long)FIONBIO, &on); /* FIONBIO is unsigned; the argument, long */
-    if (connect(s, addr, len) == 0)
-        goto connected;
-    if (WSAGetLastError() != WSAEWOULDBLOCK) {
-        *error = WSAGetLastError();
-        return false;
+    if (connect(s, addr, len) != 0) {
+        if (WSAGetLastError() != WSAEWOULDBLOCK) {
+            *error = WSAGetLastError();
+            return false;
+        }
+        FD_ZERO(&wr);
+        FD_ZERO(&ex);
+        FD_SET(s, &wr);
+        FD_SET(s, &ex);
+        if (select(0, NULL, &wr, &ex, &tv) <= 0) {
+            *error = WSAETIMEDOUT;
+            return false;
+        }
+        if (FD_ISSET(s, &ex) ||
+            getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &soerr_len) != 0 || soerr != 0) {
+            *error = soerr != 0 ? soerr : WSAECONNREFUSED;
+            return false;
+        }
     }
-    FD_ZERO(&wr);
-    FD_ZERO(&ex);
-    FD_SET(s, &wr);
-    FD_SET(s, &ex);
-    if (select(0, NULL, &wr, &ex, &tv) <= 0) {
-        *error = WSAETIMEDOUT;
-        return false;
-    }
-    if (FD_ISSET(s, &ex) || getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &soerr_len) != 0 ||
-        soerr != 0) {
-        *error = soerr != 0 ? soerr : WSAECONNREFUSED;
-        return false;
-    }
-connected:
     ioctlsocket(s, (long)FIONBIO, &off);
     return true;
 }

@@ -65,6 +65,7 @@ struct worker {
     volatile LONG64 delivered, retried, failed;
     volatile LONG64 unconfirmed; /* given to the sink, not settled */
     volatile LONG last_error;
+    DWORD failed_code; /* the worker's: the thread's last error right after a sink call failed */
     /* The sink's last failure (its error()), with the code's text, under err_lock. */
     SRWLOCK err_lock;
     char last_error_text[512];

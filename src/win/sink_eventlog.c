@@ -26,7 +26,6 @@
 #define STRING_MAX 4096
 
 struct eventlog_sink {
-    struct rh_sink_error error; /* the last failure (error()) */
     HANDLE source;
     char name[RH_SINK_NAME_SIZE];
     char text[RH_FORMAT_MAX];
@@ -68,8 +67,7 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
     (void)event; /* hangups only */
     rh_buf_init(&b, s->text, sizeof s->text);
     if (!rh_format_eventlog(r, &b, offsets)) {
-        s->error.code = 0;
-        snprintf(s->error.what, sizeof s->error.what, "format the event of user %s", r->user.s);
+        SetLastError(ERROR_INSUFFICIENT_BUFFER);
         return RH_SINK_ERROR;
     }
     for (size_t i = 0; i < RH_FIELD_COUNT; i++) {
@@ -85,15 +83,15 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
     }
     if (!ReportEventW(s->source, EVENTLOG_INFORMATION_TYPE, 0, RH_MSG_HANGUP, NULL, RH_FIELD_COUNT,
                       0, strings, NULL))
-        return rh_sink_note(&s->error, RH_SINK_RETRY, "write event 1000 to the Application log");
+        return RH_SINK_RETRY;
     return RH_SINK_OK;
 }
 
+/* What failed (sink.h: error()); the code is ReportEventW's. */
 static void eventlog_error(void *instance, struct rh_sink_error *out)
 {
-    const struct eventlog_sink *s = instance;
-
-    *out = s->error;
+    (void)instance;
+    snprintf(out->what, sizeof out->what, "write event 1000 to the Application log");
 }
 
 static void eventlog_destroy(void *instance)

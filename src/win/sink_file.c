@@ -97,7 +97,6 @@ static const char *const period_reasons[] = {"", "a new UTC day", "a new UTC wee
 #define ROTATED_SIZE   (PATH_UTF8_SIZE + RH_ROTATED_TAG_MAX) /* the path plus its rotated part */
 
 struct file_sink {
-    struct rh_sink_error error; /* the last failure (error()) */
     HANDLE file;
     HANDLE dir; /* its folder, checked and held while the file is open */
     char *buf;
@@ -709,7 +708,9 @@ static void *file_create(const char *name, const void *config, char *err, size_t
     const char *not_for_pipe = NULL;
 
     s = calloc(1, sizeof *s);
-    if (s == NULL || (s->buf = malloc(BUFFER_SIZE)) == NULL) {
+    if (s != NULL)
+        s->buf = malloc(BUFFER_SIZE);
+    if (s == NULL || s->buf == NULL) {
         rh_set_err(err, err_size, "out of memory");
         goto fail;
     }
@@ -807,7 +808,7 @@ static enum rh_sink_result write_buffer(struct file_sink *s)
     result = RH_SINK_OK;
 out:
     s->buf_len = 0;
-    return rh_sink_note(&s->error, result, "write to %s", s->path_utf8);
+    return result;
 }
 
 static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event,
@@ -830,9 +831,7 @@ static enum rh_sink_result file_deliver(void *instance, enum rh_sink_event event
     }
     rh_log(RH_LOG_ERROR, "sink %s: a record for user %s does not fit %u bytes", s->name, r->user.s,
            BUFFER_SIZE);
-    s->error.code = 0;
-    snprintf(s->error.what, sizeof s->error.what, "format the record of user %s in %u bytes",
-             r->user.s, BUFFER_SIZE);
+    SetLastError(ERROR_INSUFFICIENT_BUFFER);
     return RH_SINK_ERROR;
 }
 
@@ -841,11 +840,12 @@ static enum rh_sink_result file_flush(void *instance)
     return write_buffer(instance);
 }
 
+/* What failed (sink.h: error()); the code is the call's. */
 static void file_error(void *instance, struct rh_sink_error *out)
 {
     const struct file_sink *s = instance;
 
-    *out = s->error;
+    snprintf(out->what, sizeof out->what, "write to %s", s->path_utf8);
 }
 
 static void file_destroy(void *instance)

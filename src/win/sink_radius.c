@@ -94,6 +94,8 @@ static const struct rh_option radius_options[] = {
 
 struct pending {
     bool sent;
+    bool start;                /* an Accounting-Start */
+    struct rh_guid connection; /* whose (Acct-Session-Id) */
     uint64_t token;
     uint64_t order;    /* given_count when it was given */
     uint64_t event_ms; /* for Acct-Delay-Time */
@@ -106,10 +108,10 @@ struct pending {
 
 struct radius_sink {
     char name[RH_SINK_NAME_SIZE];
-    struct rh_sink_error error; /* the last failure (error()) */
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
     size_t current;
+    size_t failed_at; /* the server of the last failure (error()) */
     SOCKET sock;
     char secret[SECRET_SIZE];
     size_t secret_len;
@@ -153,8 +155,11 @@ static void *radius_create(const char *name, const void *config, char *err, size
         return NULL;
     }
     s = calloc(1, sizeof *s);
-    if (s == NULL || (s->pending = calloc(cfg->window, sizeof *s->pending)) == NULL ||
-        (s->acked = calloc(ACKED_MAX, sizeof *s->acked)) == NULL) {
+    if (s != NULL) {
+        s->pending = calloc(cfg->window, sizeof *s->pending);
+        s->acked = calloc(ACKED_MAX, sizeof *s->acked);
+    }
+    if (s == NULL || s->pending == NULL || s->acked == NULL) {
         rh_set_err(err, err_size, "out of memory");
         goto fail;
     }
@@ -320,6 +325,7 @@ static void report_silence(struct radius_sink *s)
  */
 static bool fail_over(struct radius_sink *s, size_t *silent_servers)
 {
+    s->failed_at = s->current;
     report_silence(s);
     disconnect(s);
     s->current = (s->current + 1) % s->n_servers;
@@ -467,6 +473,25 @@ static uint64_t span(const struct radius_sink *s)
 }
 
 /*
+ * Whether pending request i is a Stop whose connection's Start, given before
+ * it, is outstanding: it is not sent until that Start is answered. Servers (FreeRADIUS
+ * with more than one thread among them) may process two requests in flight in
+ * either order, and a Stop processed before its Start leaves a session open
+ * that never closes. Other requests go out meanwhile.
+ */
+static bool after_its_start(const struct radius_sink *s, size_t i)
+{
+    const struct pending *p = &s->pending[i];
+
+    /* Answers take requests out of any place (pending is not in order): by order given. */
+    for (size_t k = 0; k < s->n_pending && !p->start; k++)
+        if (s->pending[k].start && s->pending[k].order < p->order &&
+            memcmp(&s->pending[k].connection, &p->connection, sizeof p->connection) == 0)
+            return true;
+    return false;
+}
+
+/*
  * Sends, retransmits, fails over and takes answers until at most `target`
  * requests are outstanding, within Window of the oldest. RETRY when every
  * server has been tried without an acknowledgement, or when cancelled.
@@ -495,6 +520,8 @@ static enum rh_sink_result pump(struct radius_sink *s, size_t target)
                 next = p->due < next ? p->due : next;
                 continue;
             }
+            if (!p->sent && after_its_start(s, i))
+                continue;                    /* sent once its Start is answered */
             give_up = p->sends > s->retries; /* this server had its chances */
             if (!give_up) {
                 send_request(s, p);
@@ -574,6 +601,8 @@ static enum rh_sink_result radius_deliver(void *instance, enum rh_sink_event eve
     if (p->len == 0)
         return RH_SINK_ERROR;
     p->token = token;
+    p->start = status == RH_ACCT_START;
+    p->connection = r->connection_id;
     p->order = s->given_count++;
     p->event_ms = r->time_ms;
     p->sent = false;
@@ -633,38 +662,14 @@ static void radius_destroy(void *instance)
     free(s);
 }
 
-/*
- * The slots the worker calls, each noting a failure (sink.h: error()) against
- * the server it was on when the call began (a failure moves to the next).
- */
-static enum rh_sink_result noted(struct radius_sink *s, size_t at, enum rh_sink_result r)
-{
-    return rh_sink_note(&s->error, r, "RADIUS accounting to %s port %u", s->servers[at].host,
-                        (unsigned)s->servers[at].port);
-}
-
-static enum rh_sink_result deliver_slot(void *instance, enum rh_sink_event event,
-                                        const struct rh_record *r, uint64_t token)
-{
-    struct radius_sink *s = instance;
-    size_t at = s->current;
-
-    return noted(s, at, radius_deliver(instance, event, r, token));
-}
-
-static enum rh_sink_result flush_slot(void *instance)
-{
-    struct radius_sink *s = instance;
-    size_t at = s->current;
-
-    return noted(s, at, radius_flush(instance));
-}
-
+/* What failed (sink.h: error()): the server the sink was on; the code is the call's. */
 static void radius_error(void *instance, struct rh_sink_error *out)
 {
     const struct radius_sink *s = instance;
+    const struct rh_endpoint *ep = &s->servers[s->failed_at];
 
-    *out = s->error;
+    snprintf(out->what, sizeof out->what, "RADIUS accounting to %s port %u", ep->host,
+             (unsigned)ep->port);
 }
 
 const struct rh_sink_ops rh_sink_radius = {
@@ -674,8 +679,8 @@ const struct rh_sink_ops rh_sink_radius = {
     .n_options = sizeof radius_options / sizeof radius_options[0],
     .events = RH_EVENT_HANGUP | RH_EVENT_CONNECT | RH_EVENT_SERVICE_START | RH_EVENT_SERVICE_STOP,
     .create = radius_create,
-    .deliver = deliver_slot,
-    .flush = flush_slot,
+    .deliver = radius_deliver,
+    .flush = radius_flush,
     .settle = radius_settle,
     .error = radius_error,
     .cancel = radius_cancel,

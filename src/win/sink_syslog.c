@@ -131,11 +131,11 @@ static const struct rh_option syslog_options[] = {
 
 struct syslog_sink {
     char name[RH_SINK_NAME_SIZE];
-    struct rh_sink_error error; /* the last failure (error()) */
     enum transport transport;
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
     size_t current;           /* the server in use or tried next */
+    size_t failed_at;         /* the server of the last failure (error()) */
     SOCKET sock;              /* UDP */
     struct rh_stream *stream; /* TCP or TLS */
     struct rh_tls *tls;       /* TLS: trust and names */
@@ -552,6 +552,7 @@ static bool finished_cleanly(struct syslog_sink *s)
 /* Gives up the connection (said why) and moves to the next server. */
 static void fail_over(struct syslog_sink *s, DWORD error)
 {
+    s->failed_at = s->current;
     disconnect(s);
     s->current = (s->current + 1) % s->n_servers;
     s->failing = true;
@@ -568,6 +569,7 @@ static void connection_ended(struct syslog_sink *s, enum rh_peer_state peer)
 {
     size_t lost = s->sent.count;
 
+    s->failed_at = s->current;
     if (lost > 0)
         rh_log(RH_LOG_WARNING,
                "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent again",
@@ -857,46 +859,14 @@ static void syslog_destroy(void *instance)
     free(s);
 }
 
-/*
- * The slots the worker calls, each noting a failure (sink.h: error()) against
- * the server it was on when the call began (a failure moves to the next).
- */
-static enum rh_sink_result noted(struct syslog_sink *s, size_t at, enum rh_sink_result r)
-{
-    return rh_sink_note(&s->error, r, "send over %s to %s port %u", transport_names[s->transport],
-                        s->servers[at].host, (unsigned)s->servers[at].port);
-}
-
-static enum rh_sink_result deliver_slot(void *instance, enum rh_sink_event event,
-                                        const struct rh_record *r, uint64_t token)
-{
-    struct syslog_sink *s = instance;
-    size_t at = s->current;
-
-    return noted(s, at, syslog_deliver(instance, event, r, token));
-}
-
-static enum rh_sink_result flush_slot(void *instance)
-{
-    struct syslog_sink *s = instance;
-    size_t at = s->current;
-
-    return noted(s, at, syslog_flush(instance));
-}
-
-static enum rh_sink_result settle_slot(void *instance, bool now, uint64_t *token)
-{
-    struct syslog_sink *s = instance;
-    size_t at = s->current;
-
-    return noted(s, at, syslog_settle(instance, now, token));
-}
-
+/* What failed (sink.h: error()): the server the sink was on; the code is the call's. */
 static void syslog_error(void *instance, struct rh_sink_error *out)
 {
     const struct syslog_sink *s = instance;
+    const struct rh_endpoint *ep = &s->servers[s->failed_at];
 
-    *out = s->error;
+    snprintf(out->what, sizeof out->what, "send over %s to %s port %u",
+             transport_names[s->transport], ep->host, (unsigned)ep->port);
 }
 
 const struct rh_sink_ops rh_sink_syslog = {
@@ -905,9 +875,9 @@ const struct rh_sink_ops rh_sink_syslog = {
     .options = syslog_options,
     .n_options = sizeof syslog_options / sizeof syslog_options[0],
     .create = syslog_create,
-    .deliver = deliver_slot,
-    .flush = flush_slot,
-    .settle = settle_slot,
+    .deliver = syslog_deliver,
+    .flush = syslog_flush,
+    .settle = syslog_settle,
     .error = syslog_error,
     .cancel = syslog_cancel,
     .destroy = syslog_destroy,

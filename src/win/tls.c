@@ -168,9 +168,13 @@ static size_t add_pem(HCERTSTORE store, const char *text, size_t len, DWORD *err
         }
         e += sizeof end - 1;
         if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, NULL, &der_len,
-                                  NULL, NULL) ||
-            (der = malloc(der_len)) == NULL) {
+                                  NULL, NULL)) {
             *error = GetLastError();
+            return 0;
+        }
+        der = malloc(der_len);
+        if (der == NULL) {
+            *error = ERROR_NOT_ENOUGH_MEMORY;
             return 0;
         }
         if (!CryptStringToBinaryA(p, (DWORD)(e - p), CRYPT_STRING_BASE64HEADER, der, &der_len, NULL,

@@ -251,6 +251,17 @@ static void handled(struct worker *w, const struct rh_jentry *e)
 }
 
 /*
+ * A sink call's result; when it failed, the thread's last error is taken at
+ * once, before any other call can change it (sink.h: error()).
+ */
+static enum rh_sink_result took(struct worker *w, enum rh_sink_result r)
+{
+    if (r != RH_SINK_OK)
+        w->failed_code = GetLastError();
+    return r;
+}
+
+/*
  * Delivers a batch: each record, then the sink's flush. Records the sink took
  * join the unsettled ones; RETRY leaves the rest of the batch for later.
  */
@@ -279,7 +290,8 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
             handled(w, e);
             continue;
         }
-        res = w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec, e->seq);
+        res =
+            took(w, w->sink.ops->deliver(w->sink.instance, (enum rh_sink_event)event, rec, e->seq));
         if (res == RH_SINK_ERROR) {
             /* Never deliverable (the sink said why): counted and passed over. */
             InterlockedIncrement64(&w->failed);
@@ -298,7 +310,7 @@ static enum rh_sink_result deliver_batch(struct worker *w, struct batch *b, stru
         }
     }
     if (res == RH_SINK_OK && w->sink.ops->flush != NULL) {
-        res = w->sink.ops->flush(w->sink.instance);
+        res = took(w, w->sink.ops->flush(w->sink.instance));
         if (res == RH_SINK_ERROR) /* a batch the sink can never take: do not loop on it */
             res = RH_SINK_OK;
     }
@@ -361,7 +373,7 @@ static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_toke
         token = last_token;
     } else {
         InterlockedExchange(&w->in_delivery, 1);
-        res = w->sink.ops->settle(w->sink.instance, now, &token);
+        res = took(w, w->sink.ops->settle(w->sink.instance, now, &token));
         InterlockedExchange(&w->in_delivery, 0);
     }
     settle_to(w, token);
@@ -378,6 +390,7 @@ static void take_error(struct worker *w)
     char code[256] = "";
 
     memset(&e, 0, sizeof e);
+    e.code = w->failed_code;
     if (w->sink.ops->error != NULL)
         w->sink.ops->error(w->sink.instance, &e);
     e.what[sizeof e.what - 1] = '\0';
