@@ -304,6 +304,46 @@ static void legacy_binding_records(void **state)
     check_records(path, 13, 200, true, t0, t1);
 }
 
+/* Runs rrashost.exe with `args`; its exit status. */
+static DWORD run_rrashost(const WCHAR *args)
+{
+    WCHAR cmd[512];
+    STARTUPINFOW si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    DWORD code = 99;
+
+    _snwprintf(cmd, sizeof cmd / sizeof cmd[0], L"rrashost.exe %ls", args);
+    cmd[sizeof cmd / sizeof cmd[0] - 1] = L'\0';
+    assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return code;
+}
+
+/* rrashost's exit status says what RRAS would do: documented, and distinct. */
+static void rrashost_exit_status_says_what_rras_would_do(void **state)
+{
+    HKEY key;
+
+    (void)state;
+    wt_reset_config();
+    assert_int_equal(run_rrashost(L"--help"), 0);
+    assert_int_equal(run_rrashost(L"--threads 0"), 1);
+    assert_int_equal(run_rrashost(L"--bogus"), 1);
+    assert_int_equal(run_rrashost(L"--dll"), 1);
+    /* Nothing registered: RRAS starts without an admin DLL, there is nothing to replay. */
+    if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, WT_ADMIN_KEY, 0, KEY_SET_VALUE | KEY_WOW64_64KEY, &key) ==
+        ERROR_SUCCESS) {
+        RegDeleteValueW(key, L"DLLPath");
+        RegCloseKey(key);
+    }
+    assert_int_equal(run_rrashost(L"--connections 1"), 3);
+    /* A DLL that cannot be loaded: RRAS would not start with it. */
+    assert_int_equal(run_rrashost(L"--dll C:\\nowhere\\missing.dll --connections 1"), 2);
+}
+
 static void rrashost_exe_loads_the_registered_dll(void **state)
 {
     WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
@@ -567,6 +607,7 @@ int main(void)
         cmocka_unit_test_teardown(csv_file_has_header_and_one_row_per_record, wt_teardown),
         cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
+        cmocka_unit_test_teardown(rrashost_exit_status_says_what_rras_would_do, wt_teardown),
         cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, wt_teardown),
         cmocka_unit_test_teardown(keywords_in_any_case_and_unknown_values_are_named, wt_teardown),
         cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, wt_teardown),

@@ -7,36 +7,71 @@
  *
  * Without --dll it loads the DLLs registered in HKLM\SOFTWARE\Microsoft\RAS\
  * AdminDll\DLLPath, as RRAS does at service start. Exit status: 0 when every DLL
- * bound and the replay ran, 2 when RRAS would have failed to start, 1 for usage.
+ * bound and the replay ran; 1 for a wrong argument; 2 when a DLL could not be
+ * loaded or bound, which RRAS would not start with; 3 when no DLL is registered
+ * (RRAS starts without one: there is nothing to replay).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
 #include <windows.h>
 
+#include "errhint.h"
 #include "host.h"
 
 int wmain(int argc, wchar_t **argv);
 
-static void usage(void)
+static void usage(FILE *to)
 {
     fputs("usage: rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
-          "                [--legacy] [--unserialized] [--ack-file PATH] [--list]\n"
+          "                [--legacy] [--unserialized] [--ack-file PATH] [--list] [--help]\n"
           "\n"
           "Plays the RemoteAccess service: loads the RAS administration DLLs registered in\n"
           "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath), or those given with\n"
           "--dll, binds them as RRAS does, replays N connections (accept, link accept,\n"
           "link hangup, hangup) on several threads, and terminates them.\n"
           "\n"
+          "For a lab or staging machine only: the DLLs it binds write to the outputs they\n"
+          "are configured with, under this computer's name (a radius sink sends\n"
+          "Accounting-On and -Off, which close every open session of this NAS).\n"
+          "\n"
           "  --dll PATH         bind PATH instead of the registered DLLs (repeatable)\n"
           "  --connections N    connections to replay (default 10)\n"
-          "  --threads N        replay threads (default 4)\n"
+          "  --threads N        replay threads, 1 to 64 (default 4)\n"
           "  --seed N           scenario seed (default 1)\n"
           "  --legacy           bind through the legacy exports, as before Windows 7\n"
           "  --unserialized     do not serialize accept and hangup calls as RRAS does\n"
           "  --ack-file PATH    append \"INDEX a|r\" for each connection whose hangup returned\n"
-          "  --list             print the DLLs RRAS would load, and exit\n",
-          stderr);
+          "  --list             print the DLLs RRAS would load, and exit (loads nothing)\n"
+          "  --help             this text\n"
+          "\n"
+          "Exit status: 0 every DLL bound and the replay ran; 1 a wrong argument; 2 a DLL\n"
+          "could not be loaded or bound (RRAS would not start with it); 3 no DLL is\n"
+          "registered (RRAS starts without one; nothing to replay).\n",
+          to);
+}
+
+/* The system's text for code, and what it likely means here. */
+static void error_text(DWORD code, char *out, size_t size)
+{
+    char text[512] = "";
+    const struct rh_error_hint *hint = rh_error_hint(code);
+    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
+                             0, text, sizeof text, NULL);
+
+    while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' '))
+        text[--n] = '\0';
+    snprintf(out, size, "%s%s(%lu)%s%s", n > 0 ? text : (hint != NULL ? hint->name : ""),
+             n > 0 || hint != NULL ? " " : "", (unsigned long)code, hint != NULL ? "; " : "",
+             hint != NULL ? hint->hint : "");
+}
+
+/* A wrong argument: said by name, with the usage; exit status 1. */
+static int wrong(const wchar_t *arg, const char *why)
+{
+    fprintf(stderr, "rrashost: %ls: %s\n\n", arg, why);
+    usage(stderr);
+    return 1;
 }
 
 static bool parse_uint(const wchar_t *s, unsigned *out)
@@ -72,35 +107,49 @@ int wmain(int argc, wchar_t **argv)
         const wchar_t *a = argv[i];
         const wchar_t *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-        if (wcscmp(a, L"--dll") == 0 && v != NULL && n_paths < RH_HOST_MAX_DLLS &&
-            wcslen(v) < RH_HOST_PATH_MAX) {
+        if (wcscmp(a, L"--help") == 0 || wcscmp(a, L"-h") == 0 || wcscmp(a, L"/?") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (wcscmp(a, L"--dll") == 0) {
+            if (v == NULL || wcslen(v) >= RH_HOST_PATH_MAX)
+                return wrong(a, "needs a path of fewer than 260 characters");
+            if (n_paths == RH_HOST_MAX_DLLS)
+                return wrong(a, "given more times than RRAS loads DLLs");
             wcscpy(paths[n_paths++], v);
             i++;
-        } else if (wcscmp(a, L"--connections") == 0 && parse_uint(v, &connections)) {
+        } else if (wcscmp(a, L"--connections") == 0) {
+            if (!parse_uint(v, &connections))
+                return wrong(a, "needs a number from 0 to 100000000");
             i++;
-        } else if (wcscmp(a, L"--threads") == 0 && parse_uint(v, &threads) && threads > 0 &&
-                   threads <= 64) {
+        } else if (wcscmp(a, L"--threads") == 0) {
+            if (!parse_uint(v, &threads) || threads == 0 || threads > 64)
+                return wrong(a, "needs a number from 1 to 64");
             i++;
-        } else if (wcscmp(a, L"--seed") == 0 && parse_uint(v, &seed)) {
+        } else if (wcscmp(a, L"--seed") == 0) {
+            if (!parse_uint(v, &seed))
+                return wrong(a, "needs a number from 0 to 100000000");
             i++;
         } else if (wcscmp(a, L"--legacy") == 0) {
             model = RH_HOST_MODEL_LEGACY;
         } else if (wcscmp(a, L"--unserialized") == 0) {
             serialized = false;
-        } else if (wcscmp(a, L"--ack-file") == 0 && v != NULL) {
+        } else if (wcscmp(a, L"--ack-file") == 0) {
+            char why[512];
+
+            if (v == NULL)
+                return wrong(a, "needs a path");
             stats.ack = CreateFileW(v, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
                                     OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
             if (stats.ack == INVALID_HANDLE_VALUE) {
-                fprintf(stderr, "rrashost: cannot open %ls (error %lu)\n", v,
-                        (unsigned long)GetLastError());
+                error_text(GetLastError(), why, sizeof why);
+                fprintf(stderr, "rrashost: cannot open %ls: %s\n", v, why);
                 return 1;
             }
             i++;
         } else if (wcscmp(a, L"--list") == 0) {
             list_only = true;
         } else {
-            usage();
-            return 1;
+            return wrong(a, "is not an argument rrashost takes");
         }
     }
 
@@ -109,11 +158,16 @@ int wmain(int argc, wchar_t **argv)
 
         rc = rh_host_read_dllpath(list, sizeof list / sizeof list[0]);
         if (rc != ERROR_SUCCESS) {
+            char why[512];
+
+            error_text(rc, why, sizeof why);
             fprintf(stderr,
-                    "rrashost: no admin DLL registered (HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll "
-                    "value DLLPath: error %lu)\n",
-                    (unsigned long)rc);
-            return 2;
+                    "rrashost: no RAS administration DLL is registered "
+                    "(HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll value DLLPath: %s). RRAS starts "
+                    "without one; there is nothing to replay. Register rashangup.dll with "
+                    "regsvr32, or name a DLL with --dll.\n",
+                    why);
+            return 3;
         }
         n_paths = rh_host_split_dllpath(list, paths, RH_HOST_MAX_DLLS, &stopped_at);
         if (stopped_at >= 0)
@@ -133,8 +187,11 @@ int wmain(int argc, wchar_t **argv)
 
         rc = rh_host_load(&dlls[n_dlls], paths[i], model, err, sizeof err);
         if (rc != NO_ERROR) {
-            fprintf(stderr, "rrashost: %ls: %s\nrrashost: RRAS would fail to start (error %lu)\n",
-                    paths[i], err, (unsigned long)rc);
+            char why[512];
+
+            error_text(rc, why, sizeof why);
+            fprintf(stderr, "rrashost: %ls: %s\nrrashost: RRAS would not start with this DLL: %s\n",
+                    paths[i], err, why);
             status = 2;
             goto out;
         }
@@ -148,7 +205,10 @@ int wmain(int argc, wchar_t **argv)
     rc = rh_host_replay(dlls, n_dlls, seed, connections, threads, serialized, &stats);
     t1 = GetTickCount64();
     if (rc != NO_ERROR) {
-        fprintf(stderr, "rrashost: replay failed (error %lu)\n", (unsigned long)rc);
+        char why[512];
+
+        error_text(rc, why, sizeof why);
+        fprintf(stderr, "rrashost: replay failed: %s\n", why);
         status = 2;
     }
     printf("replayed %ld connection(s) on %u thread(s)%s in %llu ms; %ld refused\n",
