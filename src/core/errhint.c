@@ -8,6 +8,7 @@
  * cannot access the file because it is being used by another process.").
  */
 static const struct rh_error_hint hints[] = {
+    {126, "ERROR_MOD_NOT_FOUND", "the DLL, or a DLL it imports, is not there: check the path"},
     {193, "ERROR_BAD_EXE_FORMAT",
      "the DLL is not for this process's architecture: RRAS on 64-bit Windows needs the 64-bit "
      "rashangup.dll"},
