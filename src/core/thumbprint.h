@@ -2,7 +2,7 @@
 /*
  * A pinned certificate's thumbprint as an administrator types or pastes it
  * (ServerThumbprint): the hex digits of its SHA-1 or SHA-256. Pure: the TLS
- * shell (tls.c) hashes the server's certificate and compares.
+ * shell (tls_trust.c) hashes the server's certificate and compares.
  */
 #ifndef RH_THUMBPRINT_H
 #define RH_THUMBPRINT_H

@@ -7,7 +7,7 @@
  * that anyone else owns: an owner can always rewrite the DACL) lets that
  * someone plant a junction, a symbolic link or a hard link where the service
  * will next open, rename or delete a file, and so steer SYSTEM's writes onto
- * any file of the machine. The Windows shell (files.c) reads an object's
+ * any file of the machine. The Windows shell (fs_check.c) reads an object's
  * owner, DACL, attributes and link count into struct rh_fs_object; this
  * decides, and is tested natively with synthetic security descriptors.
  *

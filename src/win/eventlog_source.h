@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rashangup's Event Log source, in the Application log. DllRegisterServer
- * (install.c) registers it: EventMessageFile (REG_EXPAND_SZ) is the DLL's full
+ * (install_keys.c) registers it: EventMessageFile (REG_EXPAND_SZ) is the DLL's full
  * path, whose message table the Event Viewer reads, and TypesSupported is 7
  * (error, warning, information). DllUnregisterServer removes it again when
  * install created it.

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Install's registry keys (install.c has the order): the configuration key
+ * with its DACL limited to SYSTEM and Administrators, subkeys included, and
+ * the Event Log source (eventlog_source.h).
+ */
+#include "install_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <aclapi.h>
+
+#include "diag.h"
+#include "eventlog_source.h"
+
+/* How deep install looks for subkeys of the configuration key. */
+#define TREE_DEPTH_MAX 8
+
+/*
+ * Whether a DACL lets in nobody but SYSTEM and Administrators. With `exact`, it
+ * must also be protected and give both full control, inherited by subkeys.
+ */
+static bool dacl_is_private(struct ctx *c, PSECURITY_DESCRIPTOR sd, PACL dacl, bool exact)
+{
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    DWORD revision = 0;
+    bool system_full = false, admins_full = false;
+
+    if (dacl == NULL) /* a NULL DACL lets everyone in */
+        return false;
+    for (DWORD i = 0; i < dacl->AceCount; i++) {
+        void *ace = NULL;
+        ACE_HEADER *h;
+        ACCESS_ALLOWED_ACE *allow;
+        bool full;
+
+        if (!GetAce(dacl, i, &ace))
+            return false;
+        h = ace;
+        if (h->AceType == ACCESS_DENIED_ACE_TYPE)
+            continue;
+        if (h->AceType != ACCESS_ALLOWED_ACE_TYPE)
+            return false;
+        allow = ace;
+        full = (allow->Mask & KEY_ALL_ACCESS) == KEY_ALL_ACCESS &&
+               (h->AceFlags & INHERIT_ONLY_ACE) == 0 && (h->AceFlags & CONTAINER_INHERIT_ACE) != 0;
+        if (EqualSid(&allow->SidStart, c->system_sid))
+            system_full = system_full || full;
+        else if (EqualSid(&allow->SidStart, c->admins_sid))
+            admins_full = admins_full || full;
+        else
+            return false;
+    }
+    if (!exact)
+        return true;
+    if (!GetSecurityDescriptorControl(sd, &control, &revision))
+        return false;
+    return (control & SE_DACL_PROTECTED) != 0 && system_full && admins_full;
+}
+
+static DWORD check_dacl(struct ctx *c, HKEY key, bool exact, bool *ok)
+{
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PACL dacl = NULL;
+    DWORD rc = GetSecurityInfo(key, SE_REGISTRY_KEY, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+                               NULL, &sd);
+
+    *ok = rc == ERROR_SUCCESS && dacl_is_private(c, sd, dacl, exact);
+    if (sd != NULL)
+        LocalFree(sd);
+    return rc;
+}
+
+/*
+ * Gives a key the configuration DACL. The root always gets it (SetSecurityInfo
+ * also propagates it to subkeys that inherit); a subkey only if it still lets
+ * anyone else in.
+ */
+static DWORD restrict_key(struct ctx *c, HKEY key, const char *text, bool root)
+{
+    bool ok = false;
+    DWORD rc;
+    char what[TEXT_SIZE];
+
+    if (!root) {
+        rc = check_dacl(c, key, false, &ok);
+        if (rc == ERROR_SUCCESS && ok)
+            return ERROR_SUCCESS;
+        if (rc == ERROR_SUCCESS)
+            rh_log(RH_LOG_WARNING,
+                   "%s: %s let more than SYSTEM and Administrators in: it no longer does", c->op,
+                   text);
+    }
+    rc = SetSecurityInfo(key, SE_REGISTRY_KEY,
+                         DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, NULL,
+                         NULL, c->dacl, NULL);
+    if (rc == ERROR_SUCCESS)
+        rc = check_dacl(c, key, true, &ok);
+    if (rc == ERROR_SUCCESS && !ok) {
+        /* Wine 8's SetSecurityInfo drops the protection: set the descriptor as it is. */
+        rc = (DWORD)RegSetKeySecurity(key, DACL_SECURITY_INFORMATION, c->sd);
+        if (rc == ERROR_SUCCESS)
+            rc = check_dacl(c, key, true, &ok);
+        if (rc == ERROR_SUCCESS && !ok)
+            rc = ERROR_INVALID_SECURITY_DESCR;
+    }
+    if (rc != ERROR_SUCCESS) {
+        snprintf(what, sizeof what, "%s: its DACL cannot be limited to SYSTEM and Administrators",
+                 text);
+        rh_report(c, rc, what);
+    }
+    return rc;
+}
+
+static DWORD restrict_tree(struct ctx *c, HKEY key, const char *text, unsigned depth)
+{
+    DWORD rc = restrict_key(c, key, text, depth == 0);
+
+    for (DWORD i = 0; rc == ERROR_SUCCESS; i++) {
+        WCHAR name[256];
+        DWORD len = sizeof name / sizeof name[0];
+        char name_text[TEXT_SIZE / 2];
+        char child_text[TEXT_SIZE];
+        HKEY child = NULL;
+
+        rc = (DWORD)RegEnumKeyExW(key, i, name, &len, NULL, NULL, NULL, NULL);
+        if (rc == ERROR_NO_MORE_ITEMS)
+            return ERROR_SUCCESS;
+        if (rc != ERROR_SUCCESS) {
+            snprintf(child_text, sizeof child_text, "%s: its subkeys cannot be listed", text);
+            return rh_report(c, rc, child_text);
+        }
+        rh_to_text(name, name_text, sizeof name_text);
+        snprintf(child_text, sizeof child_text, "%s\\%s", text, name_text);
+        if (depth + 1 >= TREE_DEPTH_MAX) {
+            rh_log(RH_LOG_WARNING,
+                   "%s: %s is deeper than rashangup reads; its DACL is left as it is", c->op,
+                   child_text);
+            continue;
+        }
+        rc = (DWORD)RegOpenKeyExW(key, name, 0, READ_CONTROL | WRITE_DAC | KEY_ENUMERATE_SUB_KEYS,
+                                  &child);
+        if (rc != ERROR_SUCCESS) {
+            char what[TEXT_SIZE + 32];
+
+            snprintf(what, sizeof what, "%s cannot be opened", child_text);
+            return rh_report(c, rc, what);
+        }
+        rc = restrict_tree(c, child, child_text, depth + 1);
+        RegCloseKey(child);
+    }
+    return rc;
+}
+
+/* Step 1: the configuration key, its DACL, and the record of what install creates. */
+DWORD rh_install_config(struct ctx *c, HKEY *book)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, c->sd, FALSE};
+    HKEY root = NULL;
+    DWORD disp = 0;
+    DWORD rc;
+
+    *book = NULL;
+    /* A new key is private from the start; an existing one becomes so below. */
+    rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, NULL, 0,
+                                KEY_ALL_ACCESS | KEY_WOW64_64KEY, &sa, &root, &disp);
+    if (rc != ERROR_SUCCESS) {
+        rh_report(c, rc, RH_CONFIG_KEY_TEXT " cannot be opened or created");
+        goto out;
+    }
+    rc = (DWORD)RegCreateKeyExW(root, L"Install", 0, NULL, 0, KEY_QUERY_VALUE | KEY_SET_VALUE, NULL,
+                                book, NULL);
+    if (rc != ERROR_SUCCESS) {
+        rh_report(c, rc, INSTALL_KEY_TEXT " cannot be opened or created");
+        goto undo;
+    }
+    if (disp == REG_CREATED_NEW_KEY) {
+        rc = rh_mark(c, *book, MARK_CONFIG_KEY);
+        if (rc != ERROR_SUCCESS)
+            goto undo;
+    }
+    /* After Install exists, so that it is covered too. */
+    rc = restrict_tree(c, root, RH_CONFIG_KEY_TEXT, 0);
+    if (rc == ERROR_SUCCESS)
+        rh_log(RH_LOG_INFO, "%s: %s%s: access limited to SYSTEM and Administrators", c->op,
+               RH_CONFIG_KEY_TEXT, disp == REG_CREATED_NEW_KEY ? " created" : "");
+    goto out;
+undo:
+    if (*book != NULL) {
+        RegCloseKey(*book);
+        *book = NULL;
+    }
+    if (disp == REG_CREATED_NEW_KEY) {
+        RegDeleteKeyExW(HKEY_LOCAL_MACHINE, INSTALL_KEY, KEY_WOW64_64KEY, 0);
+        RegDeleteKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, KEY_WOW64_64KEY, 0);
+    }
+out:
+    if (root != NULL)
+        RegCloseKey(root);
+    return rc;
+}
+
+/* Step 2: the Event Log source. */
+DWORD rh_install_event_source(struct ctx *c, HKEY book)
+{
+    HKEY key = NULL;
+    DWORD disp = 0;
+    DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+    DWORD rc;
+
+    rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, RH_EVENT_SOURCE_KEY, 0, NULL, 0,
+                                KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &key, &disp);
+    if (rc != ERROR_SUCCESS) {
+        rh_report(c, rc, RH_EVENT_SOURCE_KEY_TEXT " cannot be opened or created");
+        goto out;
+    }
+    if (disp == REG_CREATED_NEW_KEY) {
+        rc = rh_mark(c, book, MARK_EVENT_SOURCE);
+        if (rc != ERROR_SUCCESS) {
+            RegCloseKey(key);
+            key = NULL;
+            RegDeleteKeyExW(HKEY_LOCAL_MACHINE, RH_EVENT_SOURCE_KEY, KEY_WOW64_64KEY, 0);
+            goto out;
+        }
+    }
+    rc = rh_write_string(key, L"EventMessageFile", REG_EXPAND_SZ, c->self, wcslen(c->self));
+    if (rc == ERROR_SUCCESS)
+        rc = (DWORD)RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, (const BYTE *)&types,
+                                   sizeof types);
+    if (rc != ERROR_SUCCESS) {
+        rh_report(c, rc,
+                  RH_EVENT_SOURCE_KEY_TEXT ": values EventMessageFile and TypesSupported cannot be "
+                                           "written");
+        goto out;
+    }
+    rh_log(RH_LOG_INFO, "%s: Event Log source %s %s", c->op, RH_EVENT_SOURCE_KEY_TEXT,
+           disp == REG_CREATED_NEW_KEY ? "registered" : "updated");
+out:
+    if (key != NULL)
+        RegCloseKey(key);
+    return rc;
+}
