@@ -64,7 +64,7 @@ static char *write_string(char *p, const char *s, size_t n)
 
 void rh_json_append_string(struct rh_buf *out, const char *s, size_t n)
 {
-    if (out->overflow || n > (out->cap - out->len - 3) / 6) {
+    if (out->overflow || out->cap - out->len < 3 || n > (out->cap - out->len - 3) / 6) {
         out->overflow = true;
         return;
     }

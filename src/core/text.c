@@ -23,6 +23,24 @@ static char ascii_lower(char c)
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
+void rh_utf8_cut(char *s)
+{
+    size_t len = strlen(s), lead = len, need;
+
+    /* Back over continuation bytes (at most three) to the sequence's first byte. */
+    while (lead > 0 && len - lead < 4 && ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+        lead--;
+    if (lead == 0 || ((unsigned char)s[lead - 1] & 0x80) == 0)
+        return; /* ASCII last, or nothing but continuation bytes to judge */
+    lead--;
+    need = ((unsigned char)s[lead] & 0xE0) == 0xC0   ? 2
+           : ((unsigned char)s[lead] & 0xF0) == 0xE0 ? 3
+           : ((unsigned char)s[lead] & 0xF8) == 0xF0 ? 4
+                                                     : 0;
+    if (len - lead < need)
+        s[lead] = '\0';
+}
+
 bool rh_ascii_ieq(const char *a, const char *b)
 {
     while (*a != '\0' && ascii_lower(*a) == ascii_lower(*b)) {

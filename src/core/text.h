@@ -141,6 +141,12 @@ void rh_uuid7_make(uint8_t out[16], uint64_t unix_ms, const uint8_t random[10]);
 void rh_uuid_format(const uint8_t uuid[16], char out[RH_GUID_STRING_SIZE]);
 
 /* snprintf into err[0..err_size) that never fails its caller: "" on an encoding error. */
+/*
+ * Drops a last UTF-8 sequence that is not whole (what a truncating snprintf
+ * leaves), so that the text stays valid UTF-8 for the Event Log and JSON.
+ */
+void rh_utf8_cut(char *s);
+
 /* Whether a and b are the same text but for the case of ASCII letters. */
 bool rh_ascii_ieq(const char *a, const char *b);
 

@@ -137,12 +137,26 @@ static struct rh_config_sink *new_sink(struct rh_config_set *cs, const char *nam
 {
     struct rh_config_sink *s;
 
+    /*
+     * A sink left out is still configured: the set is incomplete, so that no
+     * cursor is released for it (only deleting a key or Enabled = 0 does).
+     */
     if (cs->n == RH_CONFIG_SINKS) {
         rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks\\%s: more sinks than the journal has cursors (%d): this one is "
-                     "ignored and its records are not kept",
+                     "%s\\Sinks\\%s: more sinks than the journal has cursors (%d): this one "
+                     "does not run; no sink's records are given up while there are too many",
                      RH_CONFIG_KEY_TEXT, name, RH_CONFIG_SINKS);
+        cs->incomplete = true;
         return NULL;
+    }
+    for (size_t i = 0; i < cs->n; i++) {
+        if (strcmp(cs->sinks[i].name, name) == 0) {
+            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+                         "%s\\Sinks\\%s: a second key of the same name (as UTF-8) is ignored",
+                         RH_CONFIG_KEY_TEXT, name);
+            cs->incomplete = true;
+            return NULL;
+        }
     }
     s = &cs->sinks[cs->n++];
     memset(s, 0, sizeof *s);
@@ -188,7 +202,7 @@ static bool disabled(HKEY key, const char *name)
 }
 
 /* Reads Sinks\<name> into a new entry of the set. */
-static void load_sink(struct rh_config_set *cs, HKEY sinks, const WCHAR *wname)
+static void load_sink(struct rh_config_set *cs, HKEY sinks, const WCHAR *wname, bool retry)
 {
     static const char *const also_read[] = {"Type", "Enabled", NULL};
     char name[RH_SINK_NAME_SIZE], type[32], err[512] = "";
@@ -197,10 +211,14 @@ static void load_sink(struct rh_config_set *cs, HKEY sinks, const WCHAR *wname)
     HKEY key = NULL;
     LSTATUS rc;
 
-    if (!rh_wide_to_utf8(wname, -1, name, sizeof name)) {
+    /* Strictly: two names that differ only in invalid UTF-16 must not become one sink. */
+    if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, wname, -1, name, (int)sizeof name, NULL,
+                            NULL) <= 0) {
         rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
-                     "%s\\Sinks: a subkey name is longer than %d bytes; ignored",
+                     "%s\\Sinks: a subkey name is longer than %d bytes of UTF-8, or is not "
+                     "valid Unicode; that sink does not run, and no sink's records are given up",
                      RH_CONFIG_KEY_TEXT, RH_SINK_NAME_SIZE - 1);
+        cs->incomplete = true;
         return;
     }
     s = new_sink(cs, name);
@@ -244,7 +262,8 @@ static void load_sink(struct rh_config_set *cs, HKEY sinks, const WCHAR *wname)
         goto out;
     }
     snprintf(where, sizeof where, "%s\\Sinks\\%s", RH_CONFIG_KEY_TEXT, name);
-    rh_config_report_unknown(key, where, s->ops->options, s->ops->n_options, also_read);
+    if (!retry) /* said when the configuration changed, not again at each retry */
+        rh_config_report_unknown(key, where, s->ops->options, s->ops->n_options, also_read);
     read_values(s, key);
 out:
     RegCloseKey(key);
@@ -287,9 +306,20 @@ static void load_globals(HKEY root, struct rh_global_config *g)
 }
 
 /* Reads every Sinks\<name>; false if the list could not be read whole. */
-static bool load_sinks(struct rh_config_set *cs, HKEY sinks)
+static bool load_sinks(struct rh_config_set *cs, HKEY sinks, bool retry)
 {
     bool whole = true;
+    DWORD keys_before = 0, keys_after = 0;
+    FILETIME written_before = {0}, written_after = {0};
+
+    /*
+     * Enumeration goes by index: a key deleted or added meanwhile shifts the
+     * rest, and a sink could be skipped. Such a read is incomplete: nothing is
+     * released, and the watcher reads again after the change.
+     */
+    if (RegQueryInfoKeyW(sinks, NULL, NULL, NULL, &keys_before, NULL, NULL, NULL, NULL, NULL, NULL,
+                         &written_before) != ERROR_SUCCESS)
+        whole = false;
 
     for (DWORD i = 0;; i++) {
         WCHAR name[256];
@@ -308,12 +338,16 @@ static bool load_sinks(struct rh_config_set *cs, HKEY sinks)
                 break;
             continue;
         }
-        load_sink(cs, sinks, name);
+        load_sink(cs, sinks, name, retry);
     }
+    if (RegQueryInfoKeyW(sinks, NULL, NULL, NULL, &keys_after, NULL, NULL, NULL, NULL, NULL, NULL,
+                         &written_after) != ERROR_SUCCESS ||
+        keys_after != keys_before || CompareFileTime(&written_before, &written_after) != 0)
+        whole = false;
     return whole;
 }
 
-void rh_config_load(struct rh_config_set *cs)
+void rh_config_load(struct rh_config_set *cs, bool retry)
 {
     HKEY root = NULL, sinks = NULL;
     LSTATUS rc;
@@ -323,7 +357,8 @@ void rh_config_load(struct rh_config_set *cs)
     rc = RegOpenKeyExW(HKEY_LOCAL_MACHINE, RH_CONFIG_KEY, 0, KEY_READ | KEY_WOW64_64KEY, &root);
     load_globals(rc == ERROR_SUCCESS ? root : NULL, &cs->g);
     if (rc == ERROR_SUCCESS) {
-        rh_config_report_unknown(root, RH_CONFIG_KEY_TEXT, global_options, N_GLOBALS, NULL);
+        if (!retry)
+            rh_config_report_unknown(root, RH_CONFIG_KEY_TEXT, global_options, N_GLOBALS, NULL);
         rc = RegOpenKeyExW(root, L"Sinks", 0, KEY_READ, &sinks);
     }
     if (rc == ERROR_FILE_NOT_FOUND) {
@@ -342,7 +377,7 @@ void rh_config_load(struct rh_config_set *cs)
         load_default_sink(cs);
     } else {
         cs->sinks_key = true;
-        cs->incomplete = !load_sinks(cs, sinks);
+        cs->incomplete = !load_sinks(cs, sinks, retry) || cs->incomplete;
         for (size_t i = 0; i < cs->n; i++)
             runs = runs || cs->sinks[i].standing == RH_STANDING_RUNS;
         if (!runs)

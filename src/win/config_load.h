@@ -45,9 +45,11 @@ struct rh_config_set {
  * Reads the configuration into cs (which it clears first), saying what is
  * wrong: a bad global value takes its default, a sink that cannot run is
  * RH_STANDING_INVALID with its reason. Without a Sinks key, one file sink
- * named "default" writes JSON Lines to the default path.
+ * named "default" writes JSON Lines to the default path. `retry`: a read only
+ * to try again sinks that could not start; warnings about value names that
+ * nothing reads are not said again.
  */
-void rh_config_load(struct rh_config_set *cs);
+void rh_config_load(struct rh_config_set *cs, bool retry);
 
 /* Frees what the set owns (each sink's values, wiped: they may hold a secret). */
 void rh_config_set_free(struct rh_config_set *cs);

@@ -257,28 +257,28 @@ void rh_win32_error_text(DWORD code, char *out, size_t out_size)
     DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
                              0, msg, sizeof msg / sizeof msg[0], NULL);
     const struct rh_error_hint *hint = rh_error_hint(code);
-    struct rh_buf b;
-    char text[1024];
+    char text[1024] = "", tail[384];
+    size_t room;
 
+    if (out_size == 0)
+        return;
     while (n > 0 && (msg[n - 1] == L'\r' || msg[n - 1] == L'\n' || msg[n - 1] == L' '))
         msg[--n] = L'\0';
-    rh_buf_init(&b, out, out_size);
-    if (n > 0 && rh_wide_to_utf8(msg, (int)n, text, sizeof text)) {
-        rh_buf_append_str(&b, text);
-        rh_buf_append_char(&b, ' ');
-    } else if (hint != NULL) {
-        rh_buf_append_str(&b, hint->name);
-        rh_buf_append_char(&b, ' ');
-    }
+    if (n == 0 || !rh_wide_to_utf8(msg, (int)n, text, sizeof text))
+        snprintf(text, sizeof text, "%s", hint != NULL ? hint->name : "");
     /* The code as Windows documents it: HRESULTs and SECURITY_STATUS in hexadecimal. */
-    rh_buf_append_str(&b, code >= 0x80000000u ? "(0x" : "(");
     if (code >= 0x80000000u)
-        rh_buf_append_hex(&b, code);
+        snprintf(tail, sizeof tail, "(0x%08lx)%s%s", (unsigned long)code, hint != NULL ? "; " : "",
+                 hint != NULL ? hint->hint : "");
     else
-        rh_buf_append_u64(&b, code);
-    rh_buf_append_char(&b, ')');
-    if (hint != NULL) {
-        rh_buf_append_str(&b, "; ");
-        rh_buf_append_str(&b, hint->hint);
-    }
+        snprintf(tail, sizeof tail, "(%lu)%s%s", (unsigned long)code, hint != NULL ? "; " : "",
+                 hint != NULL ? hint->hint : "");
+    /* A long text is cut, never the code: it is what a search finds. */
+    room = strlen(tail) + 2 < out_size ? out_size - strlen(tail) - 2 : 0;
+    snprintf(out, out_size, "%.*s", (int)(room < strlen(text) ? room : strlen(text)), text);
+    rh_utf8_cut(out);
+    if (out[0] != '\0')
+        strncat(out, " ", out_size - strlen(out) - 1);
+    strncat(out, tail, out_size - strlen(out) - 1);
+    rh_utf8_cut(out);
 }

@@ -133,7 +133,7 @@ static void start_locked(void)
      * no one; the watcher compares against this once it listens.
      */
     stamp = rh_watcher_stamp();
-    rh_config_load(&g_current);
+    rh_config_load(&g_current, false);
     if (g_current.sinks_key)
         rh_log(RH_LOG_INFO,
                "%s\\Sinks exists: its sinks are the outputs, and the default JSON Lines file "
@@ -211,7 +211,7 @@ void rh_service_reload(bool retry)
     ReleaseSRWLockShared(&g_reload_lock);
     if (!retry)
         rh_log(RH_LOG_INFO, "%s changed: applying the configuration", RH_CONFIG_KEY_TEXT);
-    rh_config_load(next);
+    rh_config_load(next, retry);
 
     AcquireSRWLockShared(&g_reload_lock);
     if (!reload_current(generation)) {

@@ -483,6 +483,9 @@ static bool after_its_start(const struct radius_sink *s, size_t i)
 {
     const struct pending *p = &s->pending[i];
 
+    /* A connection RRAS gave no GUID (legacy, short structures) has no Start to wait for. */
+    if (rh_guid_is_nil(&p->connection))
+        return false;
     /* Answers take requests out of any place (pending is not in order): by order given. */
     for (size_t k = 0; k < s->n_pending && !p->start; k++)
         if (s->pending[k].start && s->pending[k].order < p->order &&

@@ -387,19 +387,21 @@ static enum rh_sink_result settle(struct worker *w, bool now, uint64_t last_toke
 static void take_error(struct worker *w)
 {
     struct rh_sink_error e;
-    char code[256] = "";
+    char code[512] = "";
 
     memset(&e, 0, sizeof e);
     e.code = w->failed_code;
     if (w->sink.ops->error != NULL)
         w->sink.ops->error(w->sink.instance, &e);
     e.what[sizeof e.what - 1] = '\0';
+    rh_utf8_cut(e.what); /* a sink's snprintf may have cut a path in a character */
     if (e.code != 0)
         rh_win32_error_text(e.code, code, sizeof code);
     AcquireSRWLockExclusive(&w->err_lock);
     snprintf(w->last_error_text, sizeof w->last_error_text, "%s%s%s",
              e.what[0] != '\0' ? e.what : "", e.what[0] != '\0' && code[0] != '\0' ? ": " : "",
              code[0] != '\0' ? code : (e.what[0] != '\0' ? "" : "no reason given"));
+    rh_utf8_cut(w->last_error_text);
     ReleaseSRWLockExclusive(&w->err_lock);
     InterlockedExchange(&w->last_error, (LONG)e.code);
 }

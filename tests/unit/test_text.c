@@ -279,11 +279,34 @@ static void error_hints_name_the_codes(void **state)
     assert_null(rh_error_hint(123456));
 }
 
+/* A text a truncating snprintf cut in a character loses that character, nothing else. */
+static void utf8_cut_drops_only_a_partial_last_character(void **state)
+{
+    char a[] = "write to D:\\\xE6\x9D\x8E"; /* whole: kept */
+    char b[] = "write to D:\\\xE6\x9D";     /* two of three bytes */
+    char c[] = "x\xF0\x9F\x98";             /* three of four */
+    char d[] = "x\xC3";                     /* one of two */
+    char e[] = "plain";
+
+    (void)state;
+    rh_utf8_cut(a);
+    assert_string_equal(a, "write to D:\\\xE6\x9D\x8E");
+    rh_utf8_cut(b);
+    assert_string_equal(b, "write to D:\\");
+    rh_utf8_cut(c);
+    assert_string_equal(c, "x");
+    rh_utf8_cut(d);
+    assert_string_equal(d, "x");
+    rh_utf8_cut(e);
+    assert_string_equal(e, "plain");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf16_ascii_and_bmp),
         cmocka_unit_test(error_hints_name_the_codes),
+        cmocka_unit_test(utf8_cut_drops_only_a_partial_last_character),
         cmocka_unit_test(utf16_surrogate_pair_round_trips),
         cmocka_unit_test(utf16_lone_surrogates_become_replacement),
         cmocka_unit_test(utf16_without_nul_stops_at_capacity),
