@@ -73,6 +73,12 @@ static void flush_journal(struct rh_runtime *rt)
         uint64_t tail = atomic_load_explicit(&rt->journal.tail_pos, memory_order_acquire);
 
         touch_pages(rt, tail, tail + 4096);
+        /*
+         * The header's page too: the appender moves the head in it (every 64th
+         * append, and when room is short). An atomic OR of zero: an append's
+         * store meanwhile is not lost.
+         */
+        atomic_fetch_or_explicit(&rt->journal.hdr->head_pos, 0, memory_order_relaxed);
     }
     InterlockedExchange(&rt->touch_again, 1);
 }
