@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "pipeline.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "format.h"
@@ -82,6 +83,74 @@ static void boolean(struct rh_buf *b, const char *k, bool v)
     rh_buf_append_str(b, v ? "true" : "false");
 }
 
+const char *rh_health_name(enum rh_health h)
+{
+    switch (h) {
+    case RH_HEALTH_OK:
+        return "ok";
+    case RH_HEALTH_DEGRADED:
+        return "degraded";
+    case RH_HEALTH_FAILING:
+        return "failing";
+    }
+    return "unknown";
+}
+
+/* One reason, a JSON string after a comma if there is one before it. */
+static void reason(struct rh_buf *why, const char *a, const char *b, const char *c)
+{
+    char text[320]; /* a reason is a line: a long error text is cut (status.json has it whole) */
+    int n = snprintf(text, sizeof text, "%s%s%s", a, b, c);
+
+    if (n < 0)
+        return;
+    rh_utf8_cut(text);
+    if (why->len > 0)
+        rh_buf_append_char(why, ',');
+    rh_json_append_string(why, text, strlen(text));
+}
+
+enum rh_health rh_status_health(const struct rh_status *s, struct rh_buf *why)
+{
+    uint32_t running = 0, failing = 0;
+    enum rh_health h = RH_HEALTH_OK;
+    char n[32];
+
+    for (uint32_t i = 0; i < s->n_sinks && i < RH_MAX_SINKS; i++) {
+        const struct rh_sink_status *k = &s->sinks[i];
+        const char *detail = k->reason != NULL ? k->reason : k->last_error_text;
+        char head[RH_SINK_NAME_SIZE + 48];
+
+        if (k->state == RH_SINK_STATE_DISABLED)
+            continue; /* the administrator's choice */
+        running++;
+        if (k->state != RH_SINK_STATE_RETRYING && k->state != RH_SINK_STATE_STUCK &&
+            k->state != RH_SINK_STATE_INVALID)
+            continue;
+        failing++;
+        snprintf(head, sizeof head, "sink %s is %s", k->name, rh_sink_state_name(k->state));
+        reason(why, head, detail != NULL ? ": " : "", detail != NULL ? detail : "");
+    }
+    if (failing > 0)
+        h = RH_HEALTH_DEGRADED;
+    if (running == 0 || failing == running) {
+        h = RH_HEALTH_FAILING;
+        reason(why, running == 0 ? "no sink is configured to run" : "no sink can deliver", "",
+               ": records wait in the journal");
+    }
+    if (s->refused > 0) {
+        snprintf(n, sizeof n, "%llu", (unsigned long long)s->refused);
+        reason(why, n, " connection(s) refused since start (FailClosed: the journal was full)", "");
+        h = h == RH_HEALTH_OK ? RH_HEALTH_DEGRADED : h;
+    }
+    if (s->dropped > 0) {
+        snprintf(n, sizeof n, "%llu", (unsigned long long)s->dropped);
+        reason(why, n, " undelivered record(s) dropped since start (the journal was full)", "");
+        h = RH_HEALTH_FAILING;
+    }
+    return h;
+}
+
 bool rh_format_status(const struct rh_status *s, struct rh_buf *out)
 {
     size_t mark = out->len;
@@ -104,6 +173,20 @@ bool rh_format_status(const struct rh_status *s, struct rh_buf *out)
     num(out, "journaled", s->journaled);
     num(out, "dropped", s->dropped);
     num(out, "refused_connections", s->refused);
+    {
+        char reasons[32768]; /* 16 reasons of 319 bytes, escaped at worst six-fold, and more */
+        struct rh_buf why;
+        enum rh_health h;
+
+        rh_buf_init(&why, reasons, sizeof reasons);
+        h = rh_status_health(s, &why);
+        str(out, "health", rh_health_name(h));
+        key(out, "health_reasons");
+        rh_buf_append_char(out, '[');
+        if (!why.overflow)
+            rh_buf_append(out, why.data, why.len);
+        rh_buf_append_char(out, ']');
+    }
     key(out, "sinks");
     rh_buf_append_char(out, '[');
     for (uint32_t i = 0; i < s->n_sinks && i < RH_MAX_SINKS; i++) {

@@ -59,13 +59,26 @@ struct rh_status {
     uint64_t journal_depth; /* records retained */
     bool fail_closed;
     bool full;          /* the last append found no room */
-    uint64_t received;  /* hangups RRAS reported since start */
+    uint64_t received;  /* events since start: hangups, connection starts when a sink takes
+                           them, and the service's own start and stop */
     uint64_t journaled; /* of which written to the journal */
     uint64_t dropped;   /* records dropped to make room, since start */
     uint64_t refused;   /* connections refused (FailClosed) since start */
     uint32_t n_sinks;
     struct rh_sink_status sinks[RH_MAX_SINKS];
 };
+
+/* The verdict a monitor alerts on (status.json's "health"). */
+enum rh_health {
+    RH_HEALTH_OK,       /* every sink that runs is caught up or sending; nothing lost */
+    RH_HEALTH_DEGRADED, /* a sink is failing, stuck or invalid, or connections were refused */
+    RH_HEALTH_FAILING,  /* records were dropped, or no sink can deliver at all */
+};
+
+/* The verdict for s; each reason appended to `why` as a JSON string, comma-separated. */
+enum rh_health rh_status_health(const struct rh_status *s, struct rh_buf *why);
+
+const char *rh_health_name(enum rh_health h);
 
 /* The status as one JSON object (and LF); false if out overflows. */
 bool rh_format_status(const struct rh_status *s, struct rh_buf *out);

@@ -17,7 +17,7 @@
  * status.json at most: 16 sinks, each with a reason of 255 bytes and an error
  * text of 511, escaped (six bytes for one at worst), fit.
  */
-#define STATUS_MAX (128u * 1024)
+#define STATUS_MAX (256u * 1024)
 #define ERROR_TEXT 512
 
 void rh_status_write(struct rh_runtime *rt)

@@ -115,12 +115,73 @@ static void status_says_the_error_in_words(void **state)
     assert_null(strstr(strstr(out, "\"name\":\"file\""), "last_error_text"));
 }
 
+/* status.json's verdict: what a monitor alerts on, with its reasons. */
+static void health_says_what_to_alert_on(void **state)
+{
+    struct rh_status s;
+    char out[16384], v[512];
+    struct rh_buf b;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.time_ms = 1795975260000ull;
+    s.server = "ras01";
+    s.version = "0.1.0";
+    s.journal_path = "C:\\j\\journal.dat";
+    s.n_sinks = 3;
+    s.sinks[0] = (struct rh_sink_status){"file", "file", RH_SINK_STATE_IDLE, 1, 0, 0, 0, 0, 0, 0, 0,
+                                         NULL,   NULL};
+    s.sinks[1] = (struct rh_sink_status){
+        "siem", "syslog", RH_SINK_STATE_SENDING, 1, 0, 0, 0, 9, 0, 0, 0, NULL, NULL};
+    /* Disabled: the administrator's choice, not a problem. */
+    s.sinks[2] = (struct rh_sink_status){"old", NULL, RH_SINK_STATE_DISABLED, 0,   0, 0, 0, 0, 0,
+                                         0,     0,    "Enabled = 0",          NULL};
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_int_equal(jc_get(out, b.len - 1, "health", v, sizeof v), JC_STRING);
+    assert_string_equal(v, "ok");
+    assert_non_null(strstr(out, "\"health\":\"ok\",\"health_reasons\":[],"));
+
+    /* One sink failing: degraded, and it is named with its error. */
+    s.sinks[1].state = RH_SINK_STATE_RETRYING;
+    s.sinks[1].last_error_text = "send over tcp to 10.0.0.5 port 514: refused";
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_non_null(strstr(out, "\"health\":\"degraded\",\"health_reasons\":[\"sink siem is "
+                                "retrying: send over tcp to 10.0.0.5 port 514: refused\"]"));
+
+    /* Every sink that runs failing: nothing is delivered. */
+    s.sinks[0].state = RH_SINK_STATE_INVALID;
+    s.sinks[0].reason = "value Path: \"x\" is not an absolute path";
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_non_null(strstr(out, "\"health\":\"failing\""));
+    assert_non_null(strstr(out, "no sink can deliver: records wait in the journal"));
+
+    /* Records lost is failing whatever the sinks do now. */
+    s.sinks[0].state = s.sinks[1].state = RH_SINK_STATE_IDLE;
+    s.dropped = 12;
+    rh_buf_init(&b, out, sizeof out);
+    assert_true(rh_format_status(&s, &b));
+    assert_true(jc_valid(out, b.len - 1));
+    assert_non_null(strstr(out, "\"health\":\"failing\",\"health_reasons\":[\"12 undelivered "
+                                "record(s) dropped since start (the journal was full)\"]"));
+    assert_int_equal(rh_status_health(&s, &b), RH_HEALTH_FAILING);
+    s.dropped = 0;
+    s.refused = 3;
+    assert_int_equal(rh_status_health(&s, &b), RH_HEALTH_DEGRADED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(backoff_doubles_caps_and_jitters),
         cmocka_unit_test(status_is_json),
         cmocka_unit_test(status_says_the_error_in_words),
+        cmocka_unit_test(health_says_what_to_alert_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

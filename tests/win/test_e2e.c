@@ -503,6 +503,9 @@ static void unwritable_output_degrades_and_reports(void **state)
     assert_non_null(strstr(status, "{\"name\":\"lost\",\"type\":\"file\",\"state\":\"retrying\""));
     assert_non_null(strstr(status, "\"pending\":20,"));
     assert_non_null(strstr(status, "\"last_error\":3}"));
+    /* The verdict a monitor alerts on: one sink of two cannot deliver. */
+    assert_non_null(strstr(status, "\"health\":\"degraded\",\"health_reasons\":[\"sink lost is "
+                                   "retrying: write to Q:"));
     /* The code in words, and what the sink was doing (sink.h: error()). */
     assert_non_null(
         strstr(status, "\"last_error_text\":\"write to Q:\\\\nowhere\\\\records.jsonl: "));
