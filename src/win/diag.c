@@ -27,6 +27,88 @@ static unsigned g_tokens = EVENT_BURST;
 static ULONGLONG g_refilled_at;
 static unsigned long g_suppressed;
 
+/*
+ * The same message again within REPEAT_MS of its first time (a sink failing in
+ * a loop, a collector resetting every connection) is counted, not written: the
+ * log and the Event Log keep what is new. The count is said once the window
+ * ends, at the next message or the flusher's next round (rh_diag_tick).
+ */
+#define REPEAT_MS    10000
+#define REPEAT_SLOTS 8
+static struct {
+    uint64_t hash; /* of the message text; 0: a free slot */
+    ULONGLONG first_ms;
+    unsigned long repeats;
+    char head[120]; /* the message's start, for the count's line */
+} g_recent[REPEAT_SLOTS];
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h != 0 ? h : 1;
+}
+
+static void write_line(const char *line, size_t len);
+
+/* Says the counts of windows that have ended. Called with g_lock held. */
+static void say_repeats(ULONGLONG now)
+{
+    for (size_t i = 0; i < REPEAT_SLOTS; i++) {
+        char line[256], stamp[RH_TIME_STRING_SIZE];
+        int n;
+
+        if (g_recent[i].hash == 0 || now - g_recent[i].first_ms < REPEAT_MS)
+            continue;
+        if (g_recent[i].repeats > 0) {
+            rh_time_format_rfc3339(rh_now_unix_ms(), stamp);
+            n = snprintf(line, sizeof line,
+                         "%s INFO the message \"%s...\" came %lu more time(s) "
+                         "in %u s\r\n",
+                         stamp, g_recent[i].head, g_recent[i].repeats, REPEAT_MS / 1000);
+            if (n > 0)
+                write_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        }
+        g_recent[i].hash = 0;
+    }
+}
+
+/* True if this message was said within the window (counted); otherwise remembered. */
+static bool repeated(const char *message, ULONGLONG now)
+{
+    uint64_t h = text_hash(message);
+    size_t oldest = 0;
+
+    say_repeats(now);
+    for (size_t i = 0; i < REPEAT_SLOTS; i++) {
+        if (g_recent[i].hash == h) {
+            g_recent[i].repeats++;
+            return true;
+        }
+        if (g_recent[i].hash == 0 || g_recent[i].first_ms < g_recent[oldest].first_ms)
+            oldest = i;
+    }
+    if (g_recent[oldest].hash != 0 && g_recent[oldest].repeats > 0) {
+        g_recent[oldest].first_ms = 0; /* out of room: say its count now */
+        say_repeats(now);
+    }
+    g_recent[oldest].hash = h;
+    g_recent[oldest].first_ms = now;
+    g_recent[oldest].repeats = 0;
+    snprintf(g_recent[oldest].head, sizeof g_recent[oldest].head, "%s", message);
+    rh_utf8_cut(g_recent[oldest].head);
+    return false;
+}
+
+void rh_diag_tick(void)
+{
+    AcquireSRWLockExclusive(&g_lock);
+    say_repeats(GetTickCount64());
+    ReleaseSRWLockExclusive(&g_lock);
+}
+
 static HANDLE open_log(char *why, size_t why_size)
 {
     /* The log names users and servers: readable by SYSTEM and Administrators only. */
@@ -42,6 +124,7 @@ void rh_diag_open(void)
     char refused[1024] = "";
 
     AcquireSRWLockExclusive(&g_lock);
+    memset(g_recent, 0, sizeof g_recent); /* a new start counts repeats afresh */
     if (g_source == NULL)
         g_source = RegisterEventSourceW(NULL, RH_EVENT_SOURCE);
     if (g_file == INVALID_HANDLE_VALUE && !have_dir)
@@ -71,6 +154,9 @@ void rh_diag_open(void)
 void rh_diag_close(void)
 {
     AcquireSRWLockExclusive(&g_lock);
+    for (size_t i = 0; i < REPEAT_SLOTS; i++)
+        g_recent[i].first_ms = 0; /* every window ends: the counts are said before closing */
+    say_repeats(GetTickCount64());
     if (g_file != INVALID_HANDLE_VALUE) {
         CloseHandle(g_file);
         g_file = INVALID_HANDLE_VALUE;
@@ -184,6 +270,18 @@ static void report_event(DWORD id, enum rh_log_level level, const WCHAR *text)
     ReportEventW(g_source, event_type(level), 0, id, NULL, 1, 0, &text, NULL);
 }
 
+/* Appends a line to rashangup.log, if it is open. Called with g_lock held. */
+static void write_line(const char *line, size_t len)
+{
+    DWORD written;
+
+    if (g_file == INVALID_HANDLE_VALUE)
+        return;
+    rotate_if_large();
+    if (g_file != INVALID_HANDLE_VALUE)
+        WriteFile(g_file, line, (DWORD)len, &written, NULL);
+}
+
 static void log_va(enum rh_log_id kind, enum rh_log_level level, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"ERROR", "WARNING", "INFO"};
@@ -209,21 +307,25 @@ static void log_va(enum rh_log_id kind, enum rh_log_level level, const char *fmt
     n = vsnprintf(line + b.len, avail + 1, fmt, ap);
     if (n > 0)
         b.len += (size_t)n < avail ? (size_t)n : avail;
+    line[b.len] = '\0';
+    rh_utf8_cut(line + message_at); /* a cut message stays valid UTF-8, for the Event Log */
+    b.len = strlen(line);
     line[b.len++] = '\r';
     line[b.len++] = '\n';
     line[b.len] = '\0';
 
+    AcquireSRWLockExclusive(&g_lock);
+    line[b.len - 2] = '\0';
+    /* Warnings and errors: what repeats in a loop. Information says what happened, each time. */
+    if (level != RH_LOG_INFO && repeated(line + message_at, GetTickCount64())) {
+        ReleaseSRWLockExclusive(&g_lock);
+        SetLastError(saved);
+        return;
+    }
+    line[b.len - 2] = '\r';
     if (rh_utf8_to_wide(line, wide, sizeof wide / sizeof wide[0]))
         OutputDebugStringW(wide);
-
-    AcquireSRWLockExclusive(&g_lock);
-    if (g_file != INVALID_HANDLE_VALUE) {
-        DWORD written;
-
-        rotate_if_large();
-        if (g_file != INVALID_HANDLE_VALUE)
-            WriteFile(g_file, line, (DWORD)b.len, &written, NULL);
-    }
+    write_line(line, b.len);
     if (id != 0) {
         line[b.len - 2] = '\0'; /* the Event Log has its own time and level */
         if (rh_utf8_to_wide(line + message_at, wide, sizeof wide / sizeof wide[0]))

@@ -8,6 +8,7 @@
  * message names what it is about: the registry key and value, the sink, the
  * file, the connection.
  *
+ * The same message again within 10 s is counted, and the count said after.
  * rh_log never changes GetLastError() and never fails its caller. It is safe from
  * any thread, and before rh_diag_open or after rh_diag_close (the message then
  * goes to the debugger only).
@@ -29,6 +30,11 @@ enum rh_log_level {
 
 void rh_diag_open(void);
 void rh_diag_close(void);
+/*
+ * Says how often a message came again within 10 s of its first time (repeats
+ * are counted, not written). The flusher calls it every round.
+ */
+void rh_diag_tick(void);
 /* Whether the log file is open: regsvr32's entry points close only what they opened. */
 bool rh_diag_is_open(void);
 

@@ -10,6 +10,7 @@
 
 #include <stdatomic.h>
 
+#include "diag.h"
 #include "journal_file.h"
 
 /* How far ahead of the tail the flusher keeps the journal's pages touched. */
@@ -130,6 +131,7 @@ DWORD WINAPI rh_flusher_main(void *arg)
             prefault(rt, PREFAULT_BYTES);
         flush_journal(rt);
         rh_status_report(rt);
+        rh_diag_tick();
         now = GetTickCount64();
         if (stop || InterlockedExchange(&rt->status_dirty, 0) != 0 ||
             now - last_status >= rt->cfg.status_ms) {

@@ -225,10 +225,42 @@ static void a_sink_with_a_bad_value_keeps_its_backlog_until_fixed(void **state)
     free(status);
 }
 
+/*
+ * A warning that comes again within 10 s (here: a bad global value, read at
+ * start and at each reload) is written once and counted; the count is said.
+ */
+static void a_repeated_warning_is_counted_not_written_again(void **state)
+{
+    static struct rh_host_dll dll;
+    WCHAR dir[MAX_PATH], a[MAX_PATH];
+    const char *bad = "ERROR HKLM\\SOFTWARE\\RasHangup: value RetryMinMs: 5 is not 10 to 600000";
+    size_t from;
+
+    (void)state;
+    wt_reset_config();
+    wt_make_temp_dir(L"repeat", dir, MAX_PATH);
+    _snwprintf(a, MAX_PATH, L"%ls\\a.jsonl", dir);
+    wt_set_sink_string(L"a", L"Type", REG_SZ, L"file");
+    wt_set_sink_string(L"a", L"Path", REG_SZ, a);
+    wt_set_global_dword(L"RetryMinMs", 5);
+    from = wt_log_size();
+    wt_load(&dll, RH_HOST_MODEL_AUTO);
+    for (int round = 0; round < 2; round++) {
+        size_t at = wt_log_size();
+
+        wt_set_global_dword(L"StatusIntervalMs", 20000 + (DWORD)round); /* a change: a reload */
+        wait_applied(at);
+    }
+    rh_host_unload(&dll);
+    assert_int_equal(wt_log_count(from, bad), 1);
+    assert_true(wt_log_contains(from, "came 2 more time(s) in 10 s"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(sinks_added_changed_and_removed_live_lose_nothing, wt_teardown),
+        cmocka_unit_test_teardown(a_repeated_warning_is_counted_not_written_again, wt_teardown),
         cmocka_unit_test_teardown(a_sink_with_a_bad_value_keeps_its_backlog_until_fixed,
                                   wt_teardown),
     };

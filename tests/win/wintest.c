@@ -211,6 +211,31 @@ bool wt_log_contains(size_t from, const char *needle)
     return found;
 }
 
+size_t wt_log_size(void)
+{
+    WCHAR path[MAX_PATH];
+
+    wt_program_data_file(L"rashangup.log", path, MAX_PATH);
+    return wt_file_size(path);
+}
+
+size_t wt_log_count(size_t from, const char *needle)
+{
+    WCHAR path[MAX_PATH];
+    size_t len, n = 0;
+    char *text;
+
+    wt_program_data_file(L"rashangup.log", path, MAX_PATH);
+    text = wt_read_file(path, &len);
+    if (text == NULL)
+        return 0;
+    for (const char *p = from <= len ? strstr(text + from, needle) : NULL; p != NULL;
+         p = strstr(p + 1, needle))
+        n++;
+    free(text);
+    return n;
+}
+
 void wt_fresh_config(void)
 {
     WCHAR journal[MAX_PATH];

@@ -64,5 +64,9 @@ size_t wt_file_size(const WCHAR *path);
 
 /* True if the log gained a line containing `needle` since offset `from`. */
 bool wt_log_contains(size_t from, const char *needle);
+/* The size of rashangup.log now: an offset for the two around it. */
+size_t wt_log_size(void);
+/* How many times needle is in rashangup.log from offset `from`. */
+size_t wt_log_count(size_t from, const char *needle);
 
 #endif
