@@ -139,7 +139,7 @@ struct radius_sink {
     size_t local_len;
 
     /* What the current server did since the sink moved to it. */
-    uint64_t sent, answered, bad_auth, malformed;
+    uint64_t sent, answered, bad_auth, bad_message_auth, malformed;
     bool unreachable;
     bool failing; /* a failure was logged; the next answer is reported too */
 };
@@ -270,7 +270,7 @@ static bool connect_current(struct radius_sink *s)
     u_long on = 1;
 
     disconnect(s);
-    s->sent = s->answered = s->bad_auth = s->malformed = 0;
+    s->sent = s->answered = s->bad_auth = s->bad_message_auth = s->malformed = 0;
     s->unreachable = false;
     s->sock = rh_net_connect(server(s), SOCK_DGRAM, CONNECT_TIMEOUT, &error);
     if (s->sock == INVALID_SOCKET) {
@@ -288,19 +288,35 @@ static bool connect_current(struct radius_sink *s)
     return true;
 }
 
-/* Why the current server gave no acknowledgement, in words an administrator can act on. */
+/*
+ * Why the current server gave no acknowledgement, in words an administrator can
+ * act on: the Secret is suspected only when requests went out and nothing came
+ * back; what did come back is named for what it was.
+ */
 static void report_silence(struct radius_sink *s)
 {
     const struct rh_endpoint *ep = server(s);
 
-    if (s->failing)
-        return;
+    if (s->failing || s->sent == 0)
+        return; /* nothing was sent: connecting failed, and said why */
     if (s->bad_auth > 0)
         rh_log(RH_LOG_ERROR,
                "sink %s: %s port %u answered %llu request(s) with a wrong Response "
                "Authenticator: the Secret differs from the shared secret the server has for this "
                "client",
                s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_auth);
+    else if (s->bad_message_auth > 0)
+        rh_log(RH_LOG_ERROR,
+               "sink %s: %s port %u answered %llu request(s) with a right Response "
+               "Authenticator but a wrong Message-Authenticator (RFC 3579): the answer was altered "
+               "on the way, or the server signs it wrongly",
+               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_message_auth);
+    else if (s->malformed > 0 && s->answered == 0)
+        rh_log(RH_LOG_ERROR,
+               "sink %s: %s port %u sent %llu answer(s) that are not Accounting-Responses to our "
+               "requests (malformed, too long, or of another code): is it a RADIUS accounting "
+               "server, and is Port its accounting port?",
+               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->malformed);
     else if (s->unreachable)
         rh_log(RH_LOG_ERROR,
                "sink %s: nothing listens on %s port %u (ICMP port unreachable); check Server and "
@@ -335,6 +351,25 @@ static bool fail_over(struct radius_sink *s, size_t *silent_servers)
         s->pending[i].timeout = s->timeout_ms;
     }
     if (++*silent_servers >= s->n_servers) {
+        if (!s->failing && s->n_servers > 1) {
+            char tried[RH_NET_MAX_SERVERS * (RH_NET_HOST_SIZE + 16)] = "";
+            struct rh_buf b;
+
+            rh_buf_init(&b, tried, sizeof tried);
+            for (size_t i = 0; i < s->n_servers; i++) {
+                char port[8];
+
+                snprintf(port, sizeof port, "%u", (unsigned)s->servers[i].port);
+                rh_buf_append_str(&b, i == 0 ? "" : ", ");
+                rh_buf_append_str(&b, s->servers[i].host);
+                rh_buf_append_str(&b, " port ");
+                rh_buf_append_str(&b, port);
+            }
+            rh_log(RH_LOG_ERROR,
+                   "sink %s: none of its %u servers acknowledged (%s); its records wait in the "
+                   "journal and are sent again",
+                   s->name, (unsigned)s->n_servers, tried);
+        }
         s->failing = true;
         return false;
     }
@@ -446,8 +481,10 @@ static void receive(struct radius_sink *s, DWORD wait_ms)
                 s->acked[s->n_acked++] = s->pending[i].token;
             s->pending[i] = s->pending[--s->n_pending];
             update_settled(s);
-        } else if (v == RH_RADIUS_BAD_AUTH || v == RH_RADIUS_BAD_MESSAGE_AUTH) {
+        } else if (v == RH_RADIUS_BAD_AUTH) {
             s->bad_auth++;
+        } else if (v == RH_RADIUS_BAD_MESSAGE_AUTH) {
+            s->bad_message_auth++;
         } else if (v == RH_RADIUS_MALFORMED) {
             s->malformed++;
         } /* OTHER_ID: a late answer to an Identifier since replaced */

@@ -254,6 +254,26 @@ static void start_and_stop_for_every_connection_between_on_and_off(void **state)
         fail_msg("the log does not say why 127.0.0.1 port 9 was left");
 }
 
+/* A server whose name does not resolve is a name problem: the Secret is not suspected. */
+static void an_unknown_server_name_is_named_as_such(void **state)
+{
+    static struct rh_host_dll dll;
+    size_t log_from;
+    WCHAR log[MAX_PATH];
+
+    (void)state;
+    configure(L"no-such-host.invalid", L"whatever");
+    wt_set_global_dword(L"DrainTimeoutMs", 300);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    load(&dll);
+    replay(&dll, 63, 2);
+    Sleep(500);
+    rh_host_unload(&dll);
+    assert_true(wt_log_contains(log_from, "sink radius: cannot reach no-such-host.invalid port"));
+    assert_false(wt_log_contains(log_from, "the Secret is probably wrong"));
+}
+
 static void a_wrong_secret_is_reported_and_loses_nothing(void **state)
 {
     static struct rh_host_dll dll;
@@ -359,6 +379,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(start_and_stop_for_every_connection_between_on_and_off,
                                   wt_teardown),
+        cmocka_unit_test_teardown(an_unknown_server_name_is_named_as_such, wt_teardown),
         cmocka_unit_test_teardown(a_wrong_secret_is_reported_and_loses_nothing, wt_teardown),
         cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, wt_teardown),
         cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, wt_teardown),
