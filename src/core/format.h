@@ -68,6 +68,15 @@ char *rh_fields_reserve(struct rh_buf *out, const struct rh_field *f, size_t n, 
                         size_t fixed);
 
 /*
+ * The Event Log's summary of a hangup, insertion string RH_FIELD_COUNT + 1 of
+ * event 1000: a sentence with the fields that are empty left out, the duration
+ * as people say it, and which way the bytes went ("frank (FABRIKAM)
+ * disconnected after 1 h 2 min 3 s of sstp from 203.0.113.9, assigned
+ * 10.0.0.5: 1,000,000 bytes sent to the client, 250,000 received from it.").
+ */
+bool rh_format_eventlog_summary(const struct rh_record *r, struct rh_buf *out);
+
+/*
  * The Windows Event Log's insertion strings for a hangup event: one per field
  * of rh_record_fields(), in its order (the message text, RH_MSG_HANGUP in
  * src/win/messages.mc, names them %1 to %46), each NUL-terminated, back to back

@@ -30,6 +30,8 @@ struct eventlog_sink {
     char name[RH_SINK_NAME_SIZE];
     char text[RH_FORMAT_MAX];
     WCHAR wide[RH_FORMAT_MAX];
+    char summary[STRING_MAX]; /* insertion string RH_FIELD_COUNT + 1: the first line */
+    WCHAR wide_summary[STRING_MAX];
 };
 
 static void *eventlog_create(const char *name, const void *config, char *err, size_t err_size)
@@ -59,7 +61,7 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
 {
     struct eventlog_sink *s = instance;
     size_t offsets[RH_FIELD_COUNT];
-    LPCWSTR strings[RH_FIELD_COUNT];
+    LPCWSTR strings[RH_FIELD_COUNT + 1];
     struct rh_buf b;
     size_t used = 0;
 
@@ -81,8 +83,14 @@ static enum rh_sink_result eventlog_deliver(void *instance, enum rh_sink_event e
         strings[i] = w;
         used += wcslen(w) + 1;
     }
-    if (!ReportEventW(s->source, EVENTLOG_INFORMATION_TYPE, 0, RH_MSG_HANGUP, NULL, RH_FIELD_COUNT,
-                      0, strings, NULL))
+    /* The sentence event 1000 begins with; the fields follow it one a line. */
+    rh_buf_init(&b, s->summary, sizeof s->summary);
+    if (!rh_format_eventlog_summary(r, &b) ||
+        !rh_utf8_to_wide(s->summary, s->wide_summary, STRING_MAX))
+        s->wide_summary[0] = L'\0';
+    strings[RH_FIELD_COUNT] = s->wide_summary;
+    if (!ReportEventW(s->source, EVENTLOG_INFORMATION_TYPE, 0, RH_MSG_HANGUP, NULL,
+                      RH_FIELD_COUNT + 1, 0, strings, NULL))
         return RH_SINK_RETRY;
     return RH_SINK_OK;
 }

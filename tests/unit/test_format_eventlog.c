@@ -111,12 +111,51 @@ static void message_text_names_every_field(void **state)
     assert_string_equal(rh_field_name(33), "bytes_received");
 }
 
+/* Event 1000's first line: a sentence, empty fields left out, bytes with their direction. */
+static void the_summary_reads_as_a_sentence(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_record r;
+    char buf[1024];
+    struct rh_buf b;
+
+    (void)state;
+    fx_ppp(&c);
+    FX_SET_W(c.wszUserName, "frank");
+    FX_SET_W(c.wszLogonDomain, "");
+    c.dwConnectDuration = 3723;
+    c.dwBytesXmited = 1000000;
+    c.dwBytesRcved = 250000;
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, buf, sizeof buf);
+    assert_true(rh_format_eventlog_summary(&r, &b));
+    print_message("%s\n", buf);
+    /* No "(domain )" for an empty domain; a human duration; which way the bytes went. */
+    assert_int_equal(strncmp(buf, "frank disconnected after 1 h 2 min 3 s of ppp from ", 51), 0);
+    assert_non_null(strstr(buf, ": 1,000,000 bytes sent to the client, 250,000 received from it."));
+    assert_null(strstr(buf, "()"));
+    assert_null(strstr(buf, " as :"));
+
+    /* A domain, and a short connection. */
+    FX_SET_W(c.wszLogonDomain, "FABRIKAM");
+    c.dwConnectDuration = 59;
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, buf, sizeof buf);
+    assert_true(rh_format_eventlog_summary(&r, &b));
+    assert_int_equal(strncmp(buf, "frank (FABRIKAM) disconnected after 59 s of ", 44), 0);
+    /* Too small: false, nothing written. */
+    rh_buf_init(&b, buf, 16);
+    assert_false(rh_format_eventlog_summary(&r, &b));
+    assert_int_equal(b.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_are_the_fields_in_order),
         cmocka_unit_test(text_is_exact_and_lists_use_commas),
         cmocka_unit_test(message_text_names_every_field),
+        cmocka_unit_test(the_summary_reads_as_a_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,7 @@
 #include "wintest.h"
 
 #define MAX_EVENTS  4096
-#define MAX_STRINGS 46
+#define MAX_STRINGS 47 /* the record's 46 fields, then the summary */
 
 struct event {
     WORD type;
@@ -168,8 +168,8 @@ static void the_message_table_and_version_are_in_the_dll(void **state)
                        RH_MSG_HANGUP, MAKELANGID(LANG_ENGLISH, SUBLANG_ENGLISH_US), text, 8192,
                        (va_list *)(void *)args);
     assert_true(n > 0);
-    assert_non_null(wcsstr(text, L"v8 (domain v9) disconnected after v5 s of v13 from v15 as v17: "
-                                 L"v33 bytes sent, v34 received."));
+    /* The summary (the 47th string) first, then every field on its own line. */
+    assert_int_equal(wcsncmp(text, L"v47\r\n", 5), 0);
     assert_non_null(wcsstr(text, L"user: v8\r\n"));
     assert_non_null(wcsstr(text, L"warnings: v46"));
     args[0] = (DWORD_PTR)L"HKLM\\SOFTWARE\\RasHangup\\Sinks\\x: value Format: bad";
@@ -233,6 +233,10 @@ static void every_hangup_is_an_event_with_every_field(void **state)
         assert_true(
             WideCharToMultiByte(CP_UTF8, 0, e->strings[7], -1, user, sizeof user, NULL, NULL) > 0);
         assert_string_equal(user, c->user);
+        /* The summary names the user and reads as a sentence. */
+        assert_non_null(wcsstr(e->strings[MAX_STRINGS - 1], e->strings[7]));
+        assert_non_null(wcsstr(e->strings[MAX_STRINGS - 1], L" disconnected after "));
+        assert_non_null(wcsstr(e->strings[MAX_STRINGS - 1], L" bytes sent to the client, "));
         assert_true(WideCharToMultiByte(CP_UTF8, 0, e->strings[16], -1, ip, sizeof ip, NULL, NULL) >
                     0);
         assert_string_equal(ip, c->client_ipv4);
