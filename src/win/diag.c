@@ -217,6 +217,12 @@ static DWORD event_id(enum rh_log_id kind, enum rh_log_level level)
         return RH_MSG_STARTED;
     case RH_LOGID_STOPPED:
         return RH_MSG_STOPPED;
+    case RH_LOGID_CONNECT_FAILED:
+        return RH_MSG_CONNECT_FAILED;
+    case RH_LOGID_TLS_REFUSED:
+        return RH_MSG_TLS_REFUSED;
+    case RH_LOGID_RADIUS_SILENT:
+        return RH_MSG_RADIUS_SILENT;
     case RH_LOGID_GENERIC:
     default:
         return level == RH_LOG_ERROR ? RH_MSG_ERROR : level == RH_LOG_WARNING ? RH_MSG_WARNING : 0;

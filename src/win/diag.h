@@ -47,6 +47,9 @@ enum rh_log_id {
     RH_LOGID_DROPPED,        /* 203: records dropped, the journal was full */
     RH_LOGID_STARTED,        /* 205 */
     RH_LOGID_STOPPED,        /* 206 */
+    RH_LOGID_CONNECT_FAILED, /* 210: a sink cannot connect to its collector */
+    RH_LOGID_TLS_REFUSED,    /* 211: a TLS handshake or certificate refused */
+    RH_LOGID_RADIUS_SILENT,  /* 212: an accounting server does not acknowledge */
 };
 
 void rh_log(enum rh_log_level level, const char *fmt, ...) RH_PRINTF(2, 3);

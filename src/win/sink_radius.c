@@ -278,8 +278,9 @@ static bool connect_current(struct radius_sink *s)
 
         rh_win32_error_text((DWORD)error, text, sizeof text);
         if (!s->failing)
-            rh_log(RH_LOG_ERROR, "sink %s: cannot reach %s port %u: %s", s->name, server(s)->host,
-                   (unsigned)server(s)->port, text);
+            rh_log_event(RH_LOGID_CONNECT_FAILED, RH_LOG_ERROR,
+                         "sink %s: cannot reach %s port %u: %s", s->name, server(s)->host,
+                         (unsigned)server(s)->port, text);
         SetLastError((DWORD)error);
         return false;
     }
@@ -300,38 +301,43 @@ static void report_silence(struct radius_sink *s)
     if (s->failing || s->sent == 0)
         return; /* nothing was sent: connecting failed, and said why */
     if (s->bad_auth > 0)
-        rh_log(RH_LOG_ERROR,
-               "sink %s: %s port %u answered %llu request(s) with a wrong Response "
-               "Authenticator: the Secret differs from the shared secret the server has for this "
-               "client",
-               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_auth);
+        rh_log_event(
+            RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR,
+            "sink %s: %s port %u answered %llu request(s) with a wrong Response "
+            "Authenticator: the Secret differs from the shared secret the server has for this "
+            "client",
+            s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_auth);
     else if (s->bad_message_auth > 0)
-        rh_log(RH_LOG_ERROR,
-               "sink %s: %s port %u answered %llu request(s) with a right Response "
-               "Authenticator but a wrong Message-Authenticator (RFC 3579): the answer was altered "
-               "on the way, or the server signs it wrongly",
-               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_message_auth);
+        rh_log_event(
+            RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR,
+            "sink %s: %s port %u answered %llu request(s) with a right Response "
+            "Authenticator but a wrong Message-Authenticator (RFC 3579): the answer was altered "
+            "on the way, or the server signs it wrongly",
+            s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->bad_message_auth);
     else if (s->malformed > 0 && s->answered == 0)
-        rh_log(RH_LOG_ERROR,
-               "sink %s: %s port %u sent %llu answer(s) that are not Accounting-Responses to our "
-               "requests (malformed, too long, or of another code): is it a RADIUS accounting "
-               "server, and is Port its accounting port?",
-               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->malformed);
+        rh_log_event(
+            RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR,
+            "sink %s: %s port %u sent %llu answer(s) that are not Accounting-Responses to our "
+            "requests (malformed, too long, or of another code): is it a RADIUS accounting "
+            "server, and is Port its accounting port?",
+            s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->malformed);
     else if (s->unreachable)
-        rh_log(RH_LOG_ERROR,
-               "sink %s: nothing listens on %s port %u (ICMP port unreachable); check Server and "
-               "Port",
-               s->name, ep->host, (unsigned)ep->port);
+        rh_log_event(
+            RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR,
+            "sink %s: nothing listens on %s port %u (ICMP port unreachable); check Server and "
+            "Port",
+            s->name, ep->host, (unsigned)ep->port);
     else if (s->answered == 0)
-        rh_log(RH_LOG_ERROR,
-               "sink %s: %s port %u does not answer (%llu request(s) sent, none acknowledged): "
-               "if a RADIUS server listens there, the Secret is probably wrong (a RADIUS server "
-               "silently drops requests whose authenticator does not match its secret), or this "
-               "server is not one of its clients",
-               s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->sent);
+        rh_log_event(
+            RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR,
+            "sink %s: %s port %u does not answer (%llu request(s) sent, none acknowledged): "
+            "if a RADIUS server listens there, the Secret is probably wrong (a RADIUS server "
+            "silently drops requests whose authenticator does not match its secret), or this "
+            "server is not one of its clients",
+            s->name, ep->host, (unsigned)ep->port, (unsigned long long)s->sent);
     else
-        rh_log(RH_LOG_ERROR, "sink %s: %s port %u stopped answering", s->name, ep->host,
-               (unsigned)ep->port);
+        rh_log_event(RH_LOGID_RADIUS_SILENT, RH_LOG_ERROR, "sink %s: %s port %u stopped answering",
+                     s->name, ep->host, (unsigned)ep->port);
 }
 
 /*

@@ -614,8 +614,9 @@ static bool ensure_connected(struct syslog_sink *s)
             return true;
         }
         if (!s->failing)
-            rh_log(RH_LOG_ERROR, "sink %s: cannot connect to %s port %u: %s", s->name, ep->host,
-                   (unsigned)ep->port, error.text);
+            rh_log_event(error.code >= 0x80000000u ? RH_LOGID_TLS_REFUSED : RH_LOGID_CONNECT_FAILED,
+                         RH_LOG_ERROR, "sink %s: cannot connect to %s port %u: %s", s->name,
+                         ep->host, (unsigned)ep->port, error.text);
         s->current = (s->current + 1) % s->n_servers;
     }
     s->failing = true;

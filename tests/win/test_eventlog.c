@@ -259,9 +259,16 @@ static void configuration_errors_and_failing_sinks_are_events(void **state)
     wt_set_sink_string(L"bad", L"Format", REG_SZ, L"xml");
     wt_set_sink_string(L"nobody", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"nobody", L"Path", REG_SZ, L"\\\\.\\pipe\\rashangup-test-nobody-reads");
+    wt_set_sink_string(L"closed", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"closed", L"Server", REG_SZ, L"127.0.0.1:9");
+    wt_set_sink_string(L"closed", L"Transport", REG_SZ, L"tcp");
     wt_set_global_dword(L"DrainTimeoutMs", 300);
     clear_events();
     run(72, 3);
+    /* A collector that cannot be reached has its own id, to alert on. */
+    e = find_id(RH_MSG_CONNECT_FAILED, L"sink closed: cannot connect to 127.0.0.1 port 9");
+    assert_non_null(e);
+    assert_int_equal(e->type, EVENTLOG_ERROR_TYPE);
     e = find_id(RH_MSG_CONFIG_ERROR, L"Sinks\\bad: value Format");
     assert_non_null(e);
     assert_int_equal(e->type, EVENTLOG_ERROR_TYPE);
