@@ -185,6 +185,15 @@ struct rh_sink_ops {
      */
     void (*error)(void *instance, struct rh_sink_error *out);
     /*
+     * For `rrashost --check-config`, on its thread, never with a worker: tries
+     * each destination without sending a record (a connection, and for TLS the
+     * handshake with every trust check; a folder checked, never created) within
+     * the sink's own timeouts, and writes what it found into out, a line for
+     * each destination. OK: every destination could take records now; RETRY:
+     * one could not (out says which and why). NULL: nothing to try.
+     */
+    enum rh_sink_result (*probe)(void *instance, char *out, size_t out_size);
+    /*
      * Asks a deliver(), flush() or settle() in progress on the worker to return
      * RETRY soon: the service is stopping. Called from another thread, so it
      * only sets a flag the worker's calls look at. NULL for a sink whose calls

@@ -26,6 +26,7 @@ static HANDLE g_source; /* the Event Log source; NULL if it cannot be had */
 static unsigned g_tokens = EVENT_BURST;
 static ULONGLONG g_refilled_at;
 static unsigned long g_suppressed;
+static bool g_echo; /* rh_diag_echo */
 
 /*
  * The same message again within REPEAT_MS of its first time (a sink failing in
@@ -100,6 +101,11 @@ static bool repeated(const char *message, ULONGLONG now)
     snprintf(g_recent[oldest].head, sizeof g_recent[oldest].head, "%s", message);
     rh_utf8_cut(g_recent[oldest].head);
     return false;
+}
+
+void rh_diag_echo(bool on)
+{
+    g_echo = on;
 }
 
 void rh_diag_tick(void)
@@ -329,6 +335,8 @@ static void log_va(enum rh_log_id kind, enum rh_log_level level, const char *fmt
         return;
     }
     line[b.len - 2] = '\r';
+    if (g_echo)
+        fprintf(stderr, "%.*s\n", (int)(b.len - 2 - message_at), line + message_at);
     if (rh_utf8_to_wide(line, wide, sizeof wide / sizeof wide[0]))
         OutputDebugStringW(wide);
     write_line(line, b.len);

@@ -35,6 +35,8 @@ void rh_diag_close(void);
  * are counted, not written). The flusher calls it every round.
  */
 void rh_diag_tick(void);
+/* For rrashost --check-config: every message is also written to standard error. */
+void rh_diag_echo(bool on);
 /* Whether the log file is open: regsvr32's entry points close only what they opened. */
 bool rh_diag_is_open(void);
 

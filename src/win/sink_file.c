@@ -840,6 +840,36 @@ static enum rh_sink_result file_flush(void *instance)
     return write_buffer(instance);
 }
 
+/* sink.h: probe(). The folder is checked as the sink would, never created nor written. */
+static enum rh_sink_result file_probe(void *instance, char *out, size_t out_size)
+{
+    struct file_sink *s = instance;
+    char why[PATH_UTF8_SIZE * 3 + 128];
+    DWORD attributes;
+    HANDLE dir;
+
+    if (s->pipe) {
+        snprintf(out, out_size, "%s: a named pipe; its reader is not checked\n", s->path_utf8);
+        return RH_SINK_OK;
+    }
+    attributes = GetFileAttributesW(s->folder);
+    if (attributes == INVALID_FILE_ATTRIBUTES) {
+        snprintf(out, out_size,
+                 "%s: its folder does not exist; the sink creates it at its first record, for "
+                 "SYSTEM and Administrators only\n",
+                 s->path_utf8);
+        return RH_SINK_OK;
+    }
+    dir = rh_dir_open_trusted(s->folder, why, sizeof why);
+    if (dir == INVALID_HANDLE_VALUE) {
+        snprintf(out, out_size, "%s: %s\n", s->path_utf8, why);
+        return RH_SINK_RETRY;
+    }
+    CloseHandle(dir);
+    snprintf(out, out_size, "%s: its folder passes the checks\n", s->path_utf8);
+    return RH_SINK_OK;
+}
+
 /* What failed (sink.h: error()); the code is the call's. */
 static void file_error(void *instance, struct rh_sink_error *out)
 {
@@ -874,5 +904,6 @@ const struct rh_sink_ops rh_sink_file = {
     .deliver = file_deliver,
     .flush = file_flush,
     .error = file_error,
+    .probe = file_probe,
     .destroy = file_destroy,
 };

@@ -708,6 +708,44 @@ static void radius_destroy(void *instance)
     free(s);
 }
 
+/*
+ * sink.h: probe(). A name is resolved and a UDP socket connected to each
+ * server, and nothing is sent: RADIUS has no way to ask a server whether it
+ * would take our requests without sending one (Status-Server, RFC 5997, is
+ * not answered by every server), so the Secret cannot be checked here.
+ */
+static enum rh_sink_result radius_probe(void *instance, char *out, size_t out_size)
+{
+    struct radius_sink *s = instance;
+    enum rh_sink_result res = RH_SINK_OK;
+    size_t was = s->current;
+    struct rh_buf b;
+
+    rh_buf_init(&b, out, out_size);
+    for (size_t i = 0; i < s->n_servers; i++) {
+        char line[512], why[256];
+
+        s->current = i;
+        s->failing = true; /* said here, not in the log */
+        if (connect_current(s)) {
+            snprintf(line, sizeof line,
+                     "%s port %u: resolved; whether it answers (and the Secret) can be known only "
+                     "by sending a request\n",
+                     s->servers[i].host, (unsigned)s->servers[i].port);
+        } else {
+            rh_win32_error_text(GetLastError(), why, sizeof why);
+            snprintf(line, sizeof line, "%s port %u: %s\n", s->servers[i].host,
+                     (unsigned)s->servers[i].port, why);
+            res = RH_SINK_RETRY;
+        }
+        disconnect(s);
+        rh_buf_append_str(&b, line);
+    }
+    s->current = was;
+    s->failing = false;
+    return res;
+}
+
 /* What failed (sink.h: error()): the server the sink was on; the code is the call's. */
 static void radius_error(void *instance, struct rh_sink_error *out)
 {
@@ -729,6 +767,7 @@ const struct rh_sink_ops rh_sink_radius = {
     .flush = radius_flush,
     .settle = radius_settle,
     .error = radius_error,
+    .probe = radius_probe,
     .cancel = radius_cancel,
     .destroy = radius_destroy,
 };

@@ -860,6 +860,39 @@ static void syslog_destroy(void *instance)
     free(s);
 }
 
+/* sink.h: probe(). Each server is connected to, as delivery would, and left at once. */
+static enum rh_sink_result syslog_probe(void *instance, char *out, size_t out_size)
+{
+    struct syslog_sink *s = instance;
+    enum rh_sink_result res = RH_SINK_OK;
+    struct rh_buf b;
+
+    rh_buf_init(&b, out, out_size);
+    for (size_t i = 0; i < s->n_servers; i++) {
+        const struct rh_endpoint *ep = &s->servers[i];
+        struct rh_net_error err;
+        char line[512];
+
+        memset(&err, 0, sizeof err);
+        if (open_connection(s, ep, &err))
+            snprintf(line, sizeof line, "%s port %u: %s\n", ep->host, (unsigned)ep->port,
+                     s->transport == TRANSPORT_UDP
+                         ? "resolved (UDP sends without a connection: no answer to wait for)"
+                     : s->transport == TRANSPORT_TLS
+                         ? "connected, TLS handshake done, certificate trusted"
+                     : s->transport == TRANSPORT_RELP ? "connected, RELP session opened"
+                                                      : "connected");
+        else
+            snprintf(line, sizeof line, "%s port %u: %s\n", ep->host, (unsigned)ep->port,
+                     err.text[0] != '\0' ? err.text : "cannot connect");
+        if (!is_connected(s))
+            res = RH_SINK_RETRY;
+        disconnect(s);
+        rh_buf_append_str(&b, line);
+    }
+    return res;
+}
+
 /* What failed (sink.h: error()): the server the sink was on; the code is the call's. */
 static void syslog_error(void *instance, struct rh_sink_error *out)
 {
@@ -880,6 +913,7 @@ const struct rh_sink_ops rh_sink_syslog = {
     .flush = syslog_flush,
     .settle = syslog_settle,
     .error = syslog_error,
+    .probe = syslog_probe,
     .cancel = syslog_cancel,
     .destroy = syslog_destroy,
 };

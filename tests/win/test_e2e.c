@@ -344,6 +344,33 @@ static void rrashost_exit_status_says_what_rras_would_do(void **state)
     assert_int_equal(run_rrashost(L"--dll C:\\nowhere\\missing.dll --connections 1"), 2);
 }
 
+/*
+ * rrashost --check-config: the configuration as the DLL reads it, each
+ * destination tried without a record; it writes nothing (no journal), and its
+ * exit status says whether every sink would run and can deliver now.
+ */
+static void check_config_touches_nothing_and_says_what_would_run(void **state)
+{
+    WCHAR path[MAX_PATH], journal[MAX_PATH];
+
+    (void)state;
+    configure_file_sink(L"check", path, MAX_PATH);
+    wt_program_data_file(L"journal\\journal.dat", journal, MAX_PATH);
+    DeleteFileW(journal);
+    assert_int_equal(run_rrashost(L"--check-config"), 0);
+    /* A collector nothing listens for: it would run, and cannot deliver now. */
+    wt_set_sink_string(L"siem", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"siem", L"Server", REG_SZ, L"127.0.0.1:9");
+    assert_int_equal(run_rrashost(L"--check-config"), 5);
+    /* A value out of its range: that sink would not run. */
+    wt_set_sink_dword(L"siem", L"Port", 70000);
+    assert_int_equal(run_rrashost(L"--check-config"), 4);
+    assert_int_equal(run_rrashost(L"--check-config --seed 1"), 1);
+    /* Nothing written: no journal, no records file. */
+    assert_int_equal(GetFileAttributesW(journal), INVALID_FILE_ATTRIBUTES);
+    assert_int_equal(GetFileAttributesW(path), INVALID_FILE_ATTRIBUTES);
+}
+
 static void rrashost_exe_loads_the_registered_dll(void **state)
 {
     WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
@@ -611,6 +638,8 @@ int main(void)
         cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exit_status_says_what_rras_would_do, wt_teardown),
+        cmocka_unit_test_teardown(check_config_touches_nothing_and_says_what_would_run,
+                                  wt_teardown),
         cmocka_unit_test_teardown(bad_configuration_is_named_and_others_run, wt_teardown),
         cmocka_unit_test_teardown(keywords_in_any_case_and_unknown_values_are_named, wt_teardown),
         cmocka_unit_test_teardown(unwritable_output_degrades_and_reports, wt_teardown),

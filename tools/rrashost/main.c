@@ -16,6 +16,7 @@
 #include <wchar.h>
 #include <windows.h>
 
+#include "check.h"
 #include "errhint.h"
 #include "host.h"
 
@@ -25,6 +26,7 @@ static void usage(FILE *to)
 {
     fputs("usage: rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
           "                [--legacy] [--unserialized] [--ack-file PATH] [--list] [--help]\n"
+          "       rrashost --check-config\n"
           "\n"
           "Plays the RemoteAccess service: loads the RAS administration DLLs registered in\n"
           "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath), or those given with\n"
@@ -43,11 +45,16 @@ static void usage(FILE *to)
           "  --unserialized     do not serialize accept and hangup calls as RRAS does\n"
           "  --ack-file PATH    append \"INDEX a|r\" for each connection whose hangup returned\n"
           "  --list             print the DLLs RRAS would load, and exit (loads nothing)\n"
+          "  --check-config     print rashangup's configuration as its DLL reads it, try each\n"
+          "                     destination without sending a record, and exit; safe on a\n"
+          "                     production server (writes nothing)\n"
           "  --help             this text\n"
           "\n"
           "Exit status: 0 every DLL bound and the replay ran; 1 a wrong argument; 2 a DLL\n"
           "could not be loaded or bound (RRAS would not start with it); 3 no DLL is\n"
-          "registered (RRAS starts without one; nothing to replay).\n",
+          "registered (RRAS starts without one; nothing to replay). --check-config: 0 every\n"
+          "sink would run and can deliver now, 4 a sink would not run, 5 one cannot deliver\n"
+          "now.\n",
           to);
 }
 
@@ -110,6 +117,10 @@ int wmain(int argc, wchar_t **argv)
         if (wcscmp(a, L"--help") == 0 || wcscmp(a, L"-h") == 0 || wcscmp(a, L"/?") == 0) {
             usage(stdout);
             return 0;
+        } else if (wcscmp(a, L"--check-config") == 0) {
+            if (argc != 2)
+                return wrong(a, "takes no other argument");
+            return rh_check_config();
         } else if (wcscmp(a, L"--dll") == 0) {
             if (v == NULL || wcslen(v) >= RH_HOST_PATH_MAX)
                 return wrong(a, "needs a path of fewer than 260 characters");
