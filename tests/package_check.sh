@@ -16,6 +16,7 @@ trap 'rm -rf "$dir"' EXIT
 "$cmake" -E chdir "$dir" "$cmake" -E tar xf "$build/$name.zip"
 file "$dir/$name/x86/rashangup.dll" | grep -q 'PE32 executable (DLL).*80386' || { file "$dir/$name/x86/rashangup.dll"; exit 1; }
 file "$dir/$name/x64/rashangup.dll" | grep -q 'PE32+ executable (DLL).*x86-64' || { file "$dir/$name/x64/rashangup.dll"; exit 1; }
-# The sums are those of the binaries shipped.
+# The sums are those of the binaries shipped, all three.
 (cd "$dir/$name" && sha256sum -c --quiet SHA256SUMS) || { echo "SHA256SUMS does not match"; exit 1; }
+[ "$(wc -l <"$dir/$name/SHA256SUMS")" -eq 3 ] || { echo "SHA256SUMS lacks a binary"; exit 1; }
 echo "$name.zip: $(wc -l <<<"$list") entries"

@@ -123,5 +123,9 @@ bool rh_format_eventlog_summary(const struct rh_record *r, struct rh_buf *out)
         rh_buf_rewind(out, mark);
         return false;
     }
+    /* A name with a line break must not forge a "field: value" line above the fields. */
+    for (size_t i = mark; i < out->len; i++)
+        if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7F)
+            out->data[i] = ' ';
     return true;
 }

@@ -35,10 +35,11 @@ static bool g_echo; /* rh_diag_echo */
  * ends, at the next message or the flusher's next round (rh_diag_tick).
  */
 #define REPEAT_MS    10000
-#define REPEAT_SLOTS 8
+#define REPEAT_SLOTS 32 /* more than the sinks: one failing message each, and some */
 static struct {
     uint64_t hash; /* of the message text; 0: a free slot */
-    ULONGLONG first_ms;
+    size_t len;    /* the message's length: with the hash and the head, what makes it the same */
+    ULONGLONG first_ms, last_ms;
     unsigned long repeats;
     char head[120]; /* the message's start, for the count's line */
 } g_recent[REPEAT_SLOTS];
@@ -54,49 +55,62 @@ static uint64_t text_hash(const char *s)
 
 static void write_line(const char *line, size_t len);
 
-/* Says the counts of windows that have ended. Called with g_lock held. */
+/*
+ * Says slot i's count, if it has one, and frees the slot: in the log, and where
+ * a message goes without it (the debugger, and standard error for
+ * --check-config). Called with g_lock held.
+ */
+static void say_one(size_t i)
+{
+    char line[320], stamp[RH_TIME_STRING_SIZE];
+    int n;
+
+    if (g_recent[i].hash != 0 && g_recent[i].repeats > 0) {
+        rh_time_format_rfc3339(rh_now_unix_ms(), stamp);
+        n = snprintf(line, sizeof line,
+                     "%s INFO the message \"%s...\" came %lu more time(s) in %llu s\r\n", stamp,
+                     g_recent[i].head, g_recent[i].repeats,
+                     (g_recent[i].last_ms - g_recent[i].first_ms) / 1000 + 1);
+        if (n > 0) {
+            write_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+            OutputDebugStringA(line);
+            if (g_echo)
+                fputs(line, stderr);
+        }
+    }
+    g_recent[i].hash = 0;
+}
+
+/* Says the counts of the windows that have ended. Called with g_lock held. */
 static void say_repeats(ULONGLONG now)
 {
-    for (size_t i = 0; i < REPEAT_SLOTS; i++) {
-        char line[256], stamp[RH_TIME_STRING_SIZE];
-        int n;
-
-        if (g_recent[i].hash == 0 || now - g_recent[i].first_ms < REPEAT_MS)
-            continue;
-        if (g_recent[i].repeats > 0) {
-            rh_time_format_rfc3339(rh_now_unix_ms(), stamp);
-            n = snprintf(line, sizeof line,
-                         "%s INFO the message \"%s...\" came %lu more time(s) "
-                         "in %u s\r\n",
-                         stamp, g_recent[i].head, g_recent[i].repeats, REPEAT_MS / 1000);
-            if (n > 0)
-                write_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
-        }
-        g_recent[i].hash = 0;
-    }
+    for (size_t i = 0; i < REPEAT_SLOTS; i++)
+        if (g_recent[i].hash != 0 && now - g_recent[i].first_ms >= REPEAT_MS)
+            say_one(i);
 }
 
 /* True if this message was said within the window (counted); otherwise remembered. */
 static bool repeated(const char *message, ULONGLONG now)
 {
     uint64_t h = text_hash(message);
-    size_t oldest = 0;
+    size_t len = strlen(message), oldest = 0;
 
     say_repeats(now);
     for (size_t i = 0; i < REPEAT_SLOTS; i++) {
-        if (g_recent[i].hash == h) {
+        /* The hash, the length and the start: a crafted collision is not enough. */
+        if (g_recent[i].hash == h && g_recent[i].len == len &&
+            strncmp(g_recent[i].head, message, strlen(g_recent[i].head)) == 0) {
             g_recent[i].repeats++;
+            g_recent[i].last_ms = now;
             return true;
         }
         if (g_recent[i].hash == 0 || g_recent[i].first_ms < g_recent[oldest].first_ms)
             oldest = i;
     }
-    if (g_recent[oldest].hash != 0 && g_recent[oldest].repeats > 0) {
-        g_recent[oldest].first_ms = 0; /* out of room: say its count now */
-        say_repeats(now);
-    }
+    say_one(oldest); /* out of room: the oldest's count is said now */
     g_recent[oldest].hash = h;
-    g_recent[oldest].first_ms = now;
+    g_recent[oldest].len = len;
+    g_recent[oldest].first_ms = g_recent[oldest].last_ms = now;
     g_recent[oldest].repeats = 0;
     snprintf(g_recent[oldest].head, sizeof g_recent[oldest].head, "%s", message);
     rh_utf8_cut(g_recent[oldest].head);
@@ -161,8 +175,7 @@ void rh_diag_close(void)
 {
     AcquireSRWLockExclusive(&g_lock);
     for (size_t i = 0; i < REPEAT_SLOTS; i++)
-        g_recent[i].first_ms = 0; /* every window ends: the counts are said before closing */
-    say_repeats(GetTickCount64());
+        say_one(i); /* every window ends: the counts are said before closing */
     if (g_file != INVALID_HANDLE_VALUE) {
         CloseHandle(g_file);
         g_file = INVALID_HANDLE_VALUE;

@@ -273,6 +273,13 @@ HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size)
     return open_dir(dir, true, false, &fault, why, why_size);
 }
 
+HANDLE rh_dir_check_trusted(const WCHAR *dir, char *why, size_t why_size)
+{
+    enum dir_fault fault;
+
+    return open_dir(dir, false, false, &fault, why, why_size);
+}
+
 /*
  * Renames folder `dir` aside to a name no one can guess ahead: through a
  * handle opened on the name itself (a link is renamed, never what it points to).

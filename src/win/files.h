@@ -72,6 +72,13 @@ bool rh_path_is_absolute(const WCHAR *p);
 HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size);
 
 /*
+ * The same checks, for an existing folder only: nothing is created. A missing
+ * folder (or parent) fails with ERROR_FILE_NOT_FOUND or ERROR_PATH_NOT_FOUND
+ * as the last error. For rrashost --check-config.
+ */
+HANDLE rh_dir_check_trusted(const WCHAR *dir, char *why, size_t why_size);
+
+/*
  * For the installer: as rh_dir_open_trusted, but an existing folder that
  * fails the checks (and is not merely unreachable) is renamed aside to
  * <dir>.untrusted-<time>-<random> (the link itself, if it is one: nothing it points to

@@ -840,34 +840,38 @@ static enum rh_sink_result file_flush(void *instance)
     return write_buffer(instance);
 }
 
-/* sink.h: probe(). The folder is checked as the sink would, never created nor written. */
+/*
+ * sink.h: probe(). The folder is checked as the sink would check it, and never
+ * created: one that is missing is said to be made at the first record, and
+ * only when it is missing (any other failure is one the sink would meet).
+ */
 static enum rh_sink_result file_probe(void *instance, char *out, size_t out_size)
 {
     struct file_sink *s = instance;
     char why[PATH_UTF8_SIZE * 3 + 128];
-    DWORD attributes;
     HANDLE dir;
+    DWORD error;
 
     if (s->pipe) {
         snprintf(out, out_size, "%s: a named pipe; its reader is not checked\n", s->path_utf8);
         return RH_SINK_OK;
     }
-    attributes = GetFileAttributesW(s->folder);
-    if (attributes == INVALID_FILE_ATTRIBUTES) {
+    dir = rh_dir_check_trusted(s->folder, why, sizeof why);
+    if (dir != INVALID_HANDLE_VALUE) {
+        CloseHandle(dir);
+        snprintf(out, out_size, "%s: its folder passes the checks\n", s->path_utf8);
+        return RH_SINK_OK;
+    }
+    error = GetLastError();
+    if (error == ERROR_FILE_NOT_FOUND || error == ERROR_PATH_NOT_FOUND) {
         snprintf(out, out_size,
                  "%s: its folder does not exist; the sink creates it at its first record, for "
-                 "SYSTEM and Administrators only\n",
+                 "SYSTEM and Administrators only, if its parent passes the checks then\n",
                  s->path_utf8);
         return RH_SINK_OK;
     }
-    dir = rh_dir_open_trusted(s->folder, why, sizeof why);
-    if (dir == INVALID_HANDLE_VALUE) {
-        snprintf(out, out_size, "%s: %s\n", s->path_utf8, why);
-        return RH_SINK_RETRY;
-    }
-    CloseHandle(dir);
-    snprintf(out, out_size, "%s: its folder passes the checks\n", s->path_utf8);
-    return RH_SINK_OK;
+    snprintf(out, out_size, "%s: %s\n", s->path_utf8, why);
+    return RH_SINK_RETRY;
 }
 
 /* What failed (sink.h: error()); the code is the call's. */

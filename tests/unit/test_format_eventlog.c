@@ -143,6 +143,14 @@ static void the_summary_reads_as_a_sentence(void **state)
     rh_buf_init(&b, buf, sizeof buf);
     assert_true(rh_format_eventlog_summary(&r, &b));
     assert_int_equal(strncmp(buf, "frank (FABRIKAM) disconnected after 59 s of ", 44), 0);
+    /* A line break in a name cannot forge a field line above the real ones. */
+    FX_SET_W(c.wszUserName, "eve\r\nuser: admin");
+    rh_record_from_ex(&r, &c, RH_EX_OK, &meta);
+    rh_buf_init(&b, buf, sizeof buf);
+    assert_true(rh_format_eventlog_summary(&r, &b));
+    assert_null(strchr(buf, '\n'));
+    assert_null(strchr(buf, '\r'));
+    assert_int_equal(strncmp(buf, "eve  user: admin (FABRIKAM)", 27), 0);
     /* Too small: false, nothing written. */
     rh_buf_init(&b, buf, 16);
     assert_false(rh_format_eventlog_summary(&r, &b));

@@ -53,8 +53,8 @@ static void usage(FILE *to)
           "Exit status: 0 every DLL bound and the replay ran; 1 a wrong argument; 2 a DLL\n"
           "could not be loaded or bound (RRAS would not start with it); 3 no DLL is\n"
           "registered (RRAS starts without one; nothing to replay). --check-config: 0 every\n"
-          "sink would run and can deliver now, 4 a sink would not run, 5 one cannot deliver\n"
-          "now.\n",
+          "sink would run and no check of a destination failed (RADIUS servers can only be\n"
+          "resolved), 4 a sink would not run, 5 a destination failed its check.\n",
           to);
 }
 
@@ -110,6 +110,10 @@ int wmain(int argc, wchar_t **argv)
     DWORD rc;
     int status = 0;
 
+    /* Alone, and before anything else is done (an --ack-file opened, say). */
+    for (int i = 1; i < argc; i++)
+        if (wcscmp(argv[i], L"--check-config") == 0)
+            return argc == 2 ? rh_check_config() : wrong(argv[i], "takes no other argument");
     for (int i = 1; i < argc; i++) {
         const wchar_t *a = argv[i];
         const wchar_t *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -117,10 +121,6 @@ int wmain(int argc, wchar_t **argv)
         if (wcscmp(a, L"--help") == 0 || wcscmp(a, L"-h") == 0 || wcscmp(a, L"/?") == 0) {
             usage(stdout);
             return 0;
-        } else if (wcscmp(a, L"--check-config") == 0) {
-            if (argc != 2)
-                return wrong(a, "takes no other argument");
-            return rh_check_config();
         } else if (wcscmp(a, L"--dll") == 0) {
             if (v == NULL || wcslen(v) >= RH_HOST_PATH_MAX)
                 return wrong(a, "needs a path of fewer than 260 characters");
