@@ -308,18 +308,10 @@ static void legacy_binding_records(void **state)
 static DWORD run_rrashost(const WCHAR *args)
 {
     WCHAR cmd[512];
-    STARTUPINFOW si = {.cb = sizeof si};
-    PROCESS_INFORMATION pi;
-    DWORD code = 99;
 
     _snwprintf(cmd, sizeof cmd / sizeof cmd[0], L"rrashost.exe %ls", args);
     cmd[sizeof cmd / sizeof cmd[0] - 1] = L'\0';
-    assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    return code;
+    return wt_run(NULL, cmd);
 }
 
 /* rrashost's exit status says what RRAS would do: documented, and distinct. */
@@ -374,9 +366,7 @@ static void check_config_touches_nothing_and_says_what_would_run(void **state)
 static void rrashost_exe_loads_the_registered_dll(void **state)
 {
     WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
-    STARTUPINFOW si = {.cb = sizeof si};
-    PROCESS_INFORMATION pi;
-    DWORD code = 99;
+    DWORD code;
     HKEY key;
     uint64_t t0, t1;
 
@@ -394,12 +384,8 @@ static void rrashost_exe_loads_the_registered_dll(void **state)
 
     wcscpy(cmd, L"rrashost.exe --connections 50 --threads 4 --seed 7");
     t0 = now_ms();
-    assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+    code = wt_run(NULL, cmd);
     t1 = now_ms();
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
     RegDeleteValueW(key, L"DLLPath");
     RegCloseKey(key);
     assert_int_equal(code, 0);

@@ -238,21 +238,13 @@ static bool everyone_may_write(const WCHAR *path)
 static DWORD regsvr32(bool uninstall)
 {
     WCHAR exe[MAX_PATH], dll[MAX_PATH], cmd[3 * MAX_PATH];
-    STARTUPINFOW si = {.cb = sizeof si};
-    PROCESS_INFORMATION pi;
-    DWORD code = 0xdeadbeef;
 
     GetSystemDirectoryW(exe, MAX_PATH);
     wcscat_s(exe, MAX_PATH, L"\\regsvr32.exe");
     GetFullPathNameW(L"rashangup.dll", MAX_PATH, dll, NULL);
     _snwprintf(cmd, 3 * MAX_PATH, L"\"%ls\" /s %ls\"%ls\"", exe, uninstall ? L"/u " : L"", dll);
     cmd[3 * MAX_PATH - 1] = L'\0';
-    assert_true(CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
-    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
-    GetExitCodeProcess(pi.hProcess, &code);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    return code;
+    return wt_run(exe, cmd);
 }
 
 /*

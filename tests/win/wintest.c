@@ -211,6 +211,20 @@ bool wt_log_contains(size_t from, const char *needle)
     return found;
 }
 
+DWORD wt_run(const WCHAR *exe, WCHAR *cmd)
+{
+    STARTUPINFOW si = {.cb = sizeof si};
+    PROCESS_INFORMATION pi;
+    DWORD code = 0xdeadbeef;
+
+    assert_true(CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return code;
+}
+
 size_t wt_log_size(void)
 {
     WCHAR path[MAX_PATH];

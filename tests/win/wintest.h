@@ -64,6 +64,11 @@ size_t wt_file_size(const WCHAR *path);
 
 /* True if the log gained a line containing `needle` since offset `from`. */
 bool wt_log_contains(size_t from, const char *needle);
+/*
+ * Runs command line cmd (exe: the program, or NULL to take it from cmd), waits
+ * for it (at most 60 s: a failure otherwise) and returns its exit status.
+ */
+DWORD wt_run(const WCHAR *exe, WCHAR *cmd);
 /* The size of rashangup.log now: an offset for the two around it. */
 size_t wt_log_size(void);
 /* How many times needle is in rashangup.log from offset `from`. */
