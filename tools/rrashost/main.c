@@ -17,7 +17,7 @@
 #include <windows.h>
 
 #include "check.h"
-#include "errhint.h"
+#include "diag.h"
 #include "host.h"
 
 int wmain(int argc, wchar_t **argv);
@@ -56,21 +56,6 @@ static void usage(FILE *to)
           "sink would run and no check of a destination failed (RADIUS servers can only be\n"
           "resolved), 4 a sink would not run, 5 a destination failed its check.\n",
           to);
-}
-
-/* The system's text for code, and what it likely means here. */
-static void error_text(DWORD code, char *out, size_t size)
-{
-    char text[512] = "";
-    const struct rh_error_hint *hint = rh_error_hint(code);
-    DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
-                             0, text, sizeof text, NULL);
-
-    while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' '))
-        text[--n] = '\0';
-    snprintf(out, size, "%s%s(%lu)%s%s", n > 0 ? text : (hint != NULL ? hint->name : ""),
-             n > 0 || hint != NULL ? " " : "", (unsigned long)code, hint != NULL ? "; " : "",
-             hint != NULL ? hint->hint : "");
 }
 
 /* A wrong argument: said by name, with the usage; exit status 1. */
@@ -152,7 +137,7 @@ int wmain(int argc, wchar_t **argv)
             stats.ack = CreateFileW(v, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
                                     OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
             if (stats.ack == INVALID_HANDLE_VALUE) {
-                error_text(GetLastError(), why, sizeof why);
+                rh_win32_error_text(GetLastError(), why, sizeof why);
                 fprintf(stderr, "rrashost: cannot open %ls: %s\n", v, why);
                 return 1;
             }
@@ -171,7 +156,7 @@ int wmain(int argc, wchar_t **argv)
         if (rc != ERROR_SUCCESS) {
             char why[512];
 
-            error_text(rc, why, sizeof why);
+            rh_win32_error_text(rc, why, sizeof why);
             fprintf(stderr,
                     "rrashost: no RAS administration DLL is registered "
                     "(HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll value DLLPath: %s). RRAS starts "
@@ -200,7 +185,7 @@ int wmain(int argc, wchar_t **argv)
         if (rc != NO_ERROR) {
             char why[512];
 
-            error_text(rc, why, sizeof why);
+            rh_win32_error_text(rc, why, sizeof why);
             fprintf(stderr, "rrashost: %ls: %s\nrrashost: RRAS would not start with this DLL: %s\n",
                     paths[i], err, why);
             status = 2;
@@ -218,7 +203,7 @@ int wmain(int argc, wchar_t **argv)
     if (rc != NO_ERROR) {
         char why[512];
 
-        error_text(rc, why, sizeof why);
+        rh_win32_error_text(rc, why, sizeof why);
         fprintf(stderr, "rrashost: replay failed: %s\n", why);
         status = 2;
     }
