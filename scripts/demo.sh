@@ -41,7 +41,7 @@ admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\csv' /v Path /t REG_EXPAND_SZ \
 admin reg add 'HKLM\SOFTWARE\RasHangup\Sinks\csv' /v Format /t REG_SZ /d csv /f
 
 rh_say "rrashost.exe plays RemoteAccess: 12 connections (SSTP, L2TP, IKEv2) on 4 threads"
-wine "$install_dir\\rrashost.exe" --connections 12 --threads 4 --seed 2026
+wine "$install_dir\\rrashost.exe" --replay --connections 12 --threads 4 --seed 2026
 
 rh_say "records in C:\\ProgramData\\RasHangup\\hangups.jsonl"
 cat "$drive_c/ProgramData/RasHangup/hangups.jsonl"

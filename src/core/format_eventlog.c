@@ -84,6 +84,8 @@ bool rh_format_eventlog_summary(const struct rh_record *r, struct rh_buf *out)
     text_of(r, "bytes_sent", sent, sizeof sent);
     text_of(r, "bytes_received", rcvd, sizeof rcvd);
 
+    if (r->warnings & RH_WARN_SIMULATED)
+        rh_buf_append_str(out, RH_SIMULATED_SUMMARY);
     rh_buf_append_str(out, user[0] != '\0' ? user : "A user RRAS did not name");
     if (domain[0] != '\0') {
         rh_buf_append_str(out, " (");

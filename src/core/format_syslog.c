@@ -178,6 +178,8 @@ static void summary(struct rh_buf *out, const struct rh_record *r)
 {
     const char *tunnel = rh_tunnel_name(r->tunnel);
 
+    if (r->warnings & RH_WARN_SIMULATED)
+        rh_buf_append_str(out, RH_SIMULATED_SUMMARY);
     if (r->domain.len > 0) {
         msg_text(out, r->domain.s);
         rh_buf_append_char(out, '\\');

@@ -6,7 +6,11 @@
 
 #include <string.h>
 
-#define FLAG_SHORT 0x01u
+/* The flags byte of an EX or service payload. */
+#define FLAG_SHORT     0x01u
+#define FLAG_SIMULATED 0x02u
+/* The levels byte of a legacy payload: levels present in the low four bits. */
+#define LEVELS_SIMULATED 0x10u
 
 struct legacy_set {
     struct rh_ras_connection_0 c0;
@@ -22,31 +26,42 @@ _Static_assert(RH_PAYLOAD_EX_MAX <= RH_PAYLOAD_MAX && RH_PAYLOAD_EX_MAX < 4096 -
                "the packed RAS_CONNECTION_EX fits a journal entry and, with room to spare, a page");
 
 RH_HOT size_t rh_payload_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
-                                      uint8_t out[RH_PAYLOAD_EX_MAX])
+                                      unsigned flags, uint8_t out[RH_PAYLOAD_EX_MAX])
 {
     size_t n;
 
-    out[0] = status == RH_EX_SHORT ? FLAG_SHORT : 0;
+    out[0] = (uint8_t)((status == RH_EX_SHORT ? FLAG_SHORT : 0) |
+                       ((flags & RH_PAYLOAD_SIMULATED) ? FLAG_SIMULATED : 0));
     n = rh_pack_prefix(conn, readable, sizeof(struct rh_ras_connection_ex), out + 1,
                        RH_PAYLOAD_EX_MAX - 1);
     return n == 0 ? 0 : n + 1;
 }
 
 size_t rh_payload_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
-                          uint8_t out[RH_PAYLOAD_EX_MAX])
+                          unsigned flags, uint8_t out[RH_PAYLOAD_EX_MAX])
 {
-    return rh_payload_pack_ex_from(copy, sizeof *copy, status, out);
+    return rh_payload_pack_ex_from(copy, sizeof *copy, status, flags, out);
+}
+
+size_t rh_payload_pack_service(unsigned flags, uint8_t out[1])
+{
+    if (!(flags & RH_PAYLOAD_SIMULATED))
+        return 0; /* as every version wrote it */
+    out[0] = FLAG_SIMULATED;
+    return 1;
 }
 
 size_t rh_payload_pack_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_1 *c1,
                               const struct rh_ras_connection_2 *c2,
-                              const struct rh_ras_connection_3 *c3, uint8_t out[RH_PAYLOAD_MAX])
+                              const struct rh_ras_connection_3 *c3, unsigned flags,
+                              uint8_t out[RH_PAYLOAD_MAX])
 {
     uint8_t blob[1 + sizeof(struct legacy_set)];
     size_t len = 1;
 
-    blob[0] = (uint8_t)((c0 != NULL) | (c1 != NULL) << 1 | (c2 != NULL) << 2 | (c3 != NULL) << 3);
+    blob[0] = (uint8_t)((c0 != NULL) | (c1 != NULL) << 1 | (c2 != NULL) << 2 | (c3 != NULL) << 3 |
+                        ((flags & RH_PAYLOAD_SIMULATED) ? LEVELS_SIMULATED : 0));
     if (c0 != NULL) {
         memcpy(blob + len, c0, sizeof *c0);
         len += sizeof *c0;
@@ -71,9 +86,12 @@ static bool decode_ex(const uint8_t *p, size_t len, const struct rh_record_meta 
 {
     struct rh_ras_connection_ex c;
 
-    if (len < 2 || (p[0] & ~FLAG_SHORT) != 0 || rh_unpack(p + 1, len - 1, &c, sizeof c) != sizeof c)
+    if (len < 2 || (p[0] & ~(FLAG_SHORT | FLAG_SIMULATED)) != 0 ||
+        rh_unpack(p + 1, len - 1, &c, sizeof c) != sizeof c)
         return false;
     rh_record_from_ex(r, &c, (p[0] & FLAG_SHORT) ? RH_EX_SHORT : RH_EX_OK, meta);
+    if (p[0] & FLAG_SIMULATED)
+        r->warnings |= RH_WARN_SIMULATED;
     return true;
 }
 
@@ -86,9 +104,9 @@ static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_record_m
     size_t at = 1;
     uint8_t mask;
 
-    if (n == 0 || (blob[0] & 0xF0) != 0)
+    if (n == 0 || (blob[0] & ~(0x0Fu | LEVELS_SIMULATED)) != 0)
         return false;
-    mask = blob[0];
+    mask = blob[0] & 0x0Fu;
     if (n != 1 + ((mask & 1) ? sizeof s.c0 : 0) + ((mask & 2) ? sizeof s.c1 : 0) +
                  ((mask & 4) ? sizeof s.c2 : 0) + ((mask & 8) ? sizeof s.c3 : 0))
         return false;
@@ -108,6 +126,8 @@ static bool decode_legacy(const uint8_t *p, size_t len, const struct rh_record_m
         memcpy(&s.c3, blob + at, sizeof s.c3);
     rh_record_from_legacy(r, (mask & 1) ? &s.c0 : NULL, (mask & 2) ? &s.c1 : NULL,
                           (mask & 4) ? &s.c2 : NULL, (mask & 8) ? &s.c3 : NULL, meta);
+    if (blob[0] & LEVELS_SIMULATED)
+        r->warnings |= RH_WARN_SIMULATED;
     return true;
 }
 
@@ -123,9 +143,11 @@ bool rh_payload_decode(enum rh_jkind kind, const void *payload, size_t len,
         return decode_legacy(payload, len, meta, r);
     case RH_JKIND_SERVICE_START:
     case RH_JKIND_SERVICE_STOP:
-        if (len != 0)
+        if (len > 1 || (len == 1 && *(const uint8_t *)payload != FLAG_SIMULATED))
             return false;
         rh_record_from_meta(r, meta);
+        if (len == 1)
+            r->warnings |= RH_WARN_SIMULATED;
         return true;
     default:
         return false;

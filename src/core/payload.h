@@ -9,8 +9,12 @@
  * *meta* (struct rh_record_meta) is what the journal adds to RRAS's data.
  *
  *   HANGUP_EX:     flags (1 byte), then the packed RAS_CONNECTION_EX
- *   HANGUP_LEGACY: the packed blob: levels present (1 byte), then each present
- *                  RAS_CONNECTION_n in order
+ *   HANGUP_LEGACY: the packed blob: levels present and flags (1 byte), then
+ *                  each present RAS_CONNECTION_n in order
+ *   SERVICE_*:     nothing, or flags (1 byte)
+ *
+ * A payload packed with RH_PAYLOAD_SIMULATED decodes to a record that carries
+ * the warning RH_WARN_SIMULATED: a lab replay's (rrashost --replay), never RRAS's.
  */
 #ifndef RH_PAYLOAD_H
 #define RH_PAYLOAD_H
@@ -30,22 +34,31 @@
  */
 #define RH_PAYLOAD_EX_MAX (1 + RH_PACK_BOUND(sizeof(struct rh_ras_connection_ex)))
 
+/* What a payload says of its record beyond RRAS's data. */
+enum {
+    RH_PAYLOAD_SIMULATED = 1u << 0, /* from a lab replay, not from RRAS */
+};
+
 /* Packs a captured RAS_CONNECTION_EX (status from rh_ex_capture); returns the length. */
 size_t rh_payload_pack_ex(const struct rh_ras_connection_ex *copy, enum rh_ex_status status,
-                          uint8_t out[RH_PAYLOAD_EX_MAX]);
+                          unsigned flags, uint8_t out[RH_PAYLOAD_EX_MAX]);
 /*
  * The same from RRAS's own structure, read once and never past `readable` (from
  * rh_ex_readable), without the copy: the bytes rh_payload_pack_ex gives for the
  * capture of it.
  */
 size_t rh_payload_pack_ex_from(const void *conn, size_t readable, enum rh_ex_status status,
-                               uint8_t out[RH_PAYLOAD_EX_MAX]);
+                               unsigned flags, uint8_t out[RH_PAYLOAD_EX_MAX]);
 
 /* Packs the legacy set (any pointer may be NULL); returns the length. */
 size_t rh_payload_pack_legacy(const struct rh_ras_connection_0 *c0,
                               const struct rh_ras_connection_1 *c1,
                               const struct rh_ras_connection_2 *c2,
-                              const struct rh_ras_connection_3 *c3, uint8_t out[RH_PAYLOAD_MAX]);
+                              const struct rh_ras_connection_3 *c3, unsigned flags,
+                              uint8_t out[RH_PAYLOAD_MAX]);
+
+/* The payload of a service start or stop (0 or 1 byte); returns the length. */
+size_t rh_payload_pack_service(unsigned flags, uint8_t out[1]);
 
 /* The sink event (enum rh_sink_event) an entry of `kind` carries; 0 for none (padding). */
 unsigned rh_payload_event(enum rh_jkind kind);

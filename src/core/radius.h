@@ -39,11 +39,15 @@ struct rh_radius_options {
     bool message_authenticator; /* add Message-Authenticator (80), RFC 3579 */
 };
 
+/* Connect-Info (77) of a simulated record's request (RH_WARN_SIMULATED). */
+#define RH_RADIUS_SIMULATED_INFO "simulated (rrashost --replay)"
+
 /*
  * Builds an Accounting-Request into out. For START and STOP, `r` is the
  * connection's record; for ON and OFF it is NULL and `session_id` names the
  * service run (RFC 2866 wants Acct-Session-Id in every request). `now_s` is the
- * Event-Timestamp of ON and OFF (START and STOP take the record's time).
+ * Event-Timestamp of ON and OFF (START and STOP take the record's time). A
+ * simulated record's request carries Connect-Info RH_RADIUS_SIMULATED_INFO.
  * Returns the length, or 0 if the secret is empty.
  */
 size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifier,

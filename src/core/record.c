@@ -516,6 +516,7 @@ static const char *const flag_names[32] = {
 static const char *const warning_names[32] = {
     [0] = "structure_short", [1] = "projection_unknown",  [2] = "projection_mismatch",
     [3] = "invalid_utf16",   [4] = "client_ipv4_invalid", [5] = "ipv6_prefix_length",
+    [6] = "simulated",
 };
 
 const char *rh_list_name(unsigned list, unsigned bit)

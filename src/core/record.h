@@ -62,7 +62,11 @@ enum {
     RH_WARN_INVALID_UTF16 = 1u << 3,       /* a lone surrogate became U+FFFD */
     RH_WARN_CLIENT_IPV4_INVALID = 1u << 4, /* the assigned address was not dotted-quad IPv4 */
     RH_WARN_IPV6_PREFIX_LENGTH = 1u << 5,  /* a prefix length over 64 (the prefix holds 64 bits) */
+    RH_WARN_SIMULATED = 1u << 6,           /* not a real connection: a lab replay (rrashost) */
 };
+
+/* How a message's summary of a simulated record begins (formats' free text). */
+#define RH_SIMULATED_SUMMARY "Simulated (rrashost --replay): "
 
 /* What the caller knows about the event that RRAS's structure does not say. */
 struct rh_record_meta {

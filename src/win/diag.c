@@ -119,7 +119,9 @@ static bool repeated(const char *message, ULONGLONG now)
 
 void rh_diag_echo(bool on)
 {
+    AcquireSRWLockExclusive(&g_lock);
     g_echo = on;
+    ReleaseSRWLockExclusive(&g_lock);
 }
 
 void rh_diag_tick(void)

@@ -56,6 +56,8 @@ static volatile LONG g_stopping;
 
 /* Start and stop each change it: a reload that began before one gives up. */
 static unsigned g_generation;
+/* RH_PAYLOAD_*: what every record of this start says of itself (a lab replay). */
+static unsigned g_payload_flags;
 
 static void load_server_name(void)
 {
@@ -69,6 +71,20 @@ static void load_server_name(void)
     }
     if (n == 0 || !rh_wide_to_utf8(name, (int)n, g_server, sizeof g_server))
         g_server[0] = '\0';
+}
+
+/*
+ * A lab replay (rrashost --replay) says so in the process's environment: its
+ * records are marked simulated, and the DLL's messages go to standard error as
+ * well. RRAS's service process has no such variable; only an administrator
+ * could give it one.
+ */
+static bool replay_requested(void)
+{
+    WCHAR v[4];
+    DWORD n = GetEnvironmentVariableW(RH_REPLAY_ENV, v, sizeof v / sizeof v[0]);
+
+    return n == 1 && v[0] == L'1';
 }
 
 /* Creates sink s's instance into out; false (s held, and said why) if it cannot run. */
@@ -113,7 +129,14 @@ static void start_locked(void)
         return;
     g_said_refused = g_said_short = 0;
     InterlockedExchange(&g_stopping, 0);
+    g_payload_flags = replay_requested() ? RH_PAYLOAD_SIMULATED : 0;
+    rh_diag_echo(g_payload_flags != 0);
     rh_diag_open();
+    if (g_payload_flags & RH_PAYLOAD_SIMULATED)
+        rh_log(RH_LOG_WARNING,
+               "a lab replay (" RH_REPLAY_ENV_TEXT "=1 in the process's environment): every record "
+               "of this start is marked simulated, and a radius sink sends no Accounting-On or "
+               "-Off");
     {
         LONG64 late = InterlockedExchange64(&g_late_calls, 0);
 
@@ -148,8 +171,12 @@ static void start_locked(void)
     rh_runtime_start(&rc, sinks, n, held, n_held, g_server);
     g_running = true;
     g_generation++;
-    if (rh_runtime_wants(RH_EVENT_SERVICE_START))
-        rh_runtime_append(RH_JKIND_SERVICE_START, NULL, 0, NULL);
+    if (rh_runtime_wants(RH_EVENT_SERVICE_START)) {
+        uint8_t flags[1];
+
+        rh_runtime_append(RH_JKIND_SERVICE_START, flags,
+                          (uint32_t)rh_payload_pack_service(g_payload_flags, flags), NULL);
+    }
     {
         char names[RH_MAX_SINKS * (RH_SINK_NAME_SIZE + 2)] = "";
         struct rh_buf b;
@@ -286,8 +313,12 @@ void rh_service_stop(void)
         struct rh_runtime *rt;
 
         AcquireSRWLockShared(&g_lock);
-        if (rh_runtime_wants(RH_EVENT_SERVICE_STOP))
-            rh_runtime_append(RH_JKIND_SERVICE_STOP, NULL, 0, NULL);
+        if (rh_runtime_wants(RH_EVENT_SERVICE_STOP)) {
+            uint8_t flags[1];
+
+            rh_runtime_append(RH_JKIND_SERVICE_STOP, flags,
+                              (uint32_t)rh_payload_pack_service(g_payload_flags, flags), NULL);
+        }
         ReleaseSRWLockShared(&g_lock);
         /* RRAS's hangups are still journaled while the sinks drain. */
         rh_runtime_drain(begun);
@@ -373,7 +404,7 @@ RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *
     if (readable >= offsetof(struct rh_ras_connection_ex, guid) + sizeof *guid)
         memcpy(guid, (const uint8_t *)conn + offsetof(struct rh_ras_connection_ex, guid),
                sizeof *guid);
-    *n = rh_payload_pack_ex_from(conn, readable, st, packed);
+    *n = rh_payload_pack_ex_from(conn, readable, st, g_payload_flags, packed);
     return true;
 }
 
@@ -430,7 +461,7 @@ bool rh_service_accept_legacy(const struct rh_ras_connection_0 *c0,
     ok = rh_runtime_accept(legacy_guid(c2, c3), wants);
     if (ok && wants)
         rh_runtime_append(RH_JKIND_ACCEPT_LEGACY, packed,
-                          (uint32_t)rh_payload_pack_legacy(c0, c1, c2, c3, packed),
+                          (uint32_t)rh_payload_pack_legacy(c0, c1, c2, c3, g_payload_flags, packed),
                           legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
     return ok;
@@ -468,7 +499,7 @@ void rh_service_hangup_legacy(const struct rh_ras_connection_0 *c0,
 
     if (!enter_running())
         return;
-    n = rh_payload_pack_legacy(c0, c1, c2, c3, packed);
+    n = rh_payload_pack_legacy(c0, c1, c2, c3, g_payload_flags, packed);
     rh_runtime_append(RH_JKIND_HANGUP_LEGACY, packed, (uint32_t)n, legacy_guid(c2, c3));
     ReleaseSRWLockShared(&g_lock);
 }

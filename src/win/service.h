@@ -15,6 +15,13 @@
 #include "rashangup/ras_abi.h"
 #include "sink.h"
 
+/*
+ * The environment variable by which a lab replay (rrashost --replay) asks that
+ * every record of the start be marked simulated (RH_WARN_SIMULATED): "1".
+ */
+#define RH_REPLAY_ENV_TEXT "RASHANGUP_REPLAY"
+#define RH_REPLAY_ENV      L"" RH_REPLAY_ENV_TEXT
+
 void rh_service_start(void);
 void rh_service_stop(void);
 

@@ -60,9 +60,9 @@ int main(int argc, char **argv)
         size_t n;
 
         fx_ppp(&c);
-        n = rh_payload_pack_ex(&c, RH_EX_OK, packed);
+        n = rh_payload_pack_ex(&c, RH_EX_OK, 0, packed);
         put(argv[1], "event-ex", 0x20, packed, n, NULL, 0);
-        n = rh_payload_pack_legacy(&c0, &c1, NULL, NULL, packed);
+        n = rh_payload_pack_legacy(&c0, &c1, NULL, NULL, 0, packed);
         put(argv[1], "event-legacy", 0x60, packed, n, NULL, 0);
     }
     return 0;

@@ -34,7 +34,7 @@ static void ex_round_trips_and_packs_small(void **state)
 
     (void)state;
     fx_ppp(&c);
-    n = rh_payload_pack_ex(&c, RH_EX_OK, packed);
+    n = rh_payload_pack_ex(&c, RH_EX_OK, 0, packed);
     print_message("RAS_CONNECTION_EX: %u bytes, packed %u\n", (unsigned)sizeof c, (unsigned)n);
     assert_true(n > 0 && n < sizeof c / 3);
     assert_true(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &decoded));
@@ -44,7 +44,7 @@ static void ex_round_trips_and_packs_small(void **state)
     assert_string_equal(a, b);
 
     /* A short structure keeps its warning through the journal. */
-    n = rh_payload_pack_ex(&c, RH_EX_SHORT, packed);
+    n = rh_payload_pack_ex(&c, RH_EX_SHORT, 0, packed);
     assert_true(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &decoded));
     assert_int_equal(decoded.warnings & RH_WARN_STRUCTURE_SHORT, RH_WARN_STRUCTURE_SHORT);
 }
@@ -64,7 +64,7 @@ static void legacy_round_trips_with_missing_levels(void **state)
     FX_SET_W(c0.wszUserName, "bob");
     c0.dwConnectDuration = 77;
     c2.guid.Data1 = 0x12345678;
-    n = rh_payload_pack_legacy(&c0, NULL, &c2, NULL, packed);
+    n = rh_payload_pack_legacy(&c0, NULL, &c2, NULL, 0, packed);
     assert_true(n > 0);
     assert_true(rh_payload_decode(RH_JKIND_HANGUP_LEGACY, packed, n, &meta, &decoded));
     rh_record_from_legacy(&direct, &c0, NULL, &c2, NULL, &meta);
@@ -84,7 +84,7 @@ static void damaged_payloads_are_refused(void **state)
 
     (void)state;
     fx_ikev2(&c);
-    n = rh_payload_pack_ex(&c, RH_EX_OK, packed);
+    n = rh_payload_pack_ex(&c, RH_EX_OK, 0, packed);
     assert_false(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n - 1, &meta, &r));
     assert_false(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, 1, &meta, &r));
     assert_false(rh_payload_decode(RH_JKIND_HANGUP_LEGACY, packed, n, &meta, &r));
@@ -106,7 +106,7 @@ static void kinds_map_to_sink_events(void **state)
 
     (void)state;
     fx_ikev2(&c);
-    n = rh_payload_pack_ex(&c, RH_EX_OK, packed);
+    n = rh_payload_pack_ex(&c, RH_EX_OK, 0, packed);
     assert_true(rh_payload_decode(RH_JKIND_ACCEPT_EX, packed, n, &m, &r));
     assert_memory_equal(&r.connection_id, &c.guid, sizeof c.guid);
     assert_true(r.user.len > 0);
@@ -128,6 +128,66 @@ static void kinds_map_to_sink_events(void **state)
     assert_int_equal(rh_payload_event(RH_JKIND_PAD), 0);
 }
 
+/*
+ * A lab replay's records say so, whatever their kind, in every format; RRAS's
+ * never do, and an unknown flag beside it is still refused.
+ */
+static void simulated_records_say_so_in_every_kind_and_format(void **state)
+{
+    struct rh_ras_connection_ex c;
+    struct rh_ras_connection_0 c0;
+    struct rh_record r;
+    uint8_t packed[RH_PAYLOAD_MAX], service[1];
+    static char text[RH_FORMAT_MAX];
+    struct rh_buf b;
+    size_t n;
+
+    (void)state;
+    fx_ppp(&c);
+    n = rh_payload_pack_ex(&c, RH_EX_SHORT, RH_PAYLOAD_SIMULATED, packed);
+    assert_true(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &r));
+    assert_int_equal(r.warnings & (RH_WARN_SIMULATED | RH_WARN_STRUCTURE_SHORT),
+                     RH_WARN_SIMULATED | RH_WARN_STRUCTURE_SHORT);
+    json(&r, text, sizeof text);
+    assert_non_null(strstr(text, "\"warnings\":[\"structure_short\",\"simulated\"]"));
+    rh_buf_init(&b, text, sizeof text);
+    assert_true(rh_format_csv(&r, &b));
+    assert_non_null(strstr(text, ",structure_short;simulated\r\n"));
+    rh_buf_init(&b, text, sizeof text);
+    assert_true(rh_format_eventlog_summary(&r, &b));
+    assert_int_equal(strncmp(text, RH_SIMULATED_SUMMARY, strlen(RH_SIMULATED_SUMMARY)), 0);
+
+    packed[0] |= 0x80; /* an unknown flag beside it */
+    assert_false(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &r));
+
+    n = rh_payload_pack_ex(&c, RH_EX_OK, 0, packed);
+    assert_true(rh_payload_decode(RH_JKIND_HANGUP_EX, packed, n, &meta, &r));
+    assert_int_equal(r.warnings & RH_WARN_SIMULATED, 0);
+    rh_buf_init(&b, text, sizeof text);
+    assert_true(rh_format_eventlog_summary(&r, &b));
+    assert_null(strstr(text, "Simulated"));
+
+    memset(&c0, 0, sizeof c0);
+    FX_SET_W(c0.wszUserName, "bob");
+    n = rh_payload_pack_legacy(&c0, NULL, NULL, NULL, RH_PAYLOAD_SIMULATED, packed);
+    assert_true(rh_payload_decode(RH_JKIND_HANGUP_LEGACY, packed, n, &meta, &r));
+    assert_int_equal(r.warnings & RH_WARN_SIMULATED, RH_WARN_SIMULATED);
+    assert_string_equal(r.user.s, "bob");
+    n = rh_payload_pack_legacy(&c0, NULL, NULL, NULL, 0, packed);
+    assert_true(rh_payload_decode(RH_JKIND_HANGUP_LEGACY, packed, n, &meta, &r));
+    assert_int_equal(r.warnings & RH_WARN_SIMULATED, 0);
+
+    /* Service events: nothing (as every version wrote), or the one flag. */
+    assert_int_equal(rh_payload_pack_service(0, service), 0);
+    assert_true(rh_payload_decode(RH_JKIND_SERVICE_START, service, 0, &meta, &r));
+    assert_int_equal(r.warnings & RH_WARN_SIMULATED, 0);
+    assert_int_equal(rh_payload_pack_service(RH_PAYLOAD_SIMULATED, service), 1);
+    assert_true(rh_payload_decode(RH_JKIND_SERVICE_STOP, service, 1, &meta, &r));
+    assert_int_equal(r.warnings & RH_WARN_SIMULATED, RH_WARN_SIMULATED);
+    service[0] = 0x01; /* FLAG_SHORT means nothing here */
+    assert_false(rh_payload_decode(RH_JKIND_SERVICE_STOP, service, 1, &meta, &r));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +195,7 @@ int main(void)
         cmocka_unit_test(legacy_round_trips_with_missing_levels),
         cmocka_unit_test(damaged_payloads_are_refused),
         cmocka_unit_test(kinds_map_to_sink_events),
+        cmocka_unit_test(simulated_records_say_so_in_every_kind_and_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,13 @@ static void stop_carries_every_attribute(void **state)
     assert_memory_equal(v, ((const uint8_t[]){1, 0, 0, 1}), 4);
     assert_null(find(p, len, 64, &n)); /* PPP: SSTP, L2TP or PPTP, RRAS does not say */
     assert_null(find(p, len, 80, &n));
+    assert_null(find(p, len, 77, &n)); /* RRAS's own: no Connect-Info */
+
+    /* A lab replay's Stop says what it is, in a server's detail file too. */
+    r.warnings |= RH_WARN_SIMULATED;
+    len = rh_radius_accounting_request(p, 43, RH_ACCT_STOP, &r, NULL, 0, 3, &o, secret, 6);
+    expect_text(p, len, 77, "simulated (rrashost --replay)");
+    expect_text(p, len, 1, "CONTOSO\\alice");
 }
 
 static void request_authenticator_is_rfc2866s(void **state)

@@ -167,7 +167,7 @@ static HANDLE spawn(const WCHAR *args, bool wait, DWORD *exit_code)
     WCHAR dll[MAX_PATH];
 
     GetFullPathNameW(L"rashangup.dll", MAX_PATH, dll, NULL);
-    _snwprintf(cmd, 1024, L"rrashost.exe --dll \"%ls\" %ls", dll, args);
+    _snwprintf(cmd, 1024, L"rrashost.exe --replay --dll \"%ls\" %ls", dll, args);
     cmd[1023] = L'\0';
     assert_true(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
     CloseHandle(pi.hThread);

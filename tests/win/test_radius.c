@@ -20,6 +20,7 @@
 
 #include "detail_check.h"
 #include "host.h"
+#include "radius.h"
 #include "wintest.h"
 
 #define MAX_RECORDS 32768
@@ -101,6 +102,8 @@ static void expect_u32(const char *rec, const char *attr, unsigned long want)
  * (a record index): those of this test's runs. The legacy structures carry no
  * tunnel endpoints.
  */
+static bool g_simulated; /* the records checked are a lab replay's */
+
 static void check_detail(unsigned seed, unsigned count, size_t from, bool legacy, struct tally *t)
 {
     size_t len, n;
@@ -158,6 +161,10 @@ static void check_detail(unsigned seed, unsigned count, size_t from, bool legacy
         expect_attr(r, "NAS-IP-Address", "127.0.0.1");
         expect_attr(r, "NAS-Port-Type", "Virtual");
         assert_true(dc_get(r, "Message-Authenticator", v, sizeof v));
+        if (g_simulated)
+            expect_attr(r, "Connect-Info", RH_RADIUS_SIMULATED_INFO);
+        else
+            assert_false(dc_get(r, "Connect-Info", v, sizeof v));
         if (stop) {
             expect_u32(r, "Acct-Session-Time", c->ex.dwConnectDuration);
             expect_u32(r, "Acct-Input-Octets", c->ex.dwBytesRcved);
@@ -374,6 +381,37 @@ static void the_legacy_binding_sends_start_and_stop_too(void **state)
     tally_free(&t);
 }
 
+/*
+ * A lab replay (rrashost --replay) sends its sessions marked as such, and no
+ * Accounting-On or -Off: a server closes every open session of the NAS by them.
+ */
+static void a_lab_replay_is_marked_and_sends_no_on_or_off(void **state)
+{
+    static struct rh_host_dll dll;
+    WCHAR server[128], log[MAX_PATH];
+    struct tally t;
+    size_t from = detail_records(), log_from;
+
+    (void)state;
+    _snwprintf(server, 128, L"127.0.0.1:%u", port);
+    configure(server, secret);
+    wt_program_data_file(L"rashangup.log", log, MAX_PATH);
+    log_from = wt_file_size(log);
+    assert_true(SetEnvironmentVariableW(L"RASHANGUP_REPLAY", L"1"));
+    load(&dll);
+    replay(&dll, 67, 40);
+    rh_host_unload(&dll);
+    SetEnvironmentVariableW(L"RASHANGUP_REPLAY", NULL);
+    g_simulated = true;
+    check_detail(67, 40, from, false, &t);
+    g_simulated = false;
+    assert_int_equal(expect_every_connection(&t, 40, 1), 0);
+    assert_int_equal(t.on, 0);
+    assert_int_equal(t.off, 0);
+    tally_free(&t);
+    assert_true(wt_log_contains(log_from, "every record of this start is marked simulated"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +421,7 @@ int main(void)
         cmocka_unit_test_teardown(a_wrong_secret_is_reported_and_loses_nothing, wt_teardown),
         cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, wt_teardown),
         cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, wt_teardown),
+        cmocka_unit_test_teardown(a_lab_replay_is_marked_and_sends_no_on_or_off, wt_teardown),
     };
     char buf[256];
 

@@ -449,7 +449,7 @@ static void program_data_is_not_taken_from_the_environment(void **state)
     wt_make_temp_dir(L"sec-env", cwd, MAX_PATH);
     GetFullPathNameW(L"rrashost.exe", MAX_PATH, exe, NULL);
     GetFullPathNameW(L"rashangup.dll", MAX_PATH, dll, NULL);
-    _snwprintf(cmd, 3 * MAX_PATH, L"\"%ls\" --dll \"%ls\" --connections 3", exe, dll);
+    _snwprintf(cmd, 3 * MAX_PATH, L"\"%ls\" --replay --dll \"%ls\" --connections 3", exe, dll);
     cmd[3 * MAX_PATH - 1] = L'\0';
     wt_program_data_file(L"rashangup.log", log, MAX_PATH);
     log_from = wt_file_size(log);

@@ -15,6 +15,28 @@
 #define GUARD_BYTES 64
 #define GUARD_FILL  0xA5
 
+int rh_host_service_running(const WCHAR *name)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    SC_HANDLE svc;
+    SERVICE_STATUS st;
+    int running = -1;
+
+    if (scm == NULL)
+        return -1;
+    svc = OpenServiceW(scm, name, SERVICE_QUERY_STATUS);
+    if (svc == NULL) {
+        if (GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST)
+            running = 0;
+    } else {
+        if (QueryServiceStatus(svc, &st))
+            running = st.dwCurrentState != SERVICE_STOPPED;
+        CloseServiceHandle(svc);
+    }
+    CloseServiceHandle(scm);
+    return running;
+}
+
 DWORD rh_host_read_dllpath(WCHAR *out, size_t out_count)
 {
     WCHAR raw[4096];

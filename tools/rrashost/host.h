@@ -55,6 +55,14 @@ enum rh_host_model {
 };
 
 /*
+ * Whether the service `name` (RRAS's: RH_HOST_RRAS_SERVICE) is running or on
+ * its way to or from running: 1; 0 if it is stopped or not installed; -1 if
+ * the service manager cannot tell.
+ */
+#define RH_HOST_RRAS_SERVICE L"RemoteAccess"
+int rh_host_service_running(const WCHAR *name);
+
+/*
  * Reads DLLPath (REG_SZ or REG_EXPAND_SZ, always expanded) into out. Returns a
  * Win32 error code; ERROR_FILE_NOT_FOUND when no DLL is registered.
  */

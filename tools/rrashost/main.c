@@ -2,14 +2,18 @@
 /*
  * rrashost.exe: plays the RemoteAccess service for RAS administration DLLs.
  *
- *   rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]
- *            [--legacy] [--unserialized] [--ack-file PATH] [--list]
+ *   rrashost --check-config
+ *   rrashost --list
+ *   rrashost --replay [--dll PATH]... [--connections N] [--threads N] [--seed N]
+ *            [--legacy] [--unserialized] [--ack-file PATH]
  *
- * Without --dll it loads the DLLs registered in HKLM\SOFTWARE\Microsoft\RAS\
- * AdminDll\DLLPath, as RRAS does at service start. Exit status: 0 when every DLL
- * bound and the replay ran; 1 for a wrong argument; 2 when a DLL could not be
- * loaded or bound, which RRAS would not start with; 3 when no DLL is registered
- * (RRAS starts without one: there is nothing to replay).
+ * --replay loads the DLLs registered in HKLM\SOFTWARE\Microsoft\RAS\AdminDll\
+ * DLLPath (or those given with --dll) as RRAS does at service start and replays
+ * simulated connections; rashangup marks every record of it simulated. It is
+ * refused while RemoteAccess runs. Exit status: 0 when every DLL bound and the
+ * replay ran; 1 for a wrong argument; 2 when a DLL could not be loaded or bound,
+ * which RRAS would not start with; 3 when no DLL is registered (RRAS starts
+ * without one: there is nothing to replay); 6 when RemoteAccess is running.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,24 +23,32 @@
 #include "check.h"
 #include "diag.h"
 #include "host.h"
+#include "service.h"
 
 int wmain(int argc, wchar_t **argv);
 
 static void usage(FILE *to)
 {
-    fputs("usage: rrashost [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
-          "                [--legacy] [--unserialized] [--ack-file PATH] [--list] [--help]\n"
-          "       rrashost --check-config\n"
+    fputs("usage: rrashost --check-config\n"
+          "       rrashost --list\n"
+          "       rrashost --replay [--dll PATH]... [--connections N] [--threads N] [--seed N]\n"
+          "                         [--legacy] [--unserialized] [--ack-file PATH]\n"
+          "       rrashost --help\n"
           "\n"
-          "Plays the RemoteAccess service: loads the RAS administration DLLs registered in\n"
-          "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath), or those given with\n"
-          "--dll, binds them as RRAS does, replays N connections (accept, link accept,\n"
-          "link hangup, hangup) on several threads, and terminates them.\n"
+          "Plays the RemoteAccess service for the RAS administration DLLs registered in\n"
+          "HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll (value DLLPath).\n"
           "\n"
-          "For a lab or staging machine only: the DLLs it binds write to the outputs they\n"
-          "are configured with, under this computer's name (a radius sink sends\n"
-          "Accounting-On and -Off, which close every open session of this NAS).\n"
-          "\n"
+          "  --check-config     print rashangup's configuration as its DLL reads it, try each\n"
+          "                     destination without sending a record, and exit; safe on a\n"
+          "                     production server (writes nothing)\n"
+          "  --list             print the DLLs RRAS would load, and exit (loads nothing)\n"
+          "  --replay           LAB OR STAGING ONLY: bind the DLLs as RRAS does, replay N\n"
+          "                     simulated connections (accept, link accept, link hangup,\n"
+          "                     hangup) on several threads, and terminate them. The DLLs\n"
+          "                     write to the outputs they are configured with; rashangup\n"
+          "                     marks every record simulated (warning \"simulated\"), sends\n"
+          "                     no RADIUS Accounting-On or -Off, and prints its messages\n"
+          "                     here too. Refused while the RemoteAccess service runs.\n"
           "  --dll PATH         bind PATH instead of the registered DLLs (repeatable)\n"
           "  --connections N    connections to replay (default 10)\n"
           "  --threads N        replay threads, 1 to 64 (default 4)\n"
@@ -44,17 +56,14 @@ static void usage(FILE *to)
           "  --legacy           bind through the legacy exports, as before Windows 7\n"
           "  --unserialized     do not serialize accept and hangup calls as RRAS does\n"
           "  --ack-file PATH    append \"INDEX a|r\" for each connection whose hangup returned\n"
-          "  --list             print the DLLs RRAS would load, and exit (loads nothing)\n"
-          "  --check-config     print rashangup's configuration as its DLL reads it, try each\n"
-          "                     destination without sending a record, and exit; safe on a\n"
-          "                     production server (writes nothing)\n"
           "  --help             this text\n"
           "\n"
-          "Exit status: 0 every DLL bound and the replay ran; 1 a wrong argument; 2 a DLL\n"
-          "could not be loaded or bound (RRAS would not start with it); 3 no DLL is\n"
-          "registered (RRAS starts without one; nothing to replay). --check-config: 0 every\n"
-          "sink would run and no check of a destination failed (RADIUS servers can only be\n"
-          "resolved), 4 a sink would not run, 5 a destination failed its check.\n",
+          "Exit status: 1 a wrong argument, or none of --check-config, --list, --replay.\n"
+          "--replay: 0 every DLL bound and the replay ran; 2 a DLL could not be loaded or\n"
+          "bound (RRAS would not start with it); 3 no DLL is registered (RRAS starts without\n"
+          "one; nothing to replay); 6 the RemoteAccess service is running on this computer.\n"
+          "--check-config: 0 every sink would run and no check of a destination failed, 4 a\n"
+          "sink would not run, 5 a destination failed its check.\n",
           to);
 }
 
@@ -89,7 +98,8 @@ int wmain(int argc, wchar_t **argv)
     size_t n_dlls = 0;
     unsigned connections = 10, threads = 4, seed = 1;
     enum rh_host_model model = RH_HOST_MODEL_AUTO;
-    bool serialized = true, list_only = false;
+    bool serialized = true, list_only = false, replay = false;
+    const wchar_t *replay_only = NULL, *ack_path = NULL;
     struct rh_replay_stats stats = {0};
     ULONGLONG t0, t1;
     DWORD rc;
@@ -113,6 +123,8 @@ int wmain(int argc, wchar_t **argv)
                 return wrong(a, "given more times than RRAS loads DLLs");
             wcscpy(paths[n_paths++], v);
             i++;
+        } else if (wcscmp(a, L"--replay") == 0) {
+            replay = true;
         } else if (wcscmp(a, L"--connections") == 0) {
             if (!parse_uint(v, &connections))
                 return wrong(a, "needs a number from 0 to 100000000");
@@ -130,22 +142,58 @@ int wmain(int argc, wchar_t **argv)
         } else if (wcscmp(a, L"--unserialized") == 0) {
             serialized = false;
         } else if (wcscmp(a, L"--ack-file") == 0) {
-            char why[512];
-
             if (v == NULL)
                 return wrong(a, "needs a path");
-            stats.ack = CreateFileW(v, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL,
-                                    OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-            if (stats.ack == INVALID_HANDLE_VALUE) {
-                rh_win32_error_text(GetLastError(), why, sizeof why);
-                fprintf(stderr, "rrashost: cannot open %ls: %s\n", v, why);
-                return 1;
-            }
+            ack_path = v;
             i++;
         } else if (wcscmp(a, L"--list") == 0) {
             list_only = true;
         } else {
             return wrong(a, "is not an argument rrashost takes");
+        }
+        if (wcscmp(a, L"--dll") != 0 && wcscmp(a, L"--replay") != 0 && wcscmp(a, L"--list") != 0)
+            replay_only = a;
+    }
+    if (list_only && replay)
+        return wrong(L"--list", "and --replay: one or the other");
+    if (replay_only != NULL && !replay)
+        return wrong(replay_only, "is an option of --replay (a lab replay), which is not given");
+    if (!list_only && !replay) {
+        fputs("rrashost: say what to do: --check-config (safe on a production server), --list, "
+              "or --replay (a lab or staging machine only)\n\n",
+              stderr);
+        usage(stderr);
+        return 1;
+    }
+    if (replay) {
+        int running = rh_host_service_running(RH_HOST_RRAS_SERVICE);
+
+        if (running != 0) {
+            fprintf(stderr,
+                    running > 0
+                        ? "rrashost: the RemoteAccess service is running on this computer: a "
+                          "replay would write simulated records to its outputs beside the real "
+                          "ones. Replay on a lab or staging machine, or stop RemoteAccess first "
+                          "(that disconnects every user).\n"
+                        : "rrashost: cannot tell whether the RemoteAccess service is running "
+                          "(the service manager does not answer): no replay.\n");
+            return 6;
+        }
+        /* rashangup marks every record of this process's starts simulated (service.h). */
+        if (!SetEnvironmentVariableW(RH_REPLAY_ENV, L"1")) {
+            fprintf(stderr, "rrashost: cannot set %ls: no replay\n", RH_REPLAY_ENV);
+            return 6;
+        }
+    }
+    if (ack_path != NULL) {
+        stats.ack = CreateFileW(ack_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                                NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (stats.ack == INVALID_HANDLE_VALUE) {
+            char why[512];
+
+            rh_win32_error_text(GetLastError(), why, sizeof why);
+            fprintf(stderr, "rrashost: cannot open %ls: %s\n", ack_path, why);
+            return 1;
         }
     }
 
