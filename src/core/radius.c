@@ -35,7 +35,7 @@ enum {
     A_FRAMED_IPV6_ADDRESS = 168,
 };
 
-enum { CODE_ACCOUNTING_REQUEST = 4, CODE_ACCOUNTING_RESPONSE = 5 };
+enum { CODE_ACCOUNTING_REQUEST = 4, CODE_ACCOUNTING_RESPONSE = 5, CODE_STATUS_SERVER = 12 };
 
 #define HEADER      20  /* code, identifier, length, authenticator */
 #define VALUE_MAX   253 /* an attribute's value */
@@ -257,6 +257,29 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
     out[2] = (uint8_t)(w.len >> 8);
     out[3] = (uint8_t)w.len;
     sign(out, w.len, message_auth_at, secret, secret_len);
+    return w.len;
+}
+
+size_t rh_radius_status_server(uint8_t out[RH_RADIUS_MAX], uint8_t identifier,
+                               const uint8_t authenticator[16], const char *nas_identifier,
+                               const void *secret, size_t secret_len)
+{
+    const uint8_t zero[16] = {0};
+    struct writer w = {out, HEADER};
+    size_t message_auth_at;
+
+    if (secret_len == 0)
+        return 0;
+    out[0] = CODE_STATUS_SERVER;
+    out[1] = identifier;
+    memcpy(out + 4, authenticator, 16); /* random, as an Access-Request's (RFC 5997, 3) */
+    attr_text(&w, A_NAS_IDENTIFIER, nas_identifier != NULL ? nas_identifier : "rashangup");
+    message_auth_at = w.len + 2;
+    attr(&w, A_MESSAGE_AUTHENTICATOR, zero, 16);
+    out[2] = (uint8_t)(w.len >> 8);
+    out[3] = (uint8_t)w.len;
+    /* Over the whole packet, the Request Authenticator as sent and this attribute zero. */
+    rh_hmac_md5(secret, secret_len, out, w.len, out + message_auth_at);
     return w.len;
 }
 

@@ -57,6 +57,17 @@ size_t rh_radius_accounting_request(uint8_t out[RH_RADIUS_MAX], uint8_t identifi
                                     size_t secret_len);
 
 /*
+ * Builds a Status-Server (RFC 5997) for an accounting port into out: the
+ * caller's random Request Authenticator, NAS-Identifier (NULL: "rashangup")
+ * and the Message-Authenticator RFC 5997 requires. A server that answers it
+ * answers with an Accounting-Response, checked by rh_radius_check_response
+ * against this packet. Returns the length, or 0 if the secret is empty.
+ */
+size_t rh_radius_status_server(uint8_t out[RH_RADIUS_MAX], uint8_t identifier,
+                               const uint8_t authenticator[16], const char *nas_identifier,
+                               const void *secret, size_t secret_len);
+
+/*
  * Turns a request built above into its retransmission (RFC 5080, 2.2.1): a new
  * Identifier and Acct-Delay-Time, signed again. Returns len, or 0 if the packet
  * is not such a request.

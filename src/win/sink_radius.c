@@ -30,6 +30,8 @@
 
 #include "net.h"
 
+#include <bcrypt.h>
+
 #include "diag.h"
 #include "radius.h"
 #include "sink.h"
@@ -713,10 +715,97 @@ static void radius_destroy(void *instance)
 }
 
 /*
- * sink.h: probe(). A name is resolved and a UDP socket connected to each
- * server, and nothing is sent: RADIUS has no way to ask a server whether it
- * would take our requests without sending one (Status-Server, RFC 5997, is
- * not answered by every server), so the Secret cannot be checked here.
+ * Asks the current server, connected, whether it is alive with a Status-Server
+ * (RFC 5997), sent twice at most within the sink's timeout, and writes what
+ * came back into line. Only an answer tells anything of the Secret: a server
+ * may not answer Status-Server at all, and FreeRADIUS drops a request with a
+ * wrong Message-Authenticator without a word. RETRY when the answer says the
+ * server cannot take our requests (a wrong Secret, nothing listening).
+ */
+static enum rh_sink_result status_server(struct radius_sink *s, char *line, size_t size)
+{
+    const struct rh_endpoint *ep = server(s);
+    uint8_t req[RH_RADIUS_MAX], resp[RH_RADIUS_MAX], nonce[17];
+    enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
+    size_t len;
+    bool answered = false;
+
+    if (!BCRYPT_SUCCESS(
+            BCryptGenRandom(NULL, nonce, sizeof nonce, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+        snprintf(line, size,
+                 "%s port %u: resolved; no random Request Authenticator for "
+                 "Status-Server, so whether it answers (and the Secret) is not checked\n",
+                 ep->host, (unsigned)ep->port);
+        return RH_SINK_OK;
+    }
+    len = rh_radius_status_server(req, nonce[16], nonce, s->opt.nas_identifier, s->secret,
+                                  s->secret_len);
+    for (unsigned tries = 0; tries < 2 && !answered && !s->unreachable && len > 0; tries++) {
+        ULONGLONG until = GetTickCount64() + s->timeout_ms;
+
+        if (send(s->sock, (const char *)req, (int)len, 0) != (int)len) {
+            int e = WSAGetLastError();
+
+            s->unreachable = e == WSAECONNRESET || e == WSAECONNREFUSED;
+        }
+        while (!answered && !s->unreachable && GetTickCount64() < until) {
+            fd_set rd;
+            struct timeval tv = {0, SLICE_MS * 1000};
+            int n;
+
+            FD_ZERO(&rd);
+            FD_SET(s->sock, &rd);
+            select(0, &rd, NULL, NULL, &tv);
+            n = recv(s->sock, (char *)resp, sizeof resp, 0);
+            if (n == SOCKET_ERROR) {
+                int e = WSAGetLastError();
+
+                s->unreachable = e == WSAECONNRESET || e == WSAECONNREFUSED;
+                continue;
+            }
+            v = rh_radius_check_response(resp, (size_t)n, req, s->secret, s->secret_len);
+            answered = v != RH_RADIUS_OTHER_ID;
+        }
+    }
+    if (s->unreachable) {
+        snprintf(line, size, "%s port %u: nothing listens there (ICMP port unreachable)\n",
+                 ep->host, (unsigned)ep->port);
+        return RH_SINK_RETRY;
+    }
+    switch (answered ? v : RH_RADIUS_OTHER_ID) {
+    case RH_RADIUS_ACK:
+        snprintf(line, size,
+                 "%s port %u: answers Status-Server (RFC 5997) with the same Secret: it can take "
+                 "requests now\n",
+                 ep->host, (unsigned)ep->port);
+        return RH_SINK_OK;
+    case RH_RADIUS_BAD_AUTH:
+    case RH_RADIUS_BAD_MESSAGE_AUTH:
+        snprintf(line, size,
+                 "%s port %u: answers Status-Server, but its answer is not signed with this "
+                 "Secret: the Secret differs from the one the server has for this client\n",
+                 ep->host, (unsigned)ep->port);
+        return RH_SINK_RETRY;
+    case RH_RADIUS_MALFORMED:
+        snprintf(line, size,
+                 "%s port %u: answered Status-Server with a packet that is not an "
+                 "Accounting-Response: is it a RADIUS accounting port?\n",
+                 ep->host, (unsigned)ep->port);
+        return RH_SINK_RETRY;
+    default:
+        snprintf(line, size,
+                 "%s port %u: resolved, and no answer to Status-Server (RFC 5997) in %lu ms: the "
+                 "server may not answer it (FreeRADIUS does only with status_server = yes), may "
+                 "have dropped it for a wrong Secret, or may be down; whether it takes requests "
+                 "can only be known by sending one\n",
+                 ep->host, (unsigned)ep->port, 2 * (unsigned long)s->timeout_ms);
+        return RH_SINK_OK;
+    }
+}
+
+/*
+ * sink.h: probe(). Each server's name is resolved, a UDP socket connected, and
+ * the server asked with a Status-Server; no accounting request is sent.
  */
 static enum rh_sink_result radius_probe(void *instance, char *out, size_t out_size)
 {
@@ -732,10 +821,8 @@ static enum rh_sink_result radius_probe(void *instance, char *out, size_t out_si
         s->current = i;
         s->failing = true; /* said here, not in the log */
         if (connect_current(s)) {
-            snprintf(line, sizeof line,
-                     "%s port %u: resolved; whether it answers (and the Secret) can be known only "
-                     "by sending a request\n",
-                     s->servers[i].host, (unsigned)s->servers[i].port);
+            if (status_server(s, line, sizeof line) != RH_SINK_OK)
+                res = RH_SINK_RETRY;
         } else {
             rh_win32_error_text(GetLastError(), why, sizeof why);
             snprintf(line, sizeof line, "%s port %u: %s\n", s->servers[i].host,

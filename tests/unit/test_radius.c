@@ -200,6 +200,45 @@ static void responses_are_checked(void **state)
     assert_int_equal(rh_radius_check_response(resp, n, req, secret, 6), RH_RADIUS_MALFORMED);
 }
 
+/*
+ * Status-Server (RFC 5997): code 12, the random authenticator given, and a
+ * Message-Authenticator recomputed here from RFC 3579's formula; the
+ * Accounting-Response a server gives it is checked against it.
+ */
+static void status_server_is_rfc5997s(void **state)
+{
+    static const uint8_t nonce[16] = {9, 8, 7,    6,    5,    4,    3,    2,
+                                      1, 0, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 7};
+    uint8_t p[RH_RADIUS_MAX], copy[RH_RADIUS_MAX], mac[16], resp[64];
+    size_t len, n;
+    const uint8_t *v;
+
+    (void)state;
+    len = rh_radius_status_server(p, 77, nonce, "vpn-gw-1", secret, 6);
+    assert_int_equal(p[0], 12);
+    assert_int_equal(p[1], 77);
+    assert_int_equal((size_t)p[2] << 8 | p[3], len);
+    assert_memory_equal(p + 4, nonce, 16);
+    expect_text(p, len, 32, "vpn-gw-1");
+    v = find(p, len, 80, &n);
+    assert_non_null(v);
+    assert_int_equal(n, 16);
+    memcpy(copy, p, len);
+    memset(copy + (v - p), 0, 16);
+    rh_hmac_md5(secret, 6, copy, len, mac);
+    assert_memory_equal(mac, v, 16);
+    assert_null(find(p, len, 40, &n)); /* no Acct-Status-Type: not an accounting request */
+
+    n = answer(resp, p, secret, true);
+    assert_int_equal(rh_radius_check_response(resp, n, p, secret, 6), RH_RADIUS_ACK);
+    n = answer(resp, p, "wrong!", true);
+    assert_int_equal(rh_radius_check_response(resp, n, p, secret, 6), RH_RADIUS_BAD_AUTH);
+
+    len = rh_radius_status_server(p, 1, nonce, NULL, secret, 6);
+    expect_text(p, len, 32, "rashangup");
+    assert_int_equal(rh_radius_status_server(p, 1, nonce, NULL, "", 0), 0);
+}
+
 static void on_off_and_start(void **state)
 {
     struct rh_ras_connection_ex c;
@@ -359,6 +398,7 @@ int main(void)
         cmocka_unit_test(stop_carries_every_attribute),
         cmocka_unit_test(request_authenticator_is_rfc2866s),
         cmocka_unit_test(responses_are_checked),
+        cmocka_unit_test(status_server_is_rfc5997s),
         cmocka_unit_test(on_off_and_start),
         cmocka_unit_test(on_off_carry_the_nas_of_start_and_stop),
         cmocka_unit_test(long_names_are_cut_to_fit),

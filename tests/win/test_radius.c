@@ -27,6 +27,7 @@
 
 static char *records[MAX_RECORDS];
 static WCHAR detail_path[MAX_PATH], peer_dir[MAX_PATH];
+static char secret_utf8[128];
 static unsigned port;
 static WCHAR secret[128];
 
@@ -412,6 +413,60 @@ static void a_lab_replay_is_marked_and_sends_no_on_or_off(void **state)
     assert_true(wt_log_contains(log_from, "every record of this start is marked simulated"));
 }
 
+/* rrashost --check-config's output and exit status, with the sink configured. */
+static DWORD check_config(char **output)
+{
+    WCHAR cmd[64] = L"rrashost.exe --check-config", out[MAX_PATH];
+    DWORD code;
+    size_t len;
+
+    wt_make_temp_dir(L"check-config", out, MAX_PATH);
+    wcscat(out, L"\\out.txt");
+    code = wt_run_to(NULL, cmd, out);
+    *output = wt_read_file(out, &len);
+    assert_non_null(*output);
+    return code;
+}
+
+/*
+ * --check-config asks each server with a Status-Server (RFC 5997) and sends
+ * no accounting request: an answer tells the Secret is right; a server that
+ * drops it (FreeRADIUS does, for a wrong Secret) cannot be judged; one that
+ * cannot be reached cannot take records now.
+ */
+static void check_config_asks_each_server_with_status_server(void **state)
+{
+    WCHAR server[128];
+    size_t from = detail_records();
+    char *text;
+
+    (void)state;
+    _snwprintf(server, 128, L"127.0.0.1:%u", port);
+    configure(server, secret);
+    assert_int_equal(check_config(&text), 0);
+    if (strstr(text, "answers Status-Server (RFC 5997) with the same Secret") == NULL)
+        fail_msg("no Status-Server answer in:\n%s", text);
+    assert_null(strstr(text, secret_utf8));
+    free(text);
+
+    configure(server, L"not-the-secret");
+    assert_int_equal(check_config(&text), 0);
+    if (strstr(text, "no answer to Status-Server") == NULL)
+        fail_msg("a silent server is not said to be so in:\n%s", text);
+    free(text);
+
+    /* Every server is asked; one that cannot be reached fails the check. */
+    _snwprintf(server, 128, L"127.0.0.1:%u, no-such-host.invalid", port);
+    configure(server, secret);
+    assert_int_equal(check_config(&text), 5);
+    if (strstr(text, "answers Status-Server (RFC 5997) with the same Secret") == NULL ||
+        strstr(text, "no-such-host.invalid port 1813: ") == NULL)
+        fail_msg("both servers are not said in:\n%s", text);
+    free(text);
+    /* Not one accounting request reached the server. */
+    assert_int_equal(detail_records(), from);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +477,7 @@ int main(void)
         cmocka_unit_test_teardown(a_server_restart_mid_burst_loses_nothing, wt_teardown),
         cmocka_unit_test_teardown(the_legacy_binding_sends_start_and_stop_too, wt_teardown),
         cmocka_unit_test_teardown(a_lab_replay_is_marked_and_sends_no_on_or_off, wt_teardown),
+        cmocka_unit_test_teardown(check_config_asks_each_server_with_status_server, wt_teardown),
     };
     char buf[256];
 
@@ -432,6 +488,7 @@ int main(void)
     port = (unsigned)strtoul(buf, NULL, 10);
     GetEnvironmentVariableA("RH_RADIUS_SECRET", buf, sizeof buf);
     _snwprintf(secret, 128, L"%hs", buf);
+    snprintf(secret_utf8, sizeof secret_utf8, "%s", buf);
     unix_path("RH_RADIUS_ACCT", L"/127.0.0.1/detail", detail_path);
     unix_path("RH_PEER_DIR", L"", peer_dir);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,18 +211,35 @@ bool wt_log_contains(size_t from, const char *needle)
     return found;
 }
 
-DWORD wt_run(const WCHAR *exe, WCHAR *cmd)
+DWORD wt_run_to(const WCHAR *exe, WCHAR *cmd, const WCHAR *out)
 {
+    SECURITY_ATTRIBUTES inherit = {sizeof inherit, NULL, TRUE};
     STARTUPINFOW si = {.cb = sizeof si};
     PROCESS_INFORMATION pi;
+    HANDLE file = INVALID_HANDLE_VALUE;
     DWORD code = 0xdeadbeef;
 
-    assert_true(CreateProcessW(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    if (out != NULL) {
+        file = CreateFileW(out, GENERIC_WRITE, FILE_SHARE_READ, &inherit, CREATE_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+        assert_true(file != INVALID_HANDLE_VALUE);
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+        si.hStdOutput = si.hStdError = file;
+    }
+    assert_true(CreateProcessW(exe, cmd, NULL, NULL, out != NULL, 0, NULL, NULL, &si, &pi));
+    if (file != INVALID_HANDLE_VALUE)
+        CloseHandle(file);
     assert_int_equal(WaitForSingleObject(pi.hProcess, 60000), WAIT_OBJECT_0);
     GetExitCodeProcess(pi.hProcess, &code);
     CloseHandle(pi.hThread);
     CloseHandle(pi.hProcess);
     return code;
+}
+
+DWORD wt_run(const WCHAR *exe, WCHAR *cmd)
+{
+    return wt_run_to(exe, cmd, NULL);
 }
 
 size_t wt_log_size(void)

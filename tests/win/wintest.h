@@ -69,6 +69,8 @@ bool wt_log_contains(size_t from, const char *needle);
  * for it (at most 60 s: a failure otherwise) and returns its exit status.
  */
 DWORD wt_run(const WCHAR *exe, WCHAR *cmd);
+/* The same, its standard output and error into a new file at `out` (NULL: inherited). */
+DWORD wt_run_to(const WCHAR *exe, WCHAR *cmd, const WCHAR *out);
 /* The size of rashangup.log now: an offset for the two around it. */
 size_t wt_log_size(void);
 /* How many times needle is in rashangup.log from offset `from`. */
