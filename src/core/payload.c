@@ -60,8 +60,9 @@ size_t rh_payload_pack_legacy(const struct rh_ras_connection_0 *c0,
     uint8_t blob[1 + sizeof(struct legacy_set)];
     size_t len = 1;
 
-    blob[0] = (uint8_t)((c0 != NULL) | (c1 != NULL) << 1 | (c2 != NULL) << 2 | (c3 != NULL) << 3 |
-                        ((flags & RH_PAYLOAD_SIMULATED) ? LEVELS_SIMULATED : 0));
+    blob[0] = (uint8_t)((c0 != NULL) | (c1 != NULL) << 1 | (c2 != NULL) << 2 | (c3 != NULL) << 3);
+    if (flags & RH_PAYLOAD_SIMULATED)
+        blob[0] |= LEVELS_SIMULATED;
     if (c0 != NULL) {
         memcpy(blob + len, c0, sizeof *c0);
         len += sizeof *c0;
