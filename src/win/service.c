@@ -157,12 +157,6 @@ static void start_locked(void)
      */
     stamp = rh_watcher_stamp();
     rh_config_load(&g_current, false);
-    if (g_current.sinks_key)
-        rh_log(RH_LOG_INFO,
-               "%s\\Sinks exists: its sinks are the outputs, and the default JSON Lines file "
-               "(%%ProgramData%%\\RasHangup\\hangups.jsonl) is written only if one of them names "
-               "it",
-               RH_CONFIG_KEY_TEXT);
     for (size_t i = 0; i < g_current.n && n < RH_MAX_SINKS; i++)
         if (g_current.sinks[i].standing == RH_STANDING_RUNS)
             n += create_sink(&g_current.sinks[i], &sinks[n]) ? 1 : 0;
@@ -189,10 +183,16 @@ static void start_locked(void)
         rh_buf_append_str(&b, n > 0 ? ")" : "");
         rh_log_event(RH_LOGID_STARTED, RH_LOG_INFO,
                      "rashangup " RASHANGUP_VERSION
-                     " started on %s with %u sink(s)%s; journal in %s (%lu MiB, %s when full)",
+                     " started on %s with %u sink(s)%s; journal in %s (%lu MiB, %s when full). %s",
                      g_server[0] ? g_server : "(unnamed)", (unsigned)n, names, rc.journal_dir_utf8,
                      (unsigned long)g_current.g.journal_size_mb,
-                     rc.fail_closed ? "fail-closed" : "drop oldest");
+                     rc.fail_closed ? "fail-closed" : "drop oldest",
+                     g_current.sinks_key
+                         ? "The sinks are those under " RH_CONFIG_KEY_TEXT "\\Sinks: the default "
+                           "JSON Lines file is written only if one of them names it"
+                         : "No " RH_CONFIG_KEY_TEXT "\\Sinks key: the one sink is the default "
+                           "JSON Lines file, %ProgramData%\\RasHangup\\hangups.jsonl, until a "
+                           "first sink is configured there");
     }
 
     /* Changes to the configuration apply live from now on. */

@@ -491,8 +491,10 @@ static void keywords_in_any_case_and_unknown_values_are_named(void **state)
     assert_false(wt_log_contains(log_from, "value FlushIntervalMS is not"));
     /* Start names the sinks that run, and says the default file is not one of them. */
     assert_true(wt_log_contains(log_from, "with 1 sink(s) (main); journal in"));
-    assert_true(wt_log_contains(log_from, "Sinks exists: its sinks are the outputs, and the "
-                                          "default JSON Lines file"));
+    assert_true(wt_log_contains(log_from,
+                                "The sinks are those under HKLM\\SOFTWARE\\RasHangup\\Sinks: "
+                                "the default JSON Lines file is written only if one of "
+                                "them names it"));
     assert_false(wt_log_contains(log_from, "value Type is not"));
 }
 
@@ -542,7 +544,7 @@ static void unwritable_output_degrades_and_reports(void **state)
 static void default_sink_without_configuration(void **state)
 {
     WCHAR path[MAX_PATH];
-    size_t before, len;
+    size_t before, len, log_from = wt_log_size();
     char *text;
     static char *lines[MAX_LINES];
     size_t n;
@@ -552,6 +554,9 @@ static void default_sink_without_configuration(void **state)
     wt_program_data_file(L"hangups.jsonl", path, MAX_PATH);
     before = wt_file_size(path);
     run_replay(RH_HOST_MODEL_AUTO, 23, 5, 1, true);
+    /* Start says where records go, and what a first configured sink changes. */
+    assert_true(wt_log_contains(log_from, "No HKLM\\SOFTWARE\\RasHangup\\Sinks key: the one sink "
+                                          "is the default JSON Lines file"));
     text = wt_read_file(path, &len);
     assert_non_null(text);
     assert_true(len > before);
