@@ -165,7 +165,7 @@ void rh_diag_open(void)
     }
     ReleaseSRWLockExclusive(&g_lock);
     if (refused[0] != '\0')
-        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_GENERIC, RH_LOG_ERROR,
                      "%s; rashangup.log is not written (this message goes to the Event Log only), "
                      "and the state folder is not used until an administrator removes it or runs "
                      "regsvr32 on rashangup.dll again, which sets it aside and makes a new one",
@@ -227,7 +227,7 @@ static DWORD event_id(enum rh_log_id kind, enum rh_log_level level)
 {
     switch (kind) {
     case RH_LOGID_CONFIG:
-        return RH_MSG_CONFIG_ERROR;
+        return level == RH_LOG_ERROR ? RH_MSG_CONFIG_ERROR : RH_MSG_CONFIG_WARNING;
     case RH_LOGID_SINK_DOWN:
         return RH_MSG_SINK_DOWN;
     case RH_LOGID_SINK_RECOVERED:

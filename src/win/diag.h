@@ -43,7 +43,7 @@ bool rh_diag_is_open(void);
 /* What a message is, for the Event Log: its event id there (see messages.mc). */
 enum rh_log_id {
     RH_LOGID_GENERIC,   /* by level: 102 error, 101 warning; information not in the Event Log */
-    RH_LOGID_CONFIG,    /* 200: a registry value is wrong */
+    RH_LOGID_CONFIG,    /* a registry value is wrong: 200 (error), 207 (warning) */
     RH_LOGID_SINK_DOWN, /* 201: a sink cannot deliver */
     RH_LOGID_SINK_RECOVERED, /* 202 */
     RH_LOGID_DROPPED,        /* 203: records dropped, the journal was full */

@@ -79,6 +79,14 @@ HANDLE rh_dir_open_trusted(const WCHAR *dir, char *why, size_t why_size);
 HANDLE rh_dir_check_trusted(const WCHAR *dir, char *why, size_t why_size);
 
 /*
+ * Whether the account this process runs as counts as a trusted owner (it does
+ * by default: under RRAS it is LocalSystem). rrashost --check-config, run by
+ * an administrator for a service that runs as LocalSystem, turns it off, so
+ * that what the administrator owns is judged as the service would judge it.
+ */
+void rh_fs_trust_self(bool trusted);
+
+/*
  * For the installer: as rh_dir_open_trusted, but an existing folder that
  * fails the checks (and is not merely unreachable) is renamed aside to
  * <dir>.untrusted-<time>-<random> (the link itself, if it is one: nothing it points to

@@ -38,6 +38,13 @@ static PSID self_sid(void)
     return IsValidSid((PSID)sid) ? (PSID)sid : NULL;
 }
 
+static volatile LONG g_self_distrusted; /* rh_fs_trust_self */
+
+void rh_fs_trust_self(bool trusted)
+{
+    InterlockedExchange(&g_self_distrusted, trusted ? 0 : 1);
+}
+
 static enum rh_principal principal_of(PSID sid)
 {
     static const WELL_KNOWN_SID_TYPE known[] = {WinLocalSystemSid, WinBuiltinAdministratorsSid,
@@ -56,7 +63,7 @@ static enum rh_principal principal_of(PSID sid)
     LocalFree(ti);
     if (is_ti)
         return RH_PRINCIPAL_TRUSTED_INSTALLER;
-    if (self != NULL && EqualSid(sid, self))
+    if (self != NULL && !g_self_distrusted && EqualSid(sid, self))
         return RH_PRINCIPAL_SELF;
     return RH_PRINCIPAL_OTHER;
 }

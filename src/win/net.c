@@ -141,6 +141,7 @@ enum rh_peer_state rh_net_peer_state(SOCKET s)
 void rh_net_error_set(struct rh_net_error *e, int code)
 {
     e->code = (DWORD)code;
+    e->tls = false;
     rh_win32_error_text((DWORD)code, e->text, sizeof e->text);
 }
 

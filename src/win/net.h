@@ -53,6 +53,7 @@ struct rh_net_error {
     DWORD code;     /* a Winsock error or a SECURITY_STATUS: what status.json reports */
     char text[512]; /* one line for the log, UTF-8: the system's text, or the TLS check that failed
                      */
+    bool tls;       /* TLS refused: the handshake or a trust check failed (event 211, not 210) */
 };
 
 /* Sets e to a Winsock (or Win32) error code and the system's text for it. */

@@ -33,13 +33,13 @@ static void open_journal(struct rh_runtime *rt)
                    rt->file.path_utf8, (unsigned long long)rec.torn_pos,
                    (unsigned long long)rec.entries);
         if (rec.head_recovered)
-            rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
+            rh_log_event(RH_LOGID_GENERIC, RH_LOG_WARNING,
                          "journal %s: its header was older than its records (a power cut while "
                          "it was being written?); the records were found from their own "
                          "sequence numbers and checksums",
                          rt->file.path_utf8);
         if (rec.cursors_reset > 0)
-            rh_log_event(RH_LOGID_CONFIG, RH_LOG_WARNING,
+            rh_log_event(RH_LOGID_GENERIC, RH_LOG_WARNING,
                          "journal %s: %llu sink cursor(s) named no entry of the journal (damage "
                          "or tampering) and were set back to its oldest record: those sinks "
                          "receive some records again",
@@ -51,7 +51,7 @@ static void open_journal(struct rh_runtime *rt)
         return;
     }
     /* No journal file: keep going in memory, so that RRAS and delivery still run. */
-    rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+    rh_log_event(RH_LOGID_GENERIC, RH_LOG_ERROR,
                  "%s; records are kept in memory only, and lost if the service stops "
                  "before they are delivered%s",
                  err, rt->dir == INVALID_HANDLE_VALUE ? "; status.json is not written either" : "");
@@ -155,7 +155,7 @@ static void add_worker(struct rh_runtime *rt, const struct rh_runtime_sink *sink
             h->runtime_made = true;
         }
         ReleaseSRWLockExclusive(&rt->wlock);
-        rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+        rh_log_event(RH_LOGID_GENERIC, RH_LOG_ERROR,
                      "sink %s: %s; it does not run until RemoteAccess restarts%s", sink->name, why,
                      cursor >= 0 ? ", and the journal keeps its records" : "");
         sink->ops->destroy(sink->instance);

@@ -382,7 +382,7 @@ RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *
     memset(guid, 0, sizeof *guid);
     if (st != RH_EX_OK && st != RH_EX_SHORT) {
         if (InterlockedExchange(&g_said_refused, 1) == 0)
-            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+            rh_log_event(RH_LOGID_GENERIC, RH_LOG_ERROR,
                          "%s: RAS_CONNECTION_EX refused: %s (said once until the next start)",
                          callback, rh_ex_status_text(st));
         return false;
@@ -397,7 +397,7 @@ RH_HOT static bool pack_ex(const struct rh_ras_connection_ex *conn, const char *
     rh_runtime_prepare();
     if (st == RH_EX_SHORT && InterlockedExchange(&g_said_short, 1) == 0)
         rh_log_event(
-            RH_LOGID_CONFIG, RH_LOG_WARNING,
+            RH_LOGID_GENERIC, RH_LOG_WARNING,
             "%s: RAS_CONNECTION_EX header size %u is %s (said once until the next start; each "
             "record notes structure_short)",
             callback, (unsigned)conn->Header.size, rh_ex_status_text(st));

@@ -400,6 +400,7 @@ static bool relp_open(struct syslog_sink *s, struct rh_net_error *err)
     if (got == 1)
         why = "it refused the session (no 200, or no syslog command)";
     err->code = WSAECONNREFUSED;
+    err->tls = false;
     snprintf(err->text, sizeof err->text, "RELP: %s", why);
     s->txnr = 0;
     return false;
@@ -587,7 +588,7 @@ static void connection_ended(struct syslog_sink *s, enum rh_peer_state peer)
  */
 static bool ensure_connected(struct syslog_sink *s)
 {
-    struct rh_net_error error = {0, ""};
+    struct rh_net_error error = {0, "", false};
 
     if (s->stream != NULL) {
         enum rh_peer_state peer = rh_stream_peer_state(s->stream);
@@ -614,9 +615,9 @@ static bool ensure_connected(struct syslog_sink *s)
             return true;
         }
         if (!s->failing)
-            rh_log_event(error.code >= 0x80000000u ? RH_LOGID_TLS_REFUSED : RH_LOGID_CONNECT_FAILED,
-                         RH_LOG_ERROR, "sink %s: cannot connect to %s port %u: %s", s->name,
-                         ep->host, (unsigned)ep->port, error.text);
+            rh_log_event(error.tls ? RH_LOGID_TLS_REFUSED : RH_LOGID_CONNECT_FAILED, RH_LOG_ERROR,
+                         "sink %s: cannot connect to %s port %u: %s", s->name, ep->host,
+                         (unsigned)ep->port, error.text);
         s->current = (s->current + 1) % s->n_servers;
     }
     s->failing = true;
@@ -632,7 +633,7 @@ static void drop_buffer(struct syslog_sink *s)
 
 static enum rh_sink_result send_buffer(struct syslog_sink *s)
 {
-    struct rh_net_error error = {0, ""};
+    struct rh_net_error error = {0, "", false};
     bool ok = true;
 
     if (s->n_frames == 0)

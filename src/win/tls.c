@@ -57,6 +57,7 @@ void rh_tls_sec_error(struct rh_net_error *e, const char *what, SECURITY_STATUS 
     if (n > 0 && !rh_wide_to_utf8(msg, (int)n, text, sizeof text))
         text[0] = '\0';
     e->code = (DWORD)st;
+    e->tls = true;
     snprintf(e->text, sizeof e->text, "TLS: %s: %s (0x%08lX)%s%s", what, name, (unsigned long)st,
              text[0] != '\0' ? " " : "", text);
 }
@@ -67,6 +68,7 @@ void rh_tls_error(struct rh_net_error *e, SECURITY_STATUS code, const char *fmt,
     int n = snprintf(e->text, sizeof e->text, "TLS: ");
 
     e->code = (DWORD)code;
+    e->tls = true;
     va_start(ap, fmt);
     vsnprintf(e->text + n, sizeof e->text - (size_t)n, fmt, ap);
     va_end(ap);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <winsock2.h>
 #include <windows.h>
 
 #include <cmocka.h>
@@ -249,11 +250,35 @@ static void every_hangup_is_an_event_with_every_field(void **state)
     free(c);
 }
 
+/* A port that takes connections and closes them at once: not a TLS port. */
+static DWORD WINAPI close_every_connection(void *arg)
+{
+    SOCKET l = (SOCKET)(uintptr_t)arg, c;
+
+    while ((c = accept(l, NULL, NULL)) != INVALID_SOCKET)
+        closesocket(c);
+    return 0;
+}
+
 static void configuration_errors_and_failing_sinks_are_events(void **state)
 {
     const struct event *e;
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    int alen = sizeof a;
+    WSADATA wsa;
+    SOCKET l;
+    HANDLE t;
+    WCHAR server[64];
 
     (void)state;
+    assert_int_equal(WSAStartup(MAKEWORD(2, 2), &wsa), 0);
+    l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l, 16), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+    t = CreateThread(NULL, 0, close_every_connection, (void *)(uintptr_t)l, 0, NULL);
+    _snwprintf(server, 64, L"127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
     wt_fresh_config();
     wt_set_sink_string(L"bad", L"Type", REG_SZ, L"file");
     wt_set_sink_string(L"bad", L"Format", REG_SZ, L"xml");
@@ -262,9 +287,28 @@ static void configuration_errors_and_failing_sinks_are_events(void **state)
     wt_set_sink_string(L"closed", L"Type", REG_SZ, L"syslog");
     wt_set_sink_string(L"closed", L"Server", REG_SZ, L"127.0.0.1:9");
     wt_set_sink_string(L"closed", L"Transport", REG_SZ, L"tcp");
+    wt_set_sink_string(L"plain", L"Type", REG_SZ, L"syslog");
+    wt_set_sink_string(L"plain", L"Server", REG_SZ, server);
+    wt_set_sink_string(L"plain", L"Transport", REG_SZ, L"tls");
+    wt_set_sink_string(L"plain", L"ServerName", REG_SZ, L"localhost");
+    wt_set_sink_string(L"plain", L"Rotation", REG_SZ, L"daily");
     wt_set_global_dword(L"DrainTimeoutMs", 300);
     clear_events();
     run(72, 3);
+    closesocket(l);
+    WaitForSingleObject(t, 5000);
+    CloseHandle(t);
+    WSACleanup();
+    /* A handshake that fails is TLS refused, whatever code it ends with. */
+    e = find_id(RH_MSG_TLS_REFUSED, L"sink plain: cannot connect to 127.0.0.1 port");
+    if (e == NULL)
+        fail_msg("no event %lu for a port that is not TLS", (unsigned long)RH_MSG_TLS_REFUSED);
+    assert_null(find_id(RH_MSG_CONNECT_FAILED, L"sink plain:"));
+    /* A value ignored is a configuration warning, not an error. */
+    e = find_id(RH_MSG_CONFIG_WARNING, L"Sinks\\plain: value Rotation is not one");
+    assert_non_null(e);
+    assert_int_equal(e->type, EVENTLOG_WARNING_TYPE);
+    assert_null(find_id(RH_MSG_CONFIG_ERROR, L"value Rotation"));
     /* A collector that cannot be reached has its own id, to alert on. */
     e = find_id(RH_MSG_CONNECT_FAILED, L"sink closed: cannot connect to 127.0.0.1 port 9");
     assert_non_null(e);

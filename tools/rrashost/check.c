@@ -13,6 +13,7 @@
 
 #include "config_load.h"
 #include "diag.h"
+#include "files.h"
 #include "text.h"
 
 /* One value as the DLL would use it; a secret only as set or not. */
@@ -38,6 +39,39 @@ static void print_value(const struct rh_option *o, const void *config)
         printf("    %-20s %s\n", o->name, o->choices[v]);
         return;
     }
+}
+
+/*
+ * Owners are judged as the service judges them: RemoteAccess runs as
+ * LocalSystem, so what the administrator running this check owns is not
+ * trusted as the service's own (it would be refused at its start). Without
+ * the service (a lab, where rrashost plays it), this account is the service's.
+ */
+static void judge_as_the_service(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    SC_HANDLE svc = scm != NULL ? OpenServiceW(scm, L"RemoteAccess", SERVICE_QUERY_CONFIG) : NULL;
+    union {
+        QUERY_SERVICE_CONFIGW c;
+        BYTE room[8192];
+    } u;
+    DWORD n = 0;
+
+    if (svc != NULL && QueryServiceConfigW(svc, &u.c, sizeof u, &n)) {
+        const WCHAR *account = u.c.lpServiceStartName;
+
+        if (account == NULL || account[0] == L'\0' || _wcsicmp(account, L"LocalSystem") == 0 ||
+            _wcsicmp(account, L".\\LocalSystem") == 0 ||
+            _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0) {
+            rh_fs_trust_self(false);
+            printf("Owners of folders and files are judged as LocalSystem, the account "
+                   "RemoteAccess runs as, judges them: what your own account owns is refused.\n");
+        }
+    }
+    if (svc != NULL)
+        CloseServiceHandle(svc);
+    if (scm != NULL)
+        CloseServiceHandle(scm);
 }
 
 /* Each line of text, indented. */
@@ -66,6 +100,7 @@ int rh_check_config(void)
     printf("The configuration in HKLM\\SOFTWARE\\RasHangup as rashangup.dll reads it. Nothing is "
            "written and no record is sent; what is wrong is said in the DLL's own words (on "
            "standard error).\n");
+    judge_as_the_service();
     fflush(stdout);
     rh_diag_echo(true);
     rh_config_load(cs, false);
