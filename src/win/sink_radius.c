@@ -727,6 +727,7 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
     const struct rh_endpoint *ep = server(s);
     uint8_t req[RH_RADIUS_MAX], resp[RH_RADIUS_MAX], nonce[17];
     enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
+    const char *said;
     size_t len;
     bool answered = false;
 
@@ -767,40 +768,29 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
             answered = v != RH_RADIUS_OTHER_ID;
         }
     }
-    if (s->unreachable) {
-        snprintf(line, size, "%s port %u: nothing listens there (ICMP port unreachable)\n",
-                 ep->host, (unsigned)ep->port);
-        return RH_SINK_RETRY;
+    if (s->unreachable)
+        said = "nothing listens there (ICMP port unreachable)";
+    else if (!answered)
+        said = NULL; /* below: it needs the time waited */
+    else if (v == RH_RADIUS_ACK)
+        said = "answers Status-Server (RFC 5997) with the same Secret: it can take requests now";
+    else if (v == RH_RADIUS_MALFORMED)
+        said = "answered Status-Server with a packet that is not an Accounting-Response: is it a "
+               "RADIUS accounting port?";
+    else /* a wrong Response Authenticator or Message-Authenticator */
+        said = "answers Status-Server, but its answer is not signed with this Secret: the Secret "
+               "differs from the one the server has for this client";
+    if (said != NULL) {
+        snprintf(line, size, "%s port %u: %s\n", ep->host, (unsigned)ep->port, said);
+        return !s->unreachable && v == RH_RADIUS_ACK ? RH_SINK_OK : RH_SINK_RETRY;
     }
-    switch (answered ? v : RH_RADIUS_OTHER_ID) {
-    case RH_RADIUS_ACK:
-        snprintf(line, size,
-                 "%s port %u: answers Status-Server (RFC 5997) with the same Secret: it can take "
-                 "requests now\n",
-                 ep->host, (unsigned)ep->port);
-        return RH_SINK_OK;
-    case RH_RADIUS_BAD_AUTH:
-    case RH_RADIUS_BAD_MESSAGE_AUTH:
-        snprintf(line, size,
-                 "%s port %u: answers Status-Server, but its answer is not signed with this "
-                 "Secret: the Secret differs from the one the server has for this client\n",
-                 ep->host, (unsigned)ep->port);
-        return RH_SINK_RETRY;
-    case RH_RADIUS_MALFORMED:
-        snprintf(line, size,
-                 "%s port %u: answered Status-Server with a packet that is not an "
-                 "Accounting-Response: is it a RADIUS accounting port?\n",
-                 ep->host, (unsigned)ep->port);
-        return RH_SINK_RETRY;
-    default:
-        snprintf(line, size,
-                 "%s port %u: resolved, and no answer to Status-Server (RFC 5997) in %lu ms: the "
-                 "server may not answer it (FreeRADIUS does only with status_server = yes), may "
-                 "have dropped it for a wrong Secret, or may be down; whether it takes requests "
-                 "can only be known by sending one\n",
-                 ep->host, (unsigned)ep->port, 2 * (unsigned long)s->timeout_ms);
-        return RH_SINK_OK;
-    }
+    snprintf(line, size,
+             "%s port %u: resolved, and no answer to Status-Server (RFC 5997) in %lu ms: the "
+             "server may not answer it (FreeRADIUS does only with status_server = yes), may have "
+             "dropped it for a wrong Secret, or may be down; whether it takes requests can only "
+             "be known by sending one\n",
+             ep->host, (unsigned)ep->port, 2 * (unsigned long)s->timeout_ms);
+    return RH_SINK_OK;
 }
 
 /*
