@@ -374,6 +374,53 @@ static void check_config_touches_nothing_and_says_what_would_run(void **state)
     assert_int_equal(GetFileAttributesW(path), INVALID_FILE_ATTRIBUTES);
 }
 
+/*
+ * Every example under examples/ works as written: imported with reg import as
+ * its comment says, it names only values rashangup reads, and every sink it
+ * defines would run, except for a CaFile the example says to copy first.
+ */
+static void every_example_works_as_written(void **state)
+{
+    static const WCHAR *const examples[] = {L"eventlog", L"file-csv", L"radius", L"syslog",
+                                            L"syslog-tls"};
+    WCHAR cmd[MAX_PATH + 64], out[MAX_PATH];
+
+    (void)state;
+    wt_make_temp_dir(L"examples", out, MAX_PATH);
+    wcscat(out, L"\\check.txt");
+    for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+        char *text, *line;
+        size_t len;
+        DWORD code;
+
+        wt_fresh_config();
+        _snwprintf(cmd, MAX_PATH + 64, L"reg.exe import Z:%hs/examples/%ls.reg", RH_SOURCE_DIR,
+                   examples[i]);
+        cmd[MAX_PATH + 63] = L'\0';
+        for (WCHAR *p = cmd; *p != L'\0'; p++)
+            *p = *p == L'/' ? L'\\' : *p;
+        wcscat(cmd, L" /reg:64");
+        if (wt_run_to(NULL, cmd, out) != 0) {
+            text = wt_read_file(out, &len);
+            fail_msg("%ls failed: %s", cmd, text != NULL ? text : "");
+        }
+        wcscpy(cmd, L"rrashost.exe --check-config");
+        code = wt_run_to(NULL, cmd, out);
+        text = wt_read_file(out, &len);
+        assert_non_null(text);
+        if (strstr(text, "\nSink ") == NULL || strstr(text, "is not one rashangup reads") != NULL ||
+            strstr(text, "Configuration") != NULL)
+            fail_msg("examples/%ls.reg does not read as written:\n%s", examples[i], text);
+        for (line = strstr(text, "would NOT run"); line != NULL;
+             line = strstr(line + 1, "would NOT run"))
+            if (strncmp(strchr(line, ':'), ": value CaFile: cannot read", 27) != 0)
+                fail_msg("examples/%ls.reg: a sink would not run:\n%s", examples[i], text);
+        assert_true(code == 0 || code == 5 || (code == 4 && strstr(text, "CaFile") != NULL));
+        free(text);
+    }
+    wt_fresh_config();
+}
+
 static void rrashost_exe_loads_the_registered_dll(void **state)
 {
     WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
@@ -642,6 +689,7 @@ int main(void)
         cmocka_unit_test_teardown(csv_file_has_header_and_one_row_per_record, wt_teardown),
         cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
+        cmocka_unit_test_teardown(every_example_works_as_written, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exit_status_says_what_rras_would_do, wt_teardown),
         cmocka_unit_test_teardown(check_config_touches_nothing_and_says_what_would_run,
                                   wt_teardown),
