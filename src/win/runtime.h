@@ -11,7 +11,7 @@
  * settled the record, retrying with backoff until it does: delivery is
  * at-least-once, in journal order, and a failing sink holds back no other. The
  * flusher writes the journal to disk every FlushIntervalMs (the power-loss
- * window) and keeps status.json current. docs/architecture.md has the threads
+ * window) and keeps status.json current. docs/dev/architecture.md has the threads
  * and the locks.
  *
  * Start, stop and update are called with the service's reload lock
