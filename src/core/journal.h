@@ -60,8 +60,8 @@ enum rh_jkind {
     RH_JKIND_HANGUP_LEGACY = 2, /* the RAS_CONNECTION_0..3 set, packed (payload.h) */
     RH_JKIND_ACCEPT_EX = 3,     /* a new connection, RAS_CONNECTION_EX packed as for a hangup */
     RH_JKIND_ACCEPT_LEGACY = 4, /* a new connection, the legacy set packed as for a hangup */
-    RH_JKIND_SERVICE_START = 5, /* the DLL was initialized; no payload */
-    RH_JKIND_SERVICE_STOP = 6,  /* the DLL was terminated; no payload */
+    RH_JKIND_SERVICE_START = 5, /* the DLL was initialized; no payload, or flags (payload.h) */
+    RH_JKIND_SERVICE_STOP = 6,  /* the DLL was terminated; no payload, or flags (payload.h) */
 };
 
 /* Entry header, in the ring. */

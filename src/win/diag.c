@@ -227,7 +227,9 @@ static DWORD event_id(enum rh_log_id kind, enum rh_log_level level)
 {
     switch (kind) {
     case RH_LOGID_CONFIG:
-        return level == RH_LOG_ERROR ? RH_MSG_CONFIG_ERROR : RH_MSG_CONFIG_WARNING;
+        return level == RH_LOG_ERROR     ? RH_MSG_CONFIG_ERROR
+               : level == RH_LOG_WARNING ? RH_MSG_CONFIG_WARNING
+                                         : 0;
     case RH_LOGID_SINK_DOWN:
         return RH_MSG_SINK_DOWN;
     case RH_LOGID_SINK_RECOVERED:

@@ -73,18 +73,29 @@ static void load_server_name(void)
         g_server[0] = '\0';
 }
 
+enum replay { REPLAY_NONE, REPLAY_LAB, REPLAY_IGNORED };
+
 /*
  * A lab replay (rrashost --replay) says so in the process's environment: its
  * records are marked simulated, and the DLL's messages go to standard error as
- * well. RRAS's service process has no such variable; only an administrator
- * could give it one.
+ * well. Only an administrator could give RRAS's service process that variable
+ * (its Environment value, or the system's); there it is ignored, since RRAS's
+ * records are real: a host named svchost.exe is never a replay.
  */
-static bool replay_requested(void)
+static enum replay replay_requested(void)
 {
-    WCHAR v[4];
+    WCHAR v[4], exe[MAX_PATH];
+    const WCHAR *base;
     DWORD n = GetEnvironmentVariableW(RH_REPLAY_ENV, v, sizeof v / sizeof v[0]);
 
-    return n == 1 && v[0] == L'1';
+    if (n != 1 || v[0] != L'1')
+        return REPLAY_NONE;
+    n = GetModuleFileNameW(NULL, exe, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH)
+        return REPLAY_IGNORED;
+    base = wcsrchr(exe, L'\\');
+    base = base != NULL ? base + 1 : exe;
+    return _wcsicmp(base, L"svchost.exe") == 0 ? REPLAY_IGNORED : REPLAY_LAB;
 }
 
 /* Creates sink s's instance into out; false (s held, and said why) if it cannot run. */
@@ -124,19 +135,27 @@ static void start_locked(void)
     struct rh_runtime_held held[RH_CONFIG_SINKS];
     size_t n = 0, n_held;
     ULONGLONG stamp;
+    enum replay replay;
 
     if (g_running)
         return;
     g_said_refused = g_said_short = 0;
     InterlockedExchange(&g_stopping, 0);
-    g_payload_flags = replay_requested() ? RH_PAYLOAD_SIMULATED : 0;
-    rh_diag_echo(g_payload_flags != 0);
+    replay = replay_requested();
+    g_payload_flags = replay == REPLAY_LAB ? RH_PAYLOAD_SIMULATED : 0;
+    rh_diag_echo(replay == REPLAY_LAB);
     rh_diag_open();
-    if (g_payload_flags & RH_PAYLOAD_SIMULATED)
+    if (replay == REPLAY_LAB)
         rh_log(RH_LOG_WARNING,
                "a lab replay (" RH_REPLAY_ENV_TEXT "=1 in the process's environment): every record "
                "of this start is marked simulated, and a radius sink sends no Accounting-On or "
                "-Off");
+    else if (replay == REPLAY_IGNORED)
+        rh_log(RH_LOG_ERROR, RH_REPLAY_ENV_TEXT
+               "=1 is in the environment of a service process, where only a "
+               "lab replay (rrashost --replay) may set it: ignored, records are not marked "
+               "simulated. Remove it from the RemoteAccess service's Environment value or from "
+               "the system's environment variables");
     {
         LONG64 late = InterlockedExchange64(&g_late_calls, 0);
 
@@ -181,18 +200,20 @@ static void start_locked(void)
             rh_buf_append_str(&b, sinks[i].name);
         }
         rh_buf_append_str(&b, n > 0 ? ")" : "");
-        rh_log_event(RH_LOGID_STARTED, RH_LOG_INFO,
-                     "rashangup " RASHANGUP_VERSION
-                     " started on %s with %u sink(s)%s; journal in %s (%lu MiB, %s when full). %s",
-                     g_server[0] ? g_server : "(unnamed)", (unsigned)n, names, rc.journal_dir_utf8,
-                     (unsigned long)g_current.g.journal_size_mb,
-                     rc.fail_closed ? "fail-closed" : "drop oldest",
-                     g_current.sinks_key
-                         ? "The sinks are those under " RH_CONFIG_KEY_TEXT "\\Sinks: the default "
-                           "JSON Lines file is written only if one of them names it"
-                         : "No " RH_CONFIG_KEY_TEXT "\\Sinks key: the one sink is the default "
-                           "JSON Lines file, %ProgramData%\\RasHangup\\hangups.jsonl, until a "
-                           "first sink is configured there");
+        rh_log_event(
+            RH_LOGID_STARTED, RH_LOG_INFO,
+            "rashangup " RASHANGUP_VERSION
+            " started on %s with %u sink(s)%s; journal in %s (%lu MiB, %s when full). %s%s",
+            g_server[0] ? g_server : "(unnamed)", (unsigned)n, names, rc.journal_dir_utf8,
+            (unsigned long)g_current.g.journal_size_mb,
+            rc.fail_closed ? "fail-closed" : "drop oldest",
+            g_current.sinks_key
+                ? "The sinks are those under " RH_CONFIG_KEY_TEXT "\\Sinks: the default "
+                  "JSON Lines file is written only if one of them names it"
+                : "No " RH_CONFIG_KEY_TEXT "\\Sinks key: the one sink is the default "
+                  "JSON Lines file, %ProgramData%\\RasHangup\\hangups.jsonl, until a "
+                  "first sink is configured there",
+            replay == REPLAY_LAB ? ". A lab replay: every record is marked simulated" : "");
     }
 
     /* Changes to the configuration apply live from now on. */

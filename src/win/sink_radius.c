@@ -725,26 +725,34 @@ static void radius_destroy(void *instance)
 static enum rh_sink_result status_server(struct radius_sink *s, char *line, size_t size)
 {
     const struct rh_endpoint *ep = server(s);
-    uint8_t req[RH_RADIUS_MAX], resp[RH_RADIUS_MAX], nonce[17];
+    uint8_t req[2][RH_RADIUS_MAX], resp[RH_RADIUS_MAX], nonce[2][17];
+    size_t len[2] = {0, 0};
     enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
     const char *said;
-    size_t len;
     bool answered = false;
 
     if (!BCRYPT_SUCCESS(
-            BCryptGenRandom(NULL, nonce, sizeof nonce, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
+            BCryptGenRandom(NULL, &nonce[0][0], sizeof nonce, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
         snprintf(line, size,
                  "%s port %u: resolved; no random Request Authenticator for "
                  "Status-Server, so whether it answers (and the Secret) is not checked\n",
                  ep->host, (unsigned)ep->port);
         return RH_SINK_OK;
     }
-    len = rh_radius_status_server(req, nonce[16], nonce, s->opt.nas_identifier, s->secret,
-                                  s->secret_len);
-    for (unsigned tries = 0; tries < 2 && !answered && !s->unreachable && len > 0; tries++) {
+    nonce[1][16] = (uint8_t)(nonce[0][16] + 1); /* two Identifiers: two requests */
+    /*
+     * Status-Server is never retransmitted (RFC 5997, 6): the second try is a
+     * new request, with its own Identifier and Authenticator, and an answer to
+     * either counts.
+     */
+    for (unsigned t = 0; t < 2 && !answered && !s->unreachable; t++) {
         ULONGLONG until = GetTickCount64() + s->timeout_ms;
 
-        if (send(s->sock, (const char *)req, (int)len, 0) != (int)len) {
+        len[t] = rh_radius_status_server(req[t], nonce[t][16], nonce[t], s->opt.nas_identifier,
+                                         s->secret, s->secret_len);
+        if (len[t] == 0)
+            break;
+        if (send(s->sock, (const char *)req[t], (int)len[t], 0) != (int)len[t]) {
             int e = WSAGetLastError();
 
             s->unreachable = e == WSAECONNRESET || e == WSAECONNREFUSED;
@@ -764,8 +772,13 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
                 s->unreachable = e == WSAECONNRESET || e == WSAECONNREFUSED;
                 continue;
             }
-            v = rh_radius_check_response(resp, (size_t)n, req, s->secret, s->secret_len);
-            answered = v != RH_RADIUS_OTHER_ID;
+            /* Only an answer to one of ours, by its Identifier, says anything. */
+            for (unsigned k = 0; k <= t && !answered && n >= 2; k++) {
+                if (len[k] == 0 || resp[1] != req[k][1])
+                    continue;
+                v = rh_radius_check_response(resp, (size_t)n, req[k], s->secret, s->secret_len);
+                answered = v != RH_RADIUS_OTHER_ID;
+            }
         }
     }
     if (s->unreachable)
@@ -777,7 +790,10 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
     else if (v == RH_RADIUS_MALFORMED)
         said = "answered Status-Server with a packet that is not an Accounting-Response: is it a "
                "RADIUS accounting port?";
-    else /* a wrong Response Authenticator or Message-Authenticator */
+    else if (v == RH_RADIUS_BAD_MESSAGE_AUTH) /* its Response Authenticator proved the Secret */
+        said = "answers Status-Server with the same Secret, but a wrong Message-Authenticator: "
+               "the answer was changed on its way, or the server signs it wrongly";
+    else
         said = "answers Status-Server, but its answer is not signed with this Secret: the Secret "
                "differs from the one the server has for this client";
     if (said != NULL) {

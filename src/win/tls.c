@@ -401,8 +401,10 @@ struct rh_stream *rh_tls_connect(struct rh_tls *t, const struct rh_endpoint *ep,
         rh_net_error_set(err, error);
         goto fail;
     }
-    if (!rh_tls_handshake(ts, err))
+    if (!rh_tls_handshake(ts, err)) {
+        err->tls = true; /* connected: the handshake is what failed, whatever its code (211) */
         goto fail;
+    }
     st = QueryContextAttributesW(&ts->ctx, SECPKG_ATTR_STREAM_SIZES, &ts->sizes);
     if (st != SEC_E_OK) {
         rh_tls_sec_error(err, "cannot read the record sizes", st);

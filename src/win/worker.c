@@ -205,7 +205,7 @@ static enum next next_batch(struct worker *w, struct batch *b)
                 continue;
             }
             InterlockedAdd64(&w->failed, (LONG64)skipped);
-            rh_log_event(RH_LOGID_CONFIG, RH_LOG_ERROR,
+            rh_log_event(RH_LOGID_GENERIC, RH_LOG_ERROR,
                          "sink %s: journal entry %llu fails its checks (damage or tampering "
                          "in %s); %llu entry(ies) up to the next valid one are skipped",
                          w->sink.name, (unsigned long long)at,

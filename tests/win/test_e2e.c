@@ -421,6 +421,38 @@ static void every_example_works_as_written(void **state)
     wt_fresh_config();
 }
 
+/*
+ * RASHANGUP_REPLAY in a service's process (RRAS's svchost.exe, given it by an
+ * administrator's mistake) is ignored and said to be: RRAS's records are real.
+ * rrashost itself, copied as svchost.exe, plays that host here.
+ */
+static void the_replay_variable_is_ignored_in_a_service_host(void **state)
+{
+    WCHAR dir[MAX_PATH], exe[MAX_PATH], src[MAX_PATH], dll[MAX_PATH], path[MAX_PATH];
+    WCHAR cmd[3 * MAX_PATH];
+    size_t log_from = wt_log_size();
+    uint64_t t0, t1;
+
+    (void)state;
+    configure_file_sink(L"svchost", path, MAX_PATH);
+    wt_make_temp_dir(L"svchost", dir, MAX_PATH);
+    GetFullPathNameW(L"rrashost.exe", MAX_PATH, src, NULL);
+    GetFullPathNameW(L"rashangup.dll", MAX_PATH, dll, NULL);
+    _snwprintf(exe, MAX_PATH, L"%ls\\svchost.exe", dir);
+    exe[MAX_PATH - 1] = L'\0';
+    assert_true(CopyFileW(src, exe, FALSE));
+    _snwprintf(cmd, 3 * MAX_PATH, L"\"%ls\" --replay --dll \"%ls\" --connections 9 --seed 8", exe,
+               dll);
+    cmd[3 * MAX_PATH - 1] = L'\0';
+    t0 = now_ms();
+    assert_int_equal(wt_run(exe, cmd), 0);
+    t1 = now_ms();
+    check_records(path, 8, 9, false, t0, t1); /* warnings [], not [simulated] */
+    assert_true(wt_log_contains(log_from, "RASHANGUP_REPLAY=1 is in the environment of a service "
+                                          "process"));
+    wt_remove_tree(dir);
+}
+
 static void rrashost_exe_loads_the_registered_dll(void **state)
 {
     WCHAR path[MAX_PATH], dll[MAX_PATH], list[2 * MAX_PATH + 32], cmd[MAX_PATH + 64];
@@ -690,6 +722,7 @@ int main(void)
         cmocka_unit_test_teardown(legacy_binding_records, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exe_loads_the_registered_dll, wt_teardown),
         cmocka_unit_test_teardown(every_example_works_as_written, wt_teardown),
+        cmocka_unit_test_teardown(the_replay_variable_is_ignored_in_a_service_host, wt_teardown),
         cmocka_unit_test_teardown(rrashost_exit_status_says_what_rras_would_do, wt_teardown),
         cmocka_unit_test_teardown(check_config_touches_nothing_and_says_what_would_run,
                                   wt_teardown),

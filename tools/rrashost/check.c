@@ -44,8 +44,9 @@ static void print_value(const struct rh_option *o, const void *config)
 /*
  * Owners are judged as the service judges them: RemoteAccess runs as
  * LocalSystem, so what the administrator running this check owns is not
- * trusted as the service's own (it would be refused at its start). Without
- * the service (a lab, where rrashost plays it), this account is the service's.
+ * trusted as the service's own (it would be refused at its start). Where
+ * RemoteAccess is disabled, or cannot be asked (a lab, where rrashost plays
+ * it), this account is the service's. Which one is said.
  */
 static void judge_as_the_service(void)
 {
@@ -56,17 +57,34 @@ static void judge_as_the_service(void)
         BYTE room[8192];
     } u;
     DWORD n = 0;
+    const char *why = "RemoteAccess is not installed";
 
     if (svc != NULL && QueryServiceConfigW(svc, &u.c, sizeof u, &n)) {
         const WCHAR *account = u.c.lpServiceStartName;
+        bool system = account == NULL || account[0] == L'\0' ||
+                      _wcsicmp(account, L"LocalSystem") == 0 ||
+                      _wcsicmp(account, L".\\LocalSystem") == 0 ||
+                      _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0;
 
-        if (account == NULL || account[0] == L'\0' || _wcsicmp(account, L"LocalSystem") == 0 ||
-            _wcsicmp(account, L".\\LocalSystem") == 0 ||
-            _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0) {
-            rh_fs_trust_self(false);
-            printf("Owners of folders and files are judged as LocalSystem, the account "
-                   "RemoteAccess runs as, judges them: what your own account owns is refused.\n");
-        }
+        if (u.c.dwStartType == SERVICE_DISABLED)
+            why = "RemoteAccess is disabled here (a lab: rrashost --replay runs as you)";
+        else if (!system)
+            why = "RemoteAccess does not run as LocalSystem here";
+        else
+            why = NULL;
+    } else if (scm == NULL || GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) {
+        why = "the service manager does not say how RemoteAccess runs";
+    }
+    if (why == NULL) {
+        rh_fs_trust_self(false);
+        printf("Owners of folders and files are judged as LocalSystem, the account RemoteAccess "
+               "runs as: what your own account owns is refused, as the service would refuse "
+               "it.\n");
+    } else {
+        printf("Owners of folders and files are judged as your own account's (%s): the service, "
+               "as LocalSystem, trusts only what SYSTEM, Administrators or TrustedInstaller "
+               "own.\n",
+               why);
     }
     if (svc != NULL)
         CloseServiceHandle(svc);

@@ -185,17 +185,6 @@ int wmain(int argc, wchar_t **argv)
             return 6;
         }
     }
-    if (ack_path != NULL) {
-        stats.ack = CreateFileW(ack_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
-                                NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-        if (stats.ack == INVALID_HANDLE_VALUE) {
-            char why[512];
-
-            rh_win32_error_text(GetLastError(), why, sizeof why);
-            fprintf(stderr, "rrashost: cannot open %ls: %s\n", ack_path, why);
-            return 1;
-        }
-    }
 
     if (n_paths == 0) {
         int stopped_at;
@@ -245,6 +234,19 @@ int wmain(int argc, wchar_t **argv)
         n_dlls++;
     }
 
+    if (ack_path != NULL) {
+        stats.ack = CreateFileW(ack_path, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_DELETE,
+                                NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (stats.ack == INVALID_HANDLE_VALUE) {
+            char why[512];
+
+            rh_win32_error_text(GetLastError(), why, sizeof why);
+            fprintf(stderr, "rrashost: cannot open %ls: %s\n", ack_path, why);
+            stats.ack = NULL;
+            status = 1;
+            goto out;
+        }
+    }
     t0 = GetTickCount64();
     rc = rh_host_replay(dlls, n_dlls, seed, connections, threads, serialized, &stats);
     t1 = GetTickCount64();
