@@ -329,6 +329,12 @@ static void log_va(enum rh_log_id kind, enum rh_log_level level, const char *fmt
     rh_buf_append_char(&b, ' ');
     rh_buf_append_str(&b, names[(unsigned)level < 3 ? level : RH_LOG_ERROR]);
     rh_buf_append_char(&b, ' ');
+    if (id != 0) {
+        /* The id the Event Log has it under: what the documents and alerts name. */
+        rh_buf_append_str(&b, "(event ");
+        rh_buf_append_u64(&b, id & 0xFFFFu);
+        rh_buf_append_str(&b, ") ");
+    }
     message_at = b.len;
 
     /* Room for the message, leaving CR, LF and the NUL. */

@@ -228,7 +228,7 @@ static DWORD install(struct ctx *c)
 static DWORD uninstall(struct ctx *c)
 {
     HKEY book = NULL;
-    bool created_key, created_value, created_config, created_source;
+    bool created_key, created_value, created_config, created_source, recorded;
     bool gone = false;
     DWORD rc;
 
@@ -245,6 +245,7 @@ static DWORD uninstall(struct ctx *c)
     created_value = marked(book, MARK_DLLPATH_VALUE);
     created_config = marked(book, MARK_CONFIG_KEY);
     created_source = marked(book, MARK_EVENT_SOURCE);
+    recorded = book != NULL;
     if (book != NULL)
         RegCloseKey(book);
 
@@ -274,10 +275,13 @@ static DWORD uninstall(struct ctx *c)
                         : "%s: %s kept: it holds the administrator's configuration",
                    c->op, RH_CONFIG_KEY_TEXT);
     }
-    if (rc == ERROR_SUCCESS)
+    if (rc == ERROR_SUCCESS && recorded)
         rh_log(RH_LOG_INFO,
                "%s: %s is unregistered; RRAS unloads it when the RemoteAccess service next "
                "stops. Its log and journal in %%ProgramData%%\\RasHangup stay",
+               c->op, c->self_text);
+    else if (rc == ERROR_SUCCESS)
+        rh_log(RH_LOG_INFO, "%s: %s was not registered (no install record): nothing else to undo",
                c->op, c->self_text);
     return rc;
 }

@@ -60,14 +60,20 @@ static bool dacl_is_private(struct ctx *c, PSECURITY_DESCRIPTOR sd, PACL dacl, b
     return (control & SE_DACL_PROTECTED) != 0 && system_full && admins_full;
 }
 
-static DWORD check_dacl(struct ctx *c, HKEY key, bool exact, bool *ok)
+/* Whether key's DACL is limited to SYSTEM and Administrators; *inherits: it is not protected. */
+static DWORD check_dacl(struct ctx *c, HKEY key, bool exact, bool *ok, bool *inherits)
 {
     PSECURITY_DESCRIPTOR sd = NULL;
     PACL dacl = NULL;
+    SECURITY_DESCRIPTOR_CONTROL control = 0;
+    DWORD revision = 0;
     DWORD rc = GetSecurityInfo(key, SE_REGISTRY_KEY, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
                                NULL, &sd);
 
     *ok = rc == ERROR_SUCCESS && dacl_is_private(c, sd, dacl, exact);
+    if (inherits != NULL)
+        *inherits = rc == ERROR_SUCCESS && GetSecurityDescriptorControl(sd, &control, &revision) &&
+                    (control & SE_DACL_PROTECTED) == 0;
     if (sd != NULL)
         LocalFree(sd);
     return rc;
@@ -80,15 +86,19 @@ static DWORD check_dacl(struct ctx *c, HKEY key, bool exact, bool *ok)
  */
 static DWORD restrict_key(struct ctx *c, HKEY key, const char *text, bool root)
 {
-    bool ok = false;
+    bool ok = false, inherits = false;
     DWORD rc;
     char what[TEXT_SIZE];
 
     if (!root) {
-        rc = check_dacl(c, key, false, &ok);
+        rc = check_dacl(c, key, false, &ok, &inherits);
         if (rc == ERROR_SUCCESS && ok)
             return ERROR_SUCCESS;
-        if (rc == ERROR_SUCCESS)
+        /*
+         * One that inherits had the root's DACL to come (Wine does not pass it
+         * down); one that does not was made to let others in: that is said.
+         */
+        if (rc == ERROR_SUCCESS && !inherits)
             rh_log(RH_LOG_WARNING,
                    "%s: %s let more than SYSTEM and Administrators in: it no longer does", c->op,
                    text);
@@ -97,12 +107,12 @@ static DWORD restrict_key(struct ctx *c, HKEY key, const char *text, bool root)
                          DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, NULL,
                          NULL, c->dacl, NULL);
     if (rc == ERROR_SUCCESS)
-        rc = check_dacl(c, key, true, &ok);
+        rc = check_dacl(c, key, true, &ok, NULL);
     if (rc == ERROR_SUCCESS && !ok) {
         /* Wine 8's SetSecurityInfo drops the protection: set the descriptor as it is. */
         rc = (DWORD)RegSetKeySecurity(key, DACL_SECURITY_INFORMATION, c->sd);
         if (rc == ERROR_SUCCESS)
-            rc = check_dacl(c, key, true, &ok);
+            rc = check_dacl(c, key, true, &ok, NULL);
         if (rc == ERROR_SUCCESS && !ok)
             rc = ERROR_INVALID_SECURITY_DESCR;
     }

@@ -134,11 +134,13 @@ struct syslog_sink {
     enum transport transport;
     struct rh_endpoint servers[RH_NET_MAX_SERVERS];
     size_t n_servers;
-    size_t current;           /* the server in use or tried next */
-    size_t failed_at;         /* the server of the last failure (error()) */
-    SOCKET sock;              /* UDP */
-    struct rh_stream *stream; /* TCP or TLS */
-    struct rh_tls *tls;       /* TLS: trust and names */
+    size_t current;                  /* the server in use or tried next */
+    size_t failed_at;                /* the server of the last failure (error()) */
+    bool failed_connecting;          /* that failure was to connect, not to send */
+    SOCKET sock;                     /* UDP */
+    struct rh_stream *stream;        /* TCP or TLS */
+    struct rh_tls *tls;              /* TLS: trust and names */
+    char tls_name[RH_NET_HOST_SIZE]; /* ServerName: what certificates must hold; empty: the host */
     bool failing;
     bool oversize_reported;
     struct rh_syslog_options opt;
@@ -183,6 +185,7 @@ static bool configure_tls(struct syslog_sink *s, const struct syslog_config *cfg
         rh_tls_set_ca_file, rh_tls_set_thumbprint, rh_tls_set_server_name};
     char why[384];
 
+    snprintf(s->tls_name, sizeof s->tls_name, "%s", cfg->server_name);
     if (s->transport != TRANSPORT_TLS) {
         for (size_t i = 0; i < 3; i++) {
             if (values[i][0] != '\0') {
@@ -554,6 +557,7 @@ static bool finished_cleanly(struct syslog_sink *s)
 static void fail_over(struct syslog_sink *s, DWORD error)
 {
     s->failed_at = s->current;
+    s->failed_connecting = false;
     disconnect(s);
     s->current = (s->current + 1) % s->n_servers;
     s->failing = true;
@@ -571,6 +575,7 @@ static void connection_ended(struct syslog_sink *s, enum rh_peer_state peer)
     size_t lost = s->sent.count;
 
     s->failed_at = s->current;
+    s->failed_connecting = false;
     if (lost > 0)
         rh_log(RH_LOG_WARNING,
                "sink %s: %s %s the connection; %u message(s) it had not confirmed are sent again",
@@ -618,6 +623,8 @@ static bool ensure_connected(struct syslog_sink *s)
             rh_log_event(error.tls ? RH_LOGID_TLS_REFUSED : RH_LOGID_CONNECT_FAILED, RH_LOG_ERROR,
                          "sink %s: cannot connect to %s port %u: %s", s->name, ep->host,
                          (unsigned)ep->port, error.text);
+        s->failed_at = s->current;
+        s->failed_connecting = true;
         s->current = (s->current + 1) % s->n_servers;
     }
     s->failing = true;
@@ -875,12 +882,14 @@ static enum rh_sink_result syslog_probe(void *instance, char *out, size_t out_si
         char line[512];
 
         memset(&err, 0, sizeof err);
-        if (open_connection(s, ep, &err))
+        if (open_connection(s, ep, &err) && s->transport == TRANSPORT_TLS)
+            snprintf(line, sizeof line,
+                     "%s port %u: connected, TLS handshake done, certificate trusted for \"%s\"\n",
+                     ep->host, (unsigned)ep->port, s->tls_name[0] != '\0' ? s->tls_name : ep->host);
+        else if (is_connected(s))
             snprintf(line, sizeof line, "%s port %u: %s\n", ep->host, (unsigned)ep->port,
                      s->transport == TRANSPORT_UDP
                          ? "resolved (UDP sends without a connection: no answer to wait for)"
-                     : s->transport == TRANSPORT_TLS
-                         ? "connected, TLS handshake done, certificate trusted"
                      : s->transport == TRANSPORT_RELP ? "connected, RELP session opened"
                                                       : "connected");
         else
@@ -900,8 +909,9 @@ static void syslog_error(void *instance, struct rh_sink_error *out)
     const struct syslog_sink *s = instance;
     const struct rh_endpoint *ep = &s->servers[s->failed_at];
 
-    snprintf(out->what, sizeof out->what, "send over %s to %s port %u",
-             transport_names[s->transport], ep->host, (unsigned)ep->port);
+    snprintf(out->what, sizeof out->what, "%s over %s to %s port %u",
+             s->failed_connecting ? "connect" : "send", transport_names[s->transport], ep->host,
+             (unsigned)ep->port);
 }
 
 const struct rh_sink_ops rh_sink_syslog = {

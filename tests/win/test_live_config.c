@@ -233,7 +233,8 @@ static void a_repeated_warning_is_counted_not_written_again(void **state)
 {
     static struct rh_host_dll dll;
     WCHAR dir[MAX_PATH], a[MAX_PATH];
-    const char *bad = "ERROR HKLM\\SOFTWARE\\RasHangup: value RetryMinMs: 5 is not 10 to 600000";
+    const char *bad = "ERROR (event 200) HKLM\\SOFTWARE\\RasHangup: value RetryMinMs: 5 is not 10 "
+                      "to 600000";
     size_t from;
 
     (void)state;

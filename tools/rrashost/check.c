@@ -32,7 +32,11 @@ static void print_value(const struct rh_option *o, const void *config)
         return;
     case RH_OPT_DWORD:
         memcpy(&v, at, sizeof v);
-        printf("    %-20s %lu\n", o->name, (unsigned long)v);
+        /* Port 0 is no port: the one in Server, else the transport's own. */
+        printf("    %-20s %lu%s\n", o->name, (unsigned long)v,
+               v == 0 && rh_ascii_ieq(o->name, "Port")
+                   ? " (each server's port as Server gives it, else the default one)"
+                   : "");
         return;
     case RH_OPT_CHOICE:
         memcpy(&v, at, sizeof v);
@@ -81,9 +85,9 @@ static void judge_as_the_service(void)
                "runs as: what your own account owns is refused, as the service would refuse "
                "it.\n");
     } else {
-        printf("Owners of folders and files are judged as your own account's (%s): the service, "
-               "as LocalSystem, trusts only what SYSTEM, Administrators or TrustedInstaller "
-               "own.\n",
+        printf("Folders and files your own account owns are trusted here, since %s; the service "
+               "itself, as LocalSystem, trusts only what SYSTEM, Administrators or "
+               "TrustedInstaller own.\n",
                why);
     }
     if (svc != NULL)
@@ -166,10 +170,10 @@ int rh_check_config(void)
         }
         s->ops->destroy(instance);
     }
-    printf("\n%u sink(s) would run, %u would not", runs, wont_run);
+    printf("\n%u sink(s) would run", runs);
     if (unreachable > 0)
-        printf(", %u cannot deliver now", unreachable);
-    printf(".\n");
+        printf(" (%u of them cannot deliver now)", unreachable);
+    printf(", %u would not.\n", wont_run);
     rh_config_set_free(cs);
     free(cs);
     return wont_run > 0 ? 4 : unreachable > 0 ? 5 : 0;

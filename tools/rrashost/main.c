@@ -197,9 +197,11 @@ int wmain(int argc, wchar_t **argv)
             fprintf(stderr,
                     "rrashost: no RAS administration DLL is registered "
                     "(HKLM\\SOFTWARE\\Microsoft\\RAS\\AdminDll value DLLPath: %s). RRAS starts "
-                    "without one; there is nothing to replay. Register rashangup.dll with "
-                    "regsvr32, or name a DLL with --dll.\n",
-                    why);
+                    "without one%s\n",
+                    why,
+                    list_only ? "."
+                              : "; there is nothing to replay. Register rashangup.dll with "
+                                "regsvr32, or name a DLL with --dll.");
             return 3;
         }
         n_paths = rh_host_split_dllpath(list, paths, RH_HOST_MAX_DLLS, &stopped_at);
