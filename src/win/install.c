@@ -133,6 +133,33 @@ DWORD rh_mark(const struct ctx *c, HKEY book, const WCHAR *name)
     return rc;
 }
 
+DWORD rh_create_recorded_key(const struct ctx *c, HKEY book, const WCHAR *path, const char *text,
+                             REGSAM access, const WCHAR *mark, HKEY *key, bool *created)
+{
+    char what[TEXT_SIZE];
+    DWORD disp = 0;
+    DWORD rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, path, 0, NULL, 0,
+                                      access | KEY_WOW64_64KEY, NULL, key, &disp);
+
+    *created = false;
+    if (rc != ERROR_SUCCESS) {
+        *key = NULL;
+        snprintf(what, sizeof what, "%s cannot be opened or created", text);
+        return rh_report(c, rc, what);
+    }
+    if (disp == REG_CREATED_NEW_KEY) {
+        rc = rh_mark(c, book, mark);
+        if (rc != ERROR_SUCCESS) {
+            RegCloseKey(*key);
+            *key = NULL;
+            RegDeleteKeyExW(HKEY_LOCAL_MACHINE, path, KEY_WOW64_64KEY, 0);
+            return rc;
+        }
+        *created = true;
+    }
+    return ERROR_SUCCESS;
+}
+
 static bool marked(HKEY book, const WCHAR *name)
 {
     DWORD value = 0;

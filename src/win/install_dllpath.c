@@ -186,30 +186,18 @@ static void log_dllpath(const struct ctx *c, const char *how, const WCHAR *list)
 DWORD rh_install_dllpath(struct ctx *c, HKEY book)
 {
     HKEY key = NULL;
-    DWORD disp = 0;
     DWORD type = REG_SZ;
     WCHAR *old = NULL;
     WCHAR *list = NULL;
     size_t old_len = 0, len = 0, ours = 0;
-    bool created_value = false;
+    bool created_key, created_value = false;
     DWORD rc;
 
-    rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, ADMIN_DLL_KEY, 0, NULL, 0,
-                                KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &key,
-                                &disp);
-    if (rc != ERROR_SUCCESS) {
-        rh_report(c, rc, ADMIN_DLL_KEY_TEXT " cannot be opened or created");
+    rc = rh_create_recorded_key(c, book, ADMIN_DLL_KEY, ADMIN_DLL_KEY_TEXT,
+                                KEY_QUERY_VALUE | KEY_SET_VALUE, MARK_ADMIN_DLL_KEY, &key,
+                                &created_key);
+    if (rc != ERROR_SUCCESS)
         goto out;
-    }
-    if (disp == REG_CREATED_NEW_KEY) {
-        rc = rh_mark(c, book, MARK_ADMIN_DLL_KEY);
-        if (rc != ERROR_SUCCESS) {
-            RegCloseKey(key);
-            key = NULL;
-            RegDeleteKeyExW(HKEY_LOCAL_MACHINE, ADMIN_DLL_KEY, KEY_WOW64_64KEY, 0);
-            goto out;
-        }
-    }
     rc = read_dllpath(c, key, &type, &old, &old_len);
     if (rc == ERROR_FILE_NOT_FOUND) {
         type = REG_SZ;

@@ -48,6 +48,13 @@ DWORD rh_report(const struct ctx *c, DWORD rc, const char *what); /* logs, retur
 void rh_to_text(const WCHAR *s, char *out, size_t out_size);      /* UTF-8 for the log */
 DWORD rh_write_string(HKEY key, const WCHAR *name, DWORD type, const WCHAR *s, size_t len);
 DWORD rh_mark(const struct ctx *c, HKEY book, const WCHAR *name); /* REG_DWORD 1 in book */
+/*
+ * Opens HKLM\path (64-bit view) with `access`, creating it if missing; a key it
+ * creates is recorded in book as `mark` (and deleted again if that fails).
+ * *created says which; failures are reported under `text`.
+ */
+DWORD rh_create_recorded_key(const struct ctx *c, HKEY book, const WCHAR *path, const char *text,
+                             REGSAM access, const WCHAR *mark, HKEY *key, bool *created);
 DWORD rh_delete_if_empty(const struct ctx *c, const WCHAR *path, const char *text, bool *gone);
 
 /* install_keys.c: steps 1 and 2. */

@@ -216,25 +216,14 @@ out:
 DWORD rh_install_event_source(struct ctx *c, HKEY book)
 {
     HKEY key = NULL;
-    DWORD disp = 0;
     DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+    bool created;
     DWORD rc;
 
-    rc = (DWORD)RegCreateKeyExW(HKEY_LOCAL_MACHINE, RH_EVENT_SOURCE_KEY, 0, NULL, 0,
-                                KEY_SET_VALUE | KEY_WOW64_64KEY, NULL, &key, &disp);
-    if (rc != ERROR_SUCCESS) {
-        rh_report(c, rc, RH_EVENT_SOURCE_KEY_TEXT " cannot be opened or created");
+    rc = rh_create_recorded_key(c, book, RH_EVENT_SOURCE_KEY, RH_EVENT_SOURCE_KEY_TEXT,
+                                KEY_SET_VALUE, MARK_EVENT_SOURCE, &key, &created);
+    if (rc != ERROR_SUCCESS)
         goto out;
-    }
-    if (disp == REG_CREATED_NEW_KEY) {
-        rc = rh_mark(c, book, MARK_EVENT_SOURCE);
-        if (rc != ERROR_SUCCESS) {
-            RegCloseKey(key);
-            key = NULL;
-            RegDeleteKeyExW(HKEY_LOCAL_MACHINE, RH_EVENT_SOURCE_KEY, KEY_WOW64_64KEY, 0);
-            goto out;
-        }
-    }
     rc = rh_write_string(key, L"EventMessageFile", REG_EXPAND_SZ, c->self, wcslen(c->self));
     if (rc == ERROR_SUCCESS)
         rc = (DWORD)RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, (const BYTE *)&types,
@@ -246,7 +235,7 @@ DWORD rh_install_event_source(struct ctx *c, HKEY book)
         goto out;
     }
     rh_log(RH_LOG_INFO, "%s: Event Log source %s %s", c->op, RH_EVENT_SOURCE_KEY_TEXT,
-           disp == REG_CREATED_NEW_KEY ? "registered" : "updated");
+           created ? "registered" : "updated");
 out:
     if (key != NULL)
         RegCloseKey(key);
