@@ -32,11 +32,7 @@ static void print_value(const struct rh_option *o, const void *config)
         return;
     case RH_OPT_DWORD:
         memcpy(&v, at, sizeof v);
-        /* Port 0 is no port: the one in Server, else the transport's own. */
-        printf("    %-20s %lu%s\n", o->name, (unsigned long)v,
-               v == 0 && rh_ascii_ieq(o->name, "Port")
-                   ? " (each server's port as Server gives it, else the default one)"
-                   : "");
+        printf("    %-20s %lu\n", o->name, (unsigned long)v);
         return;
     case RH_OPT_CHOICE:
         memcpy(&v, at, sizeof v);
