@@ -105,6 +105,20 @@ static DWORD ctx_init(struct ctx *c, const char *op)
         rc = rh_report(c, last_error(), "the Administrators SID cannot be built");
         goto out;
     }
+    {
+        HANDLE token;
+        BYTE buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+        DWORD got = 0;
+
+        /* Keys regsvr32's own account made are its doing, not another account's. */
+        if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+            if (GetTokenInformation(token, TokenUser, buf, sizeof buf, &got))
+                CopySid(sizeof c->user_sid, c->user_sid, ((TOKEN_USER *)(void *)buf)->User.Sid);
+            if (GetTokenInformation(token, TokenOwner, buf, sizeof buf, &got))
+                CopySid(sizeof c->owner_sid, c->owner_sid, ((TOKEN_OWNER *)(void *)buf)->Owner);
+            CloseHandle(token);
+        }
+    }
     if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(CONFIG_SDDL, SDDL_REVISION_1, &c->sd,
                                                               NULL) ||
         !GetSecurityDescriptorDacl(c->sd, &present, &c->dacl, &defaulted) || !present) {

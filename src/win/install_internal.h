@@ -41,6 +41,9 @@ struct ctx {
     PACL dacl;               /* inside sd */
     BYTE system_sid[SECURITY_MAX_SID_SIZE];
     BYTE admins_sid[SECURITY_MAX_SID_SIZE];
+    /* Who runs regsvr32 (an administrator), and the owner its new keys get; or empty. */
+    BYTE user_sid[SECURITY_MAX_SID_SIZE];
+    BYTE owner_sid[SECURITY_MAX_SID_SIZE];
 };
 
 /* install.c */

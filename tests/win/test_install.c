@@ -19,6 +19,7 @@
 #include <windows.h>
 
 #include <cmocka.h>
+#include <aclapi.h>
 #include <sddl.h>
 
 #include "host.h"
@@ -637,6 +638,101 @@ static void existing_configuration_is_protected_and_kept(void **state)
     assert_true(key_exists(WT_CONFIG_KEY L"\\Sinks\\radius"));
 }
 
+#define LINK_KEY    WT_CONFIG_KEY L"\\Sinks\\lnk"
+#define LINK_TARGET L"SOFTWARE\\RasHangupTestLinkTarget"
+
+/* ntdll's NtDeleteKey: what deletes a registry link itself. */
+typedef LONG NTAPI nt_delete_key(HANDLE key);
+
+/* Removes the test's registry link (never what it names), then its target. */
+static void remove_test_link(void)
+{
+    nt_delete_key *delete_link =
+        (nt_delete_key *)(uintptr_t)GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtDeleteKey");
+    HKEY link;
+
+    if (delete_link != NULL && RegOpenKeyExW(HKEY_LOCAL_MACHINE, LINK_KEY, REG_OPTION_OPEN_LINK,
+                                             DELETE | KEY_WOW64_64KEY, &link) == ERROR_SUCCESS) {
+        delete_link(link);
+        RegCloseKey(link);
+    }
+    RegDeleteKeyExW(HKEY_LOCAL_MACHINE, LINK_TARGET, KEY_WOW64_64KEY, 0);
+}
+
+static int remove_test_link_after(void **state)
+{
+    (void)state;
+    remove_test_link();
+    return 0;
+}
+
+/* The owner of key HKLM\path, as a SID string (LocalFree it). */
+static WCHAR *owner_of(const WCHAR *path)
+{
+    HKEY key;
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    WCHAR *text = NULL;
+
+    assert_int_equal(
+        RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, READ_CONTROL | KEY_WOW64_64KEY, &key),
+        ERROR_SUCCESS);
+    assert_int_equal(GetSecurityInfo(key, SE_REGISTRY_KEY, OWNER_SECURITY_INFORMATION, &owner, NULL,
+                                     NULL, NULL, &sd),
+                     ERROR_SUCCESS);
+    assert_true(ConvertSidToStringSidW(owner, &text));
+    LocalFree(sd);
+    RegCloseKey(key);
+    return text;
+}
+
+/*
+ * A subkey another account made before install becomes Administrators' (an
+ * owner may always rewrite the DACL, and open the key again); a registry link
+ * among the subkeys is not followed: the key it names elsewhere in HKLM keeps
+ * its DACL, and the link is reported.
+ */
+static void another_accounts_subkey_and_a_link_are_not_left_to_them(void **state)
+{
+    static const WCHAR link_value[] = L"\\Registry\\Machine\\" LINK_TARGET;
+    size_t from = wt_log_size();
+    PSID users = sid(L"S-1-5-32-545");
+    HKEY key, link;
+    WCHAR *owner;
+
+    (void)state;
+    wt_set_sink_string(L"theirs", L"Type", REG_SZ, L"file");
+    assert_int_equal(RegOpenKeyExW(HKEY_LOCAL_MACHINE, WT_CONFIG_KEY L"\\Sinks\\theirs", 0,
+                                   WRITE_OWNER | KEY_WOW64_64KEY, &key),
+                     ERROR_SUCCESS);
+    assert_int_equal(
+        SetSecurityInfo(key, SE_REGISTRY_KEY, OWNER_SECURITY_INFORMATION, users, NULL, NULL, NULL),
+        ERROR_SUCCESS);
+    RegCloseKey(key);
+    LocalFree(users);
+    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, LINK_TARGET, 0, NULL, 0,
+                                     KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &key, NULL),
+                     ERROR_SUCCESS);
+    RegCloseKey(key);
+    assert_int_equal(RegCreateKeyExW(HKEY_LOCAL_MACHINE, LINK_KEY, 0, NULL, REG_OPTION_CREATE_LINK,
+                                     KEY_ALL_ACCESS | KEY_WOW64_64KEY, NULL, &link, NULL),
+                     ERROR_SUCCESS);
+    assert_int_equal(RegSetValueExW(link, L"SymbolicLinkValue", 0, REG_LINK,
+                                    (const BYTE *)link_value,
+                                    (DWORD)(wcslen(link_value) * sizeof(WCHAR))),
+                     ERROR_SUCCESS);
+    RegCloseKey(link);
+    assert_false(dacl_is_private(LINK_TARGET, false));
+
+    install_ok();
+    owner = owner_of(WT_CONFIG_KEY L"\\Sinks\\theirs");
+    assert_string_equal(owner, L"S-1-5-32-544");
+    LocalFree(owner);
+    assert_true(wt_log_contains(from, "Sinks\\theirs was owned by another account (S-1-5-32-545)"));
+    assert_true(wt_log_contains(from, "Sinks\\lnk is a registry link to another key"));
+    assert_false(dacl_is_private(LINK_TARGET, false));
+}
+
 /* Install created the key, then the administrator configured a sink: it stays. */
 static void configuration_added_after_install_is_kept(void **state)
 {
@@ -711,6 +807,7 @@ static int group_setup(void **state)
     g_regsvr32[MAX_PATH - 1] = L'\0';
     save_key(WT_ADMIN_KEY, &g_saved_admin);
     save_key(EVENT_SOURCE_KEY, &g_saved_source);
+    remove_test_link(); /* an earlier run's, had it stopped before its teardown */
     return 0;
 }
 
@@ -734,6 +831,8 @@ int main(void)
         cmocka_unit_test_setup(expand_sz_duplicates_and_blanks, reset_state),
         cmocka_unit_test_setup(long_dllpath, reset_state),
         cmocka_unit_test_setup(existing_configuration_is_protected_and_kept, reset_state),
+        cmocka_unit_test_setup_teardown(another_accounts_subkey_and_a_link_are_not_left_to_them,
+                                        reset_state, remove_test_link_after),
         cmocka_unit_test_setup(configuration_added_after_install_is_kept, reset_state),
         cmocka_unit_test_setup(existing_event_source_is_kept, reset_state),
         cmocka_unit_test_setup(dllpath_of_the_wrong_type, reset_state),
