@@ -270,7 +270,7 @@ static DWORD uninstall(struct ctx *c)
 {
     HKEY book = NULL;
     bool created_key, created_value, created_config, created_source, recorded;
-    bool gone = false;
+    bool gone = false, removed = false;
     DWORD rc;
 
     rc = (DWORD)RegOpenKeyExW(HKEY_LOCAL_MACHINE, INSTALL_KEY, 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY,
@@ -291,7 +291,7 @@ static DWORD uninstall(struct ctx *c)
         RegCloseKey(book);
 
     /* First what makes RRAS load the DLL; the record goes last, once all else is done. */
-    rc = rh_uninstall_dllpath(c, created_key, created_value);
+    rc = rh_uninstall_dllpath(c, created_key, created_value, &removed);
     if (rc == ERROR_SUCCESS && created_source) {
         rc = (DWORD)RegDeleteKeyExW(HKEY_LOCAL_MACHINE, RH_EVENT_SOURCE_KEY, KEY_WOW64_64KEY, 0);
         if (rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND) {
@@ -316,7 +316,7 @@ static DWORD uninstall(struct ctx *c)
                         : "%s: %s kept: it holds the administrator's configuration",
                    c->op, RH_CONFIG_KEY_TEXT);
     }
-    if (rc == ERROR_SUCCESS && recorded)
+    if (rc == ERROR_SUCCESS && (recorded || removed))
         rh_log(RH_LOG_INFO,
                "%s: %s is unregistered; RRAS unloads it when the RemoteAccess service next "
                "stops. Its log and journal in %%ProgramData%%\\RasHangup stay",

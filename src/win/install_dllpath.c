@@ -250,7 +250,7 @@ DWORD rh_check_dllpath(struct ctx *c)
     return rc == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : rc;
 }
 
-DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value)
+DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value, bool *removed)
 {
     HKEY key = NULL;
     DWORD type = REG_NONE;
@@ -260,6 +260,7 @@ DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value)
     bool gone = false;
     DWORD rc;
 
+    *removed = false;
     rc = (DWORD)RegOpenKeyExW(HKEY_LOCAL_MACHINE, ADMIN_DLL_KEY, 0,
                               KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_WOW64_64KEY, &key);
     if (rc == ERROR_FILE_NOT_FOUND) {
@@ -289,6 +290,7 @@ DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value)
             goto out;
         }
         rc = ERROR_SUCCESS;
+        *removed = ours > 0;
         rh_log(RH_LOG_INFO, "%s: %s value DLLPath removed (install had created it)", c->op,
                ADMIN_DLL_KEY_TEXT);
     } else if (ours > 0) {
@@ -297,6 +299,7 @@ DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value)
             rh_report(c, rc, ADMIN_DLL_KEY_TEXT " value DLLPath cannot be written");
             goto out;
         }
+        *removed = true;
         log_dllpath(c, "no longer lists this DLL", list);
     } else {
         log_dllpath(c, "does not list this DLL, unchanged", old);

@@ -67,7 +67,8 @@ DWORD rh_install_event_source(struct ctx *c, HKEY book);
 /* install_dllpath.c: the check before anything changes, step 3, and its undoing. */
 DWORD rh_check_dllpath(struct ctx *c);
 DWORD rh_install_dllpath(struct ctx *c, HKEY book);
-DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value);
+/* *removed: DLLPath listed this DLL and no longer does. */
+DWORD rh_uninstall_dllpath(struct ctx *c, bool created_key, bool created_value, bool *removed);
 
 /* install_folders.c: made before the log opens; their outcome logged once it is open. */
 void rh_make_folders(void);

@@ -84,14 +84,14 @@ enum replay { REPLAY_NONE, REPLAY_LAB, REPLAY_IGNORED };
  */
 static enum replay replay_requested(void)
 {
-    WCHAR v[4], exe[MAX_PATH];
+    WCHAR v[4], exe[1024]; /* a path longer than MAX_PATH is still read whole */
     const WCHAR *base;
     DWORD n = GetEnvironmentVariableW(RH_REPLAY_ENV, v, sizeof v / sizeof v[0]);
 
     if (n != 1 || v[0] != L'1')
         return REPLAY_NONE;
-    n = GetModuleFileNameW(NULL, exe, MAX_PATH);
-    if (n == 0 || n >= MAX_PATH)
+    n = GetModuleFileNameW(NULL, exe, sizeof exe / sizeof exe[0]);
+    if (n == 0 || n >= sizeof exe / sizeof exe[0])
         return REPLAY_IGNORED;
     base = wcsrchr(exe, L'\\');
     base = base != NULL ? base + 1 : exe;

@@ -730,6 +730,7 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
     enum rh_radius_verdict v = RH_RADIUS_OTHER_ID;
     const char *said;
     bool answered = false;
+    int send_error = 0;
 
     if (!BCRYPT_SUCCESS(
             BCryptGenRandom(NULL, &nonce[0][0], sizeof nonce, BCRYPT_USE_SYSTEM_PREFERRED_RNG))) {
@@ -753,9 +754,10 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
         if (len[t] == 0)
             break;
         if (send(s->sock, (const char *)req[t], (int)len[t], 0) != (int)len[t]) {
-            int e = WSAGetLastError();
-
-            s->unreachable = e == WSAECONNRESET || e == WSAECONNREFUSED;
+            send_error = WSAGetLastError();
+            s->unreachable = send_error == WSAECONNRESET || send_error == WSAECONNREFUSED;
+            if (!s->unreachable)
+                break; /* no route, no buffer: said below */
         }
         while (!answered && !s->unreachable && GetTickCount64() < until) {
             fd_set rd;
@@ -780,6 +782,14 @@ static enum rh_sink_result status_server(struct radius_sink *s, char *line, size
                 answered = v != RH_RADIUS_OTHER_ID;
             }
         }
+    }
+    if (send_error != 0 && !s->unreachable && !answered) {
+        char why[256];
+
+        rh_win32_error_text((DWORD)send_error, why, sizeof why);
+        snprintf(line, size, "%s port %u: Status-Server cannot be sent: %s\n", ep->host,
+                 (unsigned)ep->port, why);
+        return RH_SINK_RETRY;
     }
     if (s->unreachable)
         said = "nothing listens there (ICMP port unreachable)";

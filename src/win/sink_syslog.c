@@ -41,8 +41,9 @@
  * TLS: the TCP path above over a TLS stream (tls.c, Schannel; both are a struct
  * rh_stream), so framing, settling and failover are the same code; the orderly
  * close is close_notify, answered by the collector's close_notify or FIN.
- * TLS 1.2 or later; the server is trusted through the system's store, a CaFile, or
- * a pinned ServerThumbprint, and must hold the Server's host name (or ServerName).
+ * TLS 1.2 or later; the server is trusted through the system's store or a CaFile,
+ * and must then hold the Server's host name (or ServerName), or through a pinned
+ * ServerThumbprint alone (its dates still checked).
  * A refused server is logged with the reason and treated as one that does not
  * answer: the next server is tried, and the worker retries with backoff.
  *
@@ -141,6 +142,7 @@ struct syslog_sink {
     struct rh_stream *stream;        /* TCP or TLS */
     struct rh_tls *tls;              /* TLS: trust and names */
     char tls_name[RH_NET_HOST_SIZE]; /* ServerName: what certificates must hold; empty: the host */
+    bool tls_pinned;                 /* ServerThumbprint: the pin, not a name, is checked */
     bool failing;
     bool oversize_reported;
     struct rh_syslog_options opt;
@@ -186,6 +188,7 @@ static bool configure_tls(struct syslog_sink *s, const struct syslog_config *cfg
     char why[384];
 
     snprintf(s->tls_name, sizeof s->tls_name, "%s", cfg->server_name);
+    s->tls_pinned = cfg->server_thumbprint[0] != '\0';
     if (s->transport != TRANSPORT_TLS) {
         for (size_t i = 0; i < 3; i++) {
             if (values[i][0] != '\0') {
@@ -879,26 +882,35 @@ static enum rh_sink_result syslog_probe(void *instance, char *out, size_t out_si
     for (size_t i = 0; i < s->n_servers; i++) {
         const struct rh_endpoint *ep = &s->servers[i];
         struct rh_net_error err;
-        char line[512];
+        char how[384];
+        bool up;
 
         memset(&err, 0, sizeof err);
-        if (open_connection(s, ep, &err) && s->transport == TRANSPORT_TLS)
-            snprintf(line, sizeof line,
-                     "%s port %u: connected, TLS handshake done, certificate trusted for \"%s\"\n",
-                     ep->host, (unsigned)ep->port, s->tls_name[0] != '\0' ? s->tls_name : ep->host);
-        else if (is_connected(s))
-            snprintf(line, sizeof line, "%s port %u: %s\n", ep->host, (unsigned)ep->port,
+        up = open_connection(s, ep, &err) && is_connected(s);
+        if (!up)
+            snprintf(how, sizeof how, "%s", err.text[0] != '\0' ? err.text : "cannot connect");
+        else if (s->transport == TRANSPORT_TLS && s->tls_pinned)
+            snprintf(how, sizeof how,
+                     "connected, TLS handshake done, certificate matches ServerThumbprint");
+        else if (s->transport == TRANSPORT_TLS)
+            snprintf(how, sizeof how,
+                     "connected, TLS handshake done, certificate trusted for \"%s\"",
+                     s->tls_name[0] != '\0' ? s->tls_name : ep->host);
+        else
+            snprintf(how, sizeof how, "%s",
                      s->transport == TRANSPORT_UDP
                          ? "resolved (UDP sends without a connection: no answer to wait for)"
                      : s->transport == TRANSPORT_RELP ? "connected, RELP session opened"
                                                       : "connected");
-        else
-            snprintf(line, sizeof line, "%s port %u: %s\n", ep->host, (unsigned)ep->port,
-                     err.text[0] != '\0' ? err.text : "cannot connect");
-        if (!is_connected(s))
+        if (!up)
             res = RH_SINK_RETRY;
+        rh_buf_append_str(&b, ep->host);
+        rh_buf_append_str(&b, " port ");
+        rh_buf_append_u64(&b, ep->port);
+        rh_buf_append_str(&b, ": ");
+        rh_buf_append_str(&b, how);
+        rh_buf_append_char(&b, '\n');
         disconnect(s);
-        rh_buf_append_str(&b, line);
     }
     return res;
 }

@@ -51,7 +51,10 @@ static void print_value(const struct rh_option *o, const void *config)
 static void judge_as_the_service(void)
 {
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-    SC_HANDLE svc = scm != NULL ? OpenServiceW(scm, L"RemoteAccess", SERVICE_QUERY_CONFIG) : NULL;
+    SC_HANDLE svc = scm != NULL ? OpenServiceW(scm, L"RemoteAccess",
+                                               SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS)
+                                : NULL;
+    SERVICE_STATUS st = {0};
     union {
         QUERY_SERVICE_CONFIGW c;
         BYTE room[8192];
@@ -66,7 +69,8 @@ static void judge_as_the_service(void)
                       _wcsicmp(account, L".\\LocalSystem") == 0 ||
                       _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0;
 
-        if (u.c.dwStartType == SERVICE_DISABLED)
+        if (u.c.dwStartType == SERVICE_DISABLED && QueryServiceStatus(svc, &st) &&
+            st.dwCurrentState == SERVICE_STOPPED)
             why = "RemoteAccess is disabled here (a lab: rrashost --replay runs as you)";
         else if (!system)
             why = "RemoteAccess does not run as LocalSystem here";
@@ -82,8 +86,8 @@ static void judge_as_the_service(void)
                "it.\n");
     } else {
         printf("Folders and files your own account owns are trusted here, since %s; the service "
-               "itself, as LocalSystem, trusts only what SYSTEM, Administrators or "
-               "TrustedInstaller own.\n",
+               "trusts only what SYSTEM, Administrators, TrustedInstaller or its own account "
+               "own.\n",
                why);
     }
     if (svc != NULL)
