@@ -14,6 +14,7 @@
 #include "config_load.h"
 #include "diag.h"
 #include "files.h"
+#include "host.h"
 #include "text.h"
 
 /* One value as the DLL would use it; a secret only as set or not. */
@@ -50,35 +51,18 @@ static void print_value(const struct rh_option *o, const void *config)
  */
 static void judge_as_the_service(void)
 {
-    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-    SC_HANDLE svc = scm != NULL ? OpenServiceW(scm, L"RemoteAccess",
-                                               SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS)
-                                : NULL;
-    SERVICE_STATUS st = {0};
-    union {
-        QUERY_SERVICE_CONFIGW c;
-        BYTE room[8192];
-    } u;
-    DWORD n = 0;
-    const char *why = "RemoteAccess is not installed";
+    struct rh_host_service rras;
+    const char *why = NULL;
 
-    if (svc != NULL && QueryServiceConfigW(svc, &u.c, sizeof u, &n)) {
-        const WCHAR *account = u.c.lpServiceStartName;
-        bool system = account == NULL || account[0] == L'\0' ||
-                      _wcsicmp(account, L"LocalSystem") == 0 ||
-                      _wcsicmp(account, L".\\LocalSystem") == 0 ||
-                      _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0;
-
-        if (u.c.dwStartType == SERVICE_DISABLED && QueryServiceStatus(svc, &st) &&
-            st.dwCurrentState == SERVICE_STOPPED)
-            why = "RemoteAccess is disabled here (a lab: rrashost --replay runs as you)";
-        else if (!system)
-            why = "RemoteAccess does not run as LocalSystem here";
-        else
-            why = NULL;
-    } else if (scm == NULL || GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) {
+    rh_host_query_service(RH_HOST_RRAS_SERVICE, &rras);
+    if (!rras.known)
         why = "the service manager does not say how RemoteAccess runs";
-    }
+    else if (!rras.installed)
+        why = "RemoteAccess is not installed";
+    else if (rras.disabled && !rras.running)
+        why = "RemoteAccess is disabled here (a lab: rrashost --replay runs as you)";
+    else if (!rras.local_system)
+        why = "RemoteAccess does not run as LocalSystem here";
     if (why == NULL) {
         rh_fs_trust_self(false);
         printf("Owners of folders and files are judged as LocalSystem, the account RemoteAccess "
@@ -90,10 +74,6 @@ static void judge_as_the_service(void)
                "own.\n",
                why);
     }
-    if (svc != NULL)
-        CloseServiceHandle(svc);
-    if (scm != NULL)
-        CloseServiceHandle(scm);
 }
 
 /* Each line of text, indented. */

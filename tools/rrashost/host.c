@@ -15,26 +15,44 @@
 #define GUARD_BYTES 64
 #define GUARD_FILL  0xA5
 
-int rh_host_service_running(const WCHAR *name)
+void rh_host_query_service(const WCHAR *name, struct rh_host_service *out)
 {
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
-    SC_HANDLE svc;
+    SC_HANDLE svc =
+        scm != NULL ? OpenServiceW(scm, name, SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS) : NULL;
     SERVICE_STATUS st;
-    int running = -1;
+    union {
+        QUERY_SERVICE_CONFIGW c;
+        BYTE room[8192]; /* QueryServiceConfigW's largest */
+    } u;
+    DWORD n = 0;
 
-    if (scm == NULL)
-        return -1;
-    svc = OpenServiceW(scm, name, SERVICE_QUERY_STATUS);
+    memset(out, 0, sizeof *out);
     if (svc == NULL) {
-        if (GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST)
-            running = 0;
-    } else {
-        if (QueryServiceStatus(svc, &st))
-            running = st.dwCurrentState != SERVICE_STOPPED;
-        CloseServiceHandle(svc);
+        out->known = scm != NULL && GetLastError() == ERROR_SERVICE_DOES_NOT_EXIST;
+    } else if (QueryServiceStatus(svc, &st) && QueryServiceConfigW(svc, &u.c, sizeof u, &n)) {
+        const WCHAR *account = u.c.lpServiceStartName;
+
+        out->known = out->installed = true;
+        out->running = st.dwCurrentState != SERVICE_STOPPED;
+        out->disabled = u.c.dwStartType == SERVICE_DISABLED;
+        out->local_system = account == NULL || account[0] == L'\0' ||
+                            _wcsicmp(account, L"LocalSystem") == 0 ||
+                            _wcsicmp(account, L".\\LocalSystem") == 0 ||
+                            _wcsicmp(account, L"NT AUTHORITY\\SYSTEM") == 0;
     }
-    CloseServiceHandle(scm);
-    return running;
+    if (svc != NULL)
+        CloseServiceHandle(svc);
+    if (scm != NULL)
+        CloseServiceHandle(scm);
+}
+
+int rh_host_service_running(const WCHAR *name)
+{
+    struct rh_host_service s;
+
+    rh_host_query_service(name, &s);
+    return !s.known ? -1 : s.running ? 1 : 0;
 }
 
 DWORD rh_host_read_dllpath(WCHAR *out, size_t out_count)

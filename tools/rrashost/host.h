@@ -54,12 +54,23 @@ enum rh_host_model {
     RH_HOST_MODEL_LEGACY, /* legacy exports even if Ex exists (older Windows) */
 };
 
+#define RH_HOST_RRAS_SERVICE L"RemoteAccess"
+
+/* A service as the service manager says it is. */
+struct rh_host_service {
+    bool known; /* the service manager answered; false: nothing below is known */
+    bool installed;
+    bool running;      /* running, or on its way to or from running */
+    bool disabled;     /* its start type is Disabled */
+    bool local_system; /* it runs as LocalSystem */
+};
+void rh_host_query_service(const WCHAR *name, struct rh_host_service *out);
+
 /*
  * Whether the service `name` (RRAS's: RH_HOST_RRAS_SERVICE) is running or on
  * its way to or from running: 1; 0 if it is stopped or not installed; -1 if
  * the service manager cannot tell.
  */
-#define RH_HOST_RRAS_SERVICE L"RemoteAccess"
 int rh_host_service_running(const WCHAR *name);
 
 /*
